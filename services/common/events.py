@@ -1,0 +1,113 @@
+"""Event envelope: CloudEvents attributes in Kafka headers (binary mode), a protobuf payload in the value.
+
+Every event type is listed in EVENT_TYPES with its version in the name; payloads evolve the protobuf way.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from google.protobuf.message import DecodeError, Message
+
+from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/protobuf"
+
+INVENTORY_EVENTS = "zhongyuan.inventory.events.v1"
+MIGRATION_EVENTS = "zhongyuan.migration.events.v1"
+INTERCONNECT_EVENTS = "zhongyuan.interconnect.events.v1"
+MONITORING_EVENTS = "zhongyuan.monitoring.events.v1"
+DEADLETTER = "zhongyuan.deadletter.v1"
+
+SYSTEM_REGISTERED = "zhongyuan.inventory.system.registered.v1"
+
+EVENT_TYPES: dict[str, type[Message]] = {
+    SYSTEM_REGISTERED: inventory_events.SystemRegistered,
+}
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+class MalformedEvent(Exception):
+    """A record that can never be handled: retrying will not help, it goes to the dead-letter topic."""
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    source: str
+    subject: str
+    payload: Message
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        return cloudevent_headers(self.id, self.type, self.source, self.time, self.subject)
+
+
+def cloudevent_headers(id_: str, type_: str, source: str, time: datetime, subject: str) -> list[tuple[str, bytes]]:
+    """CloudEvents binary-mode Kafka headers."""
+    return [
+        ("ce_specversion", SPEC_VERSION.encode()),
+        ("ce_id", id_.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", type_.encode()),
+        ("ce_time", time.isoformat().encode()),
+        ("ce_subject", subject.encode()),
+        ("content-type", CONTENT_TYPE.encode()),
+    ]
+
+
+def new_event(type_: str, source: str, subject: str, payload: Message) -> Event:
+    """An event of a registered type; refuses a payload of the wrong message type."""
+    expected = EVENT_TYPES.get(type_)
+    if expected is None:
+        raise ValueError(f"unknown event type {type_!r}")
+    if not isinstance(payload, expected):
+        raise TypeError(f"{type_} carries {expected.__name__}, not {type(payload).__name__}")
+    return Event(type=type_, source=source, subject=subject, payload=payload)
+
+
+def decode_event(value: bytes | None, headers: Headers) -> Event:
+    """Turn a record back into an Event, naming the first thing that is wrong with it."""
+    attributes = _header_dict(headers)
+    for name in ("ce_id", "ce_type", "ce_source", "ce_time"):
+        if not attributes.get(name):
+            raise MalformedEvent(f"missing CloudEvents header {name}")
+    type_ = attributes["ce_type"]
+    message_class = EVENT_TYPES.get(type_)
+    if message_class is None:
+        raise MalformedEvent(f"unknown event type {type_!r}")
+    return Event(
+        type=type_,
+        source=attributes["ce_source"],
+        subject=attributes.get("ce_subject", ""),
+        payload=_parse_payload(message_class, value, type_),
+        id=attributes["ce_id"],
+        time=_parse_time(attributes["ce_time"]),
+    )
+
+
+def _header_dict(headers: Headers) -> dict[str, str]:
+    try:
+        return {name: raw.decode("utf-8") for name, raw in headers or () if raw is not None}
+    except UnicodeDecodeError as exc:
+        raise MalformedEvent(f"header is not UTF-8: {exc}") from exc
+
+
+def _parse_payload(message_class: type[Message], value: bytes | None, type_: str) -> Message:
+    message = message_class()
+    try:
+        message.ParseFromString(value or b"")
+    except DecodeError as exc:
+        raise MalformedEvent(f"payload is not a valid {message_class.__name__} for {type_}: {exc}") from exc
+    return message
+
+
+def _parse_time(raw: str) -> datetime:
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise MalformedEvent(f"ce_time {raw!r} is not an RFC 3339 time") from exc

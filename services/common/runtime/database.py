@@ -1,0 +1,40 @@
+"""The database dependency: migrated at start, a fresh unit of work per worker, the outbox relayed after commits."""
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+
+from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
+from services.common.runtime.outbox_relay import OutboxRelay
+
+
+class Database(DependencyProvider):
+    """`uow = Database(InventoryUnitOfWork, VERSIONS)`: the method gets an unopened unit of work (`with uow: ...`)."""
+
+    relay = OutboxRelay()
+
+    def __init__(self, unit_of_work_class: type[SqlUnitOfWork], versions: Path, **kwargs: Any):
+        self.unit_of_work_class = unit_of_work_class
+        self.versions = versions
+        super().__init__(**kwargs)
+
+    def setup(self) -> None:
+        self.engine = create_engine(self.container.config["DATABASE_URL"])
+        upgrade(self.engine, KERNEL_VERSIONS, self.versions)
+        self.session_factory = session_factory(self.engine)
+        sa.event.listen(self.session_factory, "after_commit", lambda session: self.relay.wake())
+        self.relay.relay_from(self.session_factory)
+
+    def stop(self) -> None:
+        self.engine.dispose()
+
+    kill = stop
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    def get_dependency(self, worker_ctx: Any) -> SqlUnitOfWork:
+        return self.unit_of_work_class(self.session_factory)

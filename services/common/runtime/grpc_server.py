@@ -1,0 +1,245 @@
+"""gRPC entrypoints for nameko: grpcio serves on real OS threads and hands each call to a green worker.
+
+Flow of one call: a grpcio thread puts a PendingCall on a real queue and waits on a real Event; the green
+dispatcher reads the queue through eventlet.tpool, authenticates the caller, checks the method's roles and spawns a
+nameko worker; the worker's result (or error, or streamed items) travels back the same way.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import grpc
+from eventlet import tpool
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
+
+from services.common.auth import Principal, TokenStore, authorize, bearer_token
+from services.common.db import create_engine
+from services.common.errors import ZhongyuanError
+from services.common.runtime.grpc_status import Unavailable, abort, status_for
+from services.common.runtime.real_threads import RealThreadPool, queue, threading
+
+log = logging.getLogger(__name__)
+
+health.threading = threading  # its Watch waits on a Condition from grpcio's real threads
+DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+_END_OF_STREAM = object()
+
+
+@dataclass(eq=False)
+class PendingCall:
+    """One RPC crossing from a grpcio thread to a green worker and back."""
+
+    entrypoint: "GrpcEntrypoint"
+    request: Message
+    metadata: Sequence[tuple[str, str | bytes]]
+    peer: str
+    done: Any = field(default_factory=threading.Event)
+    response: Message | None = None
+    error: BaseException | None = None
+    stream: Any = field(default_factory=queue.SimpleQueue)
+    cancelled: bool = False
+
+    def succeed(self, response: Message) -> None:
+        self.response = response
+        self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+        self.stream.put(error)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """What a gRPC entrypoint method sees besides the request."""
+
+    principal: Principal
+    peer: str
+    _call: PendingCall
+
+    def is_active(self) -> bool:
+        return not self._call.cancelled
+
+
+class GrpcServer(SharedExtension, ProviderCollector):
+    """One grpcio server per container, serving every GrpcEntrypoint plus health and reflection."""
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.address = config["GRPC_BIND_ADDRESS"]
+        self.max_message_bytes = int(config.get("GRPC_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES))
+        self.threads = int(config.get("GRPC_THREADS", 16))
+        self.tokens = TokenStore(create_engine(config["AUTH_DATABASE_URL"]))
+
+    def start(self) -> None:
+        self._inbox: Any = queue.SimpleQueue()
+        self._pool = RealThreadPool(self.threads)
+        self._server = grpc.server(self._pool, options=self._options())
+        service_names = self._add_services()
+        self._health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server)
+        self.port = self._server.add_insecure_port(self.address)
+        if not self.port:
+            raise RuntimeError(f"gRPC server cannot listen on {self.address}")
+        self._server.start()
+        for name in ["", *service_names]:
+            self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._dispatcher = self.container.spawn_managed_thread(self._dispatch_forever)
+        log.info("gRPC serving %s on port %s", ", ".join(service_names), self.port)
+
+    def stop(self) -> None:
+        self._health.enter_graceful_shutdown()
+        self.wait_for_providers()
+        tpool.execute(self._server.stop(grace=2).wait)
+        self._inbox.put(None)
+        self._dispatcher.wait()
+        self._pool.shutdown()
+
+    def kill(self) -> None:
+        self._server.stop(grace=None)
+        self._inbox.put(None)
+        self._pool.shutdown()
+
+    def _options(self) -> list[tuple[str, int]]:
+        return [
+            ("grpc.max_receive_message_length", self.max_message_bytes),
+            ("grpc.max_send_message_length", self.max_message_bytes),
+            ("grpc.so_reuseport", 0),
+        ]
+
+    def _add_services(self) -> list[str]:
+        by_service: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+        for entrypoint in self._providers:
+            handlers = by_service.setdefault(entrypoint.service.full_name, {})
+            handlers[entrypoint.rpc] = self._method_handler(entrypoint)
+        for name, handlers in by_service.items():
+            self._server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
+        return sorted(by_service)
+
+    def _method_handler(self, entrypoint: "GrpcEntrypoint") -> grpc.RpcMethodHandler:
+        make = grpc.unary_stream_rpc_method_handler if entrypoint.streams else grpc.unary_unary_rpc_method_handler
+        handle = self._stream_on_real_thread if entrypoint.streams else self._answer_on_real_thread
+        return make(
+            partial(handle, entrypoint),
+            request_deserializer=entrypoint.request_class.FromString,
+            response_serializer=entrypoint.response_class.SerializeToString,
+        )
+
+    def _submit(self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext) -> PendingCall:
+        call = PendingCall(entrypoint, request, context.invocation_metadata(), context.peer())
+        context.add_callback(call.cancel)
+        self._inbox.put(call)
+        return call
+
+    def _answer_on_real_thread(
+        self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext
+    ) -> Message | None:
+        call = self._submit(entrypoint, request, context)
+        call.done.wait()
+        if call.error is not None:
+            abort(context, status_for(call.error, entrypoint.rpc))
+        return call.response
+
+    def _stream_on_real_thread(
+        self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext
+    ) -> Iterable[Message]:
+        call = self._submit(entrypoint, request, context)
+        while (item := call.stream.get()) is not _END_OF_STREAM:
+            if isinstance(item, BaseException):
+                abort(context, status_for(item, entrypoint.rpc))
+            yield item
+
+    def _dispatch_forever(self) -> None:
+        while (call := tpool.execute(self._inbox.get)) is not None:
+            self.container.spawn_managed_thread(partial(self._start_worker, call))
+
+    def _start_worker(self, call: PendingCall) -> None:
+        try:
+            if call.entrypoint not in self._providers:
+                raise Unavailable(f"{self.container.service_name} is stopping")
+            principal = self.tokens.authenticate(bearer_token(call.metadata))
+            authorize(principal, call.entrypoint.roles, call.entrypoint.rpc)
+            call.entrypoint.spawn(call, principal)
+        except ContainerBeingKilled:
+            call.fail(Unavailable(f"{self.container.service_name} is shutting down"))
+        except Exception as error:
+            call.fail(error)
+
+
+class GrpcEntrypoint(Entrypoint):
+    """`@grpc(SERVICE_DESCRIPTOR, "Method", roles=[...])`: the method gets (request, CallContext)."""
+
+    server = GrpcServer()
+
+    def __init__(self, service: ServiceDescriptor, rpc: str, *, roles: Sequence[str], **kwargs: Any):
+        if rpc not in service.methods_by_name:
+            raise ValueError(f"{service.full_name} has no method {rpc}")
+        if not roles:
+            raise ValueError(f"{service.full_name}.{rpc} must declare the roles it allows")
+        self.service = service
+        self.rpc = rpc
+        self.roles = tuple(roles)
+        method: MethodDescriptor = service.methods_by_name[rpc]
+        self.streams = method.server_streaming
+        self.request_class = GetMessageClass(method.input_type)
+        self.response_class = GetMessageClass(method.output_type)
+        kwargs.setdefault("expected_exceptions", ZhongyuanError)
+        super().__init__(**kwargs)
+
+    def setup(self) -> None:
+        self.server.register_provider(self)
+
+    def stop(self) -> None:
+        self.server.unregister_provider(self)
+
+    def spawn(self, call: PendingCall, principal: Principal) -> None:
+        context = CallContext(principal=principal, peer=call.peer, _call=call)
+        self.container.spawn_worker(
+            self, (call.request, context), {}, handle_result=partial(self._handle_result, call)
+        )
+
+    def _handle_result(self, call: PendingCall, worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
+        try:
+            if exc_info is not None:
+                call.fail(exc_info[1])
+            elif self.streams:
+                self._relay_stream(call, result)
+            else:
+                call.succeed(self._checked(result))
+        except Exception as error:
+            call.fail(error)
+        return result, exc_info
+
+    def _relay_stream(self, call: PendingCall, items: Iterable[Message]) -> None:
+        # Runs inside the worker, so the generator still has its dependencies.
+        try:
+            for item in items:
+                if call.cancelled:
+                    break
+                call.stream.put(self._checked(item))
+        except Exception as error:
+            call.fail(error)
+            return
+        call.stream.put(_END_OF_STREAM)
+        call.done.set()
+
+    def _checked(self, response: Any) -> Message:
+        if not isinstance(response, self.response_class):
+            raise TypeError(f"{self.rpc} returned {type(response).__name__}, not {self.response_class.__name__}")
+        return response
+
+
+grpc_method = GrpcEntrypoint.decorator

@@ -1,0 +1,57 @@
+"""How a raised error reaches a gRPC caller: the right status code, a message naming what is wrong."""
+
+import logging
+import uuid
+
+import grpc
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from services.common import errors
+
+log = logging.getLogger(__name__)
+
+STATUS_CODES: dict[type[errors.ZhongyuanError], grpc.StatusCode] = {
+    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.NotFound: grpc.StatusCode.NOT_FOUND,
+    errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+}
+
+
+class Unavailable(Exception):
+    """The service is stopping and takes no new calls."""
+
+
+def status_for(error: BaseException, method: str) -> status_pb2.Status:
+    """The google.rpc.Status a caller sees for `error`; unexpected errors are INTERNAL with a log reference."""
+    if isinstance(error, Unavailable):
+        return _status(grpc.StatusCode.UNAVAILABLE, str(error))
+    for error_type, code in STATUS_CODES.items():
+        if isinstance(error, error_type):
+            status = _status(code, str(error))
+            if isinstance(error, errors.InvalidArgument):
+                _attach_field_violations(status, error.violations)
+            return status
+    reference = uuid.uuid4().hex[:12]
+    log.error("internal error in %s (ref %s)", method, reference, exc_info=error)
+    return _status(grpc.StatusCode.INTERNAL, f"internal error in {method}; the service log has ref {reference}")
+
+
+def _status(code: grpc.StatusCode, message: str) -> status_pb2.Status:
+    return status_pb2.Status(code=getattr(code_pb2, code.name), message=message)
+
+
+def _attach_field_violations(status: status_pb2.Status, violations: list[errors.FieldViolation]) -> None:
+    bad_request = error_details_pb2.BadRequest(
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.reason) for v in violations
+        ]
+    )
+    status.details.add().Pack(bad_request)
+
+
+def abort(context: grpc.ServicerContext, status: status_pb2.Status) -> None:
+    context.abort_with_status(rpc_status.to_status(status))

@@ -1,0 +1,183 @@
+"""Kafka for nameko: a shared producer and an at-least-once consume entrypoint with a dead-letter topic.
+
+The consumer takes records in order within a partition, runs one worker per record and commits an offset only after
+its worker succeeded. A failed record is redelivered (seek back) until it has failed KAFKA_MAX_ATTEMPTS times, then it
+is copied to zhongyuan.deadletter.v1 with the reason and its origin in headers, and the partition moves on. A record
+that cannot even be decoded goes there at once. Handlers see each event at least once: they dedupe by event id.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from nameko.extensions import Entrypoint, SharedExtension
+
+from services.common.events import DEADLETTER, Event, MalformedEvent, decode_event
+from services.common.runtime.metrics import MetricsRegistry
+
+log = logging.getLogger(__name__)
+
+CONSUMER_SETTINGS = {
+    "enable_auto_commit": False,
+    "auto_offset_reset": "earliest",
+    # Group joins take about half the session timeout; the 45 s default would stall every start by 23 s.
+    "session_timeout_ms": 6000,
+    "heartbeat_interval_ms": 1000,
+    "max_poll_records": 200,
+}
+RECONNECT_SECONDS = 1.0
+
+
+class KafkaProducerProvider(SharedExtension):
+    """One producer per container, created on first use so a service starts while the broker is down."""
+
+    def setup(self) -> None:
+        self.bootstrap = self.container.config["KAFKA_BOOTSTRAP"]
+        self._producer: KafkaProducer | None = None
+
+    @property
+    def producer(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                acks="all",
+                # one request in flight keeps a key's records in order across retries
+                max_in_flight_requests_per_connection=1,
+                retries=3,
+                request_timeout_ms=10000,
+                max_block_ms=5000,
+            )
+        return self._producer
+
+    def send(self, topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> Any:
+        return self.producer.send(topic, key=key, value=value, headers=headers)
+
+    def stop(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=5)
+
+    kill = stop
+
+
+class KafkaConsumerEntrypoint(Entrypoint):
+    """`@kafka_consumer(TOPIC)`: the method gets one decoded Event per record."""
+
+    producer = KafkaProducerProvider()
+    metrics = MetricsRegistry()
+
+    def __init__(self, topic: str, *, max_attempts: int | None = None, **kwargs: Any):
+        self.topic = topic
+        self._max_attempts = max_attempts
+        super().__init__(**kwargs)
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.bootstrap = config["KAFKA_BOOTSTRAP"]
+        self.max_attempts = self._max_attempts or int(config.get("KAFKA_MAX_ATTEMPTS", 3))
+        self.group_id = f"zhongyuan.{self.container.service_name}.{self.method_name}"
+        self._failures: dict[tuple[int, int], int] = {}
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._consume_forever)
+
+    def stop(self) -> None:
+        self._running = False
+        self._thread.wait()
+
+    def kill(self) -> None:
+        self._running = False
+        self._thread.kill()
+
+    def _consume_forever(self) -> None:
+        while self._running:
+            try:
+                self._consume_until_stopped()
+            except Exception:
+                # Positions may be past uncommitted records: reconnecting resumes from the committed offsets.
+                log.exception("consumer %s on %s failed; reconnecting", self.group_id, self.topic)
+                eventlet.sleep(RECONNECT_SECONDS)
+
+    def _consume_until_stopped(self) -> None:
+        consumer = KafkaConsumer(
+            self.topic, bootstrap_servers=self.bootstrap, group_id=self.group_id, **CONSUMER_SETTINGS
+        )
+        try:
+            while self._running:
+                for partition, records in consumer.poll(timeout_ms=500).items():
+                    self._consume_partition(consumer, partition, records)
+        finally:
+            consumer.close(autocommit=False)
+
+    def _consume_partition(self, consumer: KafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
+        next_offset = None
+        for record in records:
+            if not self._running:
+                break
+            if not self._deliver(record):
+                consumer.seek(partition, record.offset)
+                break
+            next_offset = record.offset + 1
+        if next_offset is not None:
+            consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
+
+    def _deliver(self, record: ConsumerRecord) -> bool:
+        """True when the record is done with (handled or dead-lettered); False to have it redelivered."""
+        try:
+            event = decode_event(record.value, record.headers)
+        except MalformedEvent as error:
+            self._dead_letter(record, str(error), attempts=1)
+            return True
+        error = self._run_worker(event)
+        position = (record.partition, record.offset)
+        if error is None:
+            self._failures.pop(position, None)
+            self.metrics.consumed.labels(self.topic, "handled").inc()
+            return True
+        attempts = self._failures.get(position, 0) + 1
+        if attempts >= self.max_attempts:
+            self._failures.pop(position, None)
+            self._dead_letter(record, error, attempts)
+            return True
+        self._failures[position] = attempts
+        self.metrics.consumed.labels(self.topic, "retried").inc()
+        eventlet.sleep(min(0.05 * 2**attempts, 2.0))
+        return False
+
+    def _run_worker(self, event: Event) -> str | None:
+        """Run the service method on `event`; the error it raised, in words, or None."""
+        finished = GreenEvent()
+        self.container.spawn_worker(self, (event,), {}, handle_result=_signal(finished))
+        exc_info = finished.wait()
+        if exc_info is None:
+            return None
+        return f"{exc_info[0].__name__}: {exc_info[1]}"
+
+    def _dead_letter(self, record: ConsumerRecord, reason: str, attempts: int) -> None:
+        log.error("dead-lettering %s[%s]@%s after %s attempt(s): %s", record.topic, record.partition, record.offset, attempts, reason)
+        headers = list(record.headers or []) + [
+            ("dlq_reason", reason.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+            ("dlq_consumer_group", self.group_id.encode()),
+            ("dlq_attempts", str(attempts).encode()),
+        ]
+        self.producer.send(DEADLETTER, record.key, record.value, headers).get(timeout=15)
+        self.metrics.consumed.labels(self.topic, "dead_lettered").inc()
+
+
+def _signal(finished: GreenEvent) -> Callable[[Any, Any, Any], tuple[Any, Any]]:
+    def handle_result(worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
+        finished.send(exc_info)
+        return result, exc_info
+
+    return handle_result
+
+
+kafka_consumer = KafkaConsumerEntrypoint.decorator

@@ -1,0 +1,37 @@
+"""One Prometheus registry per container, with the kernel's own metrics; services add collectors to it."""
+
+from typing import Any
+
+from nameko.extensions import DependencyProvider, SharedExtension
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class MetricsRegistry(SharedExtension):
+    def setup(self) -> None:
+        self.registry = CollectorRegistry()
+        self.consumed = Counter(
+            "zhongyuan_kafka_records_consumed_total",
+            "Kafka records taken off a topic, by outcome (handled, retried, dead_lettered).",
+            ["topic", "outcome"],
+            registry=self.registry,
+        )
+        self.published = Counter(
+            "zhongyuan_outbox_events_published_total",
+            "Events the outbox relay published to Kafka.",
+            ["topic"],
+            registry=self.registry,
+        )
+        self.outbox_waiting = Gauge(
+            "zhongyuan_outbox_events_waiting",
+            "Events committed but not yet published (grows while the broker is unreachable).",
+            registry=self.registry,
+        )
+
+
+class Metrics(DependencyProvider):
+    """Gives a service its container's registry."""
+
+    shared = MetricsRegistry()
+
+    def get_dependency(self, worker_ctx: Any) -> CollectorRegistry:
+        return self.shared.registry

@@ -1,0 +1,111 @@
+"""Publishes committed outbox rows to Kafka, oldest first, and marks them sent.
+
+Woken right after a unit of work commits, and every POLL_SECONDS anyway. With the broker down the rows wait and the
+relay retries; a crash between sending and marking re-sends, which consumers absorb by deduping on the event id.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import eventlet
+import sqlalchemy as sa
+from eventlet.event import Event as GreenEvent
+from nameko.extensions import SharedExtension
+from sqlalchemy.orm import Session
+
+from services.common.db import OutboxRecord
+from services.common.events import cloudevent_headers
+from services.common.runtime.kafka import KafkaProducerProvider
+from services.common.runtime.metrics import MetricsRegistry
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+POLL_SECONDS = 1.0
+SEND_TIMEOUT_SECONDS = 15
+MAX_BACKOFF_SECONDS = 10.0
+
+
+class OutboxRelay(SharedExtension):
+    producer = KafkaProducerProvider()
+    metrics = MetricsRegistry()
+
+    def setup(self) -> None:
+        self._session_factory: Callable[[], Session] | None = None
+        self._wakeup = GreenEvent()
+        self._running = False
+
+    def relay_from(self, session_factory: Callable[[], Session]) -> None:
+        self._session_factory = session_factory
+
+    def wake(self) -> None:
+        if not self._wakeup.ready():
+            self._wakeup.send()
+
+    def start(self) -> None:
+        if self._session_factory is None:
+            return
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._relay_forever)
+
+    def stop(self) -> None:
+        if self._running:
+            self._running = False
+            self.wake()
+            self._thread.wait()
+
+    def _relay_forever(self) -> None:
+        failures = 0
+        while self._running:
+            try:
+                published = self.relay_batch()
+                failures = 0
+            except Exception as error:
+                failures += 1
+                log.warning("outbox relay cannot publish yet (attempt %s): %s", failures, error)
+                self._sleep(min(0.5 * 2**failures, MAX_BACKOFF_SECONDS))
+                continue
+            if published < BATCH:
+                self._sleep(POLL_SECONDS)
+
+    def _sleep(self, seconds: float) -> None:
+        with eventlet.Timeout(seconds, False):
+            self._wakeup.wait()
+        self._wakeup = GreenEvent()
+
+    def relay_batch(self) -> int:
+        """Publish up to BATCH waiting rows; the number published."""
+        assert self._session_factory is not None
+        with self._session_factory() as session:
+            rows = session.scalars(
+                sa.select(OutboxRecord)
+                .where(OutboxRecord.published_at.is_(None))
+                .order_by(OutboxRecord.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            ).all()
+            self._publish(rows)
+            now = datetime.now(UTC)
+            for row in rows:
+                row.published_at = now
+            session.commit()
+            self.metrics.outbox_waiting.set(self._count_waiting(session))
+        return len(rows)
+
+    def _publish(self, rows: list[OutboxRecord]) -> None:
+        futures = [
+            (row.topic, self.producer.send(row.topic, row.key.encode(), row.payload, _headers(row))) for row in rows
+        ]
+        for topic, future in futures:
+            future.get(timeout=SEND_TIMEOUT_SECONDS)
+            self.metrics.published.labels(topic).inc()
+
+    @staticmethod
+    def _count_waiting(session: Session) -> int:
+        query = sa.select(sa.func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+        return session.scalar(query) or 0
+
+
+def _headers(row: OutboxRecord) -> list[tuple[str, bytes]]:
+    return cloudevent_headers(row.event_id, row.ce_type, row.ce_source, row.ce_time, row.ce_subject)
