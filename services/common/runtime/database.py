@@ -11,21 +11,25 @@ from services.common.runtime.outbox_relay import OutboxRelay
 
 
 class Database(DependencyProvider):
-    """`uow = Database(InventoryUnitOfWork, VERSIONS)`: the method gets an unopened unit of work (`with uow: ...`)."""
+    """`uow = Database(InventoryUnitOfWork, VERSIONS)`: the method gets an unopened unit of work (`with uow: ...`).
+
+    The database is upgraded at start to the newest kernel revision and the newest of each `versions` folder.
+    """
 
     relay = OutboxRelay()
 
-    def __init__(self, unit_of_work_class: type[SqlUnitOfWork], versions: Path, **kwargs: Any):
+    def __init__(self, unit_of_work_class: type[SqlUnitOfWork], *versions: Path, **kwargs: Any):
         self.unit_of_work_class = unit_of_work_class
         self.versions = versions
         super().__init__(**kwargs)
 
     def setup(self) -> None:
         self.engine = create_engine(self.container.config["DATABASE_URL"])
-        upgrade(self.engine, KERNEL_VERSIONS, self.versions)
+        upgrade(self.engine, KERNEL_VERSIONS, *self.versions)
         self.session_factory = session_factory(self.engine)
         sa.event.listen(self.session_factory, "after_commit", lambda session: self.relay.wake())
-        self.relay.relay_from(self.session_factory)
+        # The relay gets sessions of its own: its commits must not wake itself.
+        self.relay.relay_from(session_factory(self.engine))
 
     def stop(self) -> None:
         self.engine.dispose()
@@ -36,5 +40,8 @@ class Database(DependencyProvider):
         with self.engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
 
-    def get_dependency(self, worker_ctx: Any) -> SqlUnitOfWork:
+    def unit_of_work(self) -> SqlUnitOfWork:
         return self.unit_of_work_class(self.session_factory)
+
+    def get_dependency(self, worker_ctx: Any) -> SqlUnitOfWork:
+        return self.unit_of_work()

@@ -19,7 +19,7 @@ from google.protobuf.message_factory import GetMessageClass
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from nameko.exceptions import ContainerBeingKilled
-from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
+from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector, SharedExtension
 
 from services.common.auth import Principal, TokenStore, authorize, bearer_token
 from services.common.db import create_engine
@@ -76,6 +76,17 @@ class CallContext:
 class GrpcServer(SharedExtension, ProviderCollector):
     """One grpcio server per container, serving every GrpcEntrypoint plus health and reflection."""
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        self.announced = set()
+        super().__init__(*args, **kwargs)
+
+    def announce(self, service: ServiceDescriptor) -> None:
+        """Serve health and reflection for `service` even before it has methods."""
+        self.announced.add(service.full_name)
+
+    # Filled by GrpcService dependencies, whose setup may run before ours.
+    announced: set[str]
+
     def setup(self) -> None:
         config = self.container.config
         self.address = config["GRPC_BIND_ADDRESS"]
@@ -127,7 +138,7 @@ class GrpcServer(SharedExtension, ProviderCollector):
             handlers[entrypoint.rpc] = self._method_handler(entrypoint)
         for name, handlers in by_service.items():
             self._server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
-        return sorted(by_service)
+        return sorted(self.announced | set(by_service))
 
     def _method_handler(self, entrypoint: "GrpcEntrypoint") -> grpc.RpcMethodHandler:
         make = grpc.unary_stream_rpc_method_handler if entrypoint.streams else grpc.unary_unary_rpc_method_handler
@@ -240,6 +251,19 @@ class GrpcEntrypoint(Entrypoint):
         if not isinstance(response, self.response_class):
             raise TypeError(f"{self.rpc} returned {type(response).__name__}, not {self.response_class.__name__}")
         return response
+
+
+class GrpcService(DependencyProvider):
+    """`grpc = GrpcService(DESCRIPTOR)`: the container serves this gRPC service (with health and reflection)."""
+
+    server = GrpcServer()
+
+    def __init__(self, service: ServiceDescriptor, **kwargs: Any):
+        self.service = service
+        super().__init__(**kwargs)
+
+    def setup(self) -> None:
+        self.server.announce(self.service)
 
 
 grpc_method = GrpcEntrypoint.decorator

@@ -3,7 +3,9 @@
 from typing import Any
 
 from nameko.extensions import DependencyProvider, SharedExtension
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
+
+disable_created_metrics()  # the *_created series double every counter and nobody alerts on them
 
 
 class MetricsRegistry(SharedExtension):

