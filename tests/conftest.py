@@ -1,0 +1,8 @@
+"""Test-wide setup. eventlet must patch the standard library before anything else is imported (nameko's pytest
+plugin no longer does it), exactly as `nameko run` does for a real service."""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+pytest_plugins = ["tests.fixtures.backing", "tests.fixtures.databases", "tests.fixtures.services"]

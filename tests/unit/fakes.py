@@ -1,0 +1,41 @@
+"""Fakes of the ports use cases talk to (unit tests only)."""
+
+from services.common.events import Event
+from services.common.unit_of_work import UnitOfWork
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.pending: list[tuple[Event, str, str]] = []
+        self.published: list[tuple[Event, str, str]] = []
+
+    def publish(self, event: Event, *, topic: str, key: str) -> None:
+        self.pending.append((event, topic, key))
+
+
+class FakeInbox:
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+
+    def first_delivery(self, event: Event, *, consumer: str) -> bool:
+        if (event.id, consumer) in self.seen:
+            return False
+        self.seen.add((event.id, consumer))
+        return True
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Keeps what a use case committed; drops what it did not."""
+
+    def __init__(self) -> None:
+        self.outbox = FakeOutbox()
+        self.inbox = FakeInbox()
+        self.commits = 0
+
+    def commit(self) -> None:
+        self.commits += 1
+        self.outbox.published += self.outbox.pending
+        self.outbox.pending = []
+
+    def rollback(self) -> None:
+        self.outbox.pending = []

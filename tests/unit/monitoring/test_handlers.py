@@ -1,0 +1,61 @@
+from datetime import UTC, datetime, timedelta
+
+from services.common.events import SYSTEM_REGISTERED, Event, new_event
+from services.monitoring import handlers
+from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+from tests.unit.fakes import FakeUnitOfWork
+
+
+class FakeSystemViews:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict] = {}
+
+    def upsert(self, *, system_id: str, **state) -> None:  # type: ignore[no-untyped-def]
+        current = self.rows.get(system_id)
+        if current is None or current["at"] <= state["at"]:
+            self.rows[system_id] = state
+
+
+class FakeMonitoringUnitOfWork(FakeUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__()
+        self.systems = FakeSystemViews()
+
+
+def registered(system_id: str, org: str = "HA-WJW") -> Event:
+    system = inventory_pb2.System(id=system_id, code="HA-WJW-JKK", name="居民健康卡", organisation_code=org,
+                                  status="registered")
+    return new_event(SYSTEM_REGISTERED, "/zhongyuan/inventory", system_id, events_pb2.SystemRegistered(system=system))
+
+
+def test_a_registered_system_enters_the_read_model() -> None:
+    uow = FakeMonitoringUnitOfWork()
+
+    handlers.record_system_registered(registered("s-1"), uow)
+
+    assert uow.systems.rows["s-1"]["organisation_code"] == "HA-WJW"
+    assert uow.commits == 1
+
+
+def test_a_redelivered_event_changes_nothing() -> None:
+    uow = FakeMonitoringUnitOfWork()
+    event = registered("s-1")
+    handlers.record_system_registered(event, uow)
+    uow.systems.rows["s-1"]["status"] = "changed since"
+
+    handlers.record_system_registered(event, uow)
+
+    assert uow.systems.rows["s-1"]["status"] == "changed since"
+    assert uow.commits == 1
+
+
+def test_an_older_event_arriving_late_does_not_overwrite_a_newer_state() -> None:
+    uow = FakeMonitoringUnitOfWork()
+    newer = registered("s-1", org="HA-RST")
+    older = Event(type=newer.type, source=newer.source, subject=newer.subject,
+                  payload=registered("s-1", org="HA-WJW").payload, time=datetime.now(UTC) - timedelta(hours=1))
+
+    handlers.record_system_registered(newer, uow)
+    handlers.record_system_registered(older, uow)
+
+    assert uow.systems.rows["s-1"]["organisation_code"] == "HA-RST"
