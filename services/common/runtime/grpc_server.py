@@ -1,8 +1,8 @@
 """gRPC entrypoints for nameko: grpcio serves on real OS threads and hands each call to a green worker.
 
-Flow of one call: a grpcio thread puts a PendingCall on a real queue and waits on a real Event; the green
-dispatcher reads the queue through eventlet.tpool, authenticates the caller, checks the method's roles and spawns a
-nameko worker; the worker's result (or error, or streamed items) travels back the same way.
+Flow of one call: a grpcio thread wraps it in a PendingCall, hands it to the hub through the GreenWaker and waits
+on a real Event; on the hub a green thread authenticates the caller, checks the method's roles and spawns a nameko
+worker; the worker's result (or error, or streamed items) travels back through the PendingCall.
 """
 
 import logging
@@ -12,7 +12,6 @@ from functools import partial
 from typing import Any
 
 import grpc
-from eventlet import tpool
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
@@ -25,7 +24,7 @@ from services.common.auth import Principal, TokenStore, authorize, bearer_token
 from services.common.db import create_engine
 from services.common.errors import ZhongyuanError
 from services.common.runtime.grpc_status import Unavailable, abort, status_for
-from services.common.runtime.real_threads import RealThreadPool, queue, threading
+from services.common.runtime.real_threads import RealThreadPool, queue, threading, wait_green, waker
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +72,19 @@ class CallContext:
         return not self._call.cancelled
 
 
+class _Stopped:
+    """grpcio's stop() gives a threading.Event; wait_green wants something with add_done_callback."""
+
+    def __init__(self, stopped: Any):
+        self._stopped = stopped
+
+    def add_done_callback(self, callback: Any) -> None:
+        threading.Thread(target=lambda: (self._stopped.wait(), callback(self)), daemon=True).start()
+
+    def result(self) -> None:
+        return None
+
+
 class GrpcServer(SharedExtension, ProviderCollector):
     """One grpcio server per container, serving every GrpcEntrypoint plus health and reflection."""
 
@@ -95,7 +107,7 @@ class GrpcServer(SharedExtension, ProviderCollector):
         self.tokens = TokenStore(create_engine(config["AUTH_DATABASE_URL"]))
 
     def start(self) -> None:
-        self._inbox: Any = queue.SimpleQueue()
+        waker.start()
         self._pool = RealThreadPool(self.threads)
         self._server = grpc.server(self._pool, options=self._options())
         service_names = self._add_services()
@@ -108,20 +120,16 @@ class GrpcServer(SharedExtension, ProviderCollector):
         self._server.start()
         for name in ["", *service_names]:
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        self._dispatcher = self.container.spawn_managed_thread(self._dispatch_forever)
         log.info("gRPC serving %s on port %s", ", ".join(service_names), self.port)
 
     def stop(self) -> None:
         self._health.enter_graceful_shutdown()
         self.wait_for_providers()
-        tpool.execute(self._server.stop(grace=2).wait)
-        self._inbox.put(None)
-        self._dispatcher.wait()
+        wait_green(_Stopped(self._server.stop(grace=2)))
         self._pool.shutdown()
 
     def kill(self) -> None:
         self._server.stop(grace=None)
-        self._inbox.put(None)
         self._pool.shutdown()
 
     def _options(self) -> list[tuple[str, int]]:
@@ -152,7 +160,7 @@ class GrpcServer(SharedExtension, ProviderCollector):
     def _submit(self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext) -> PendingCall:
         call = PendingCall(entrypoint, request, context.invocation_metadata(), context.peer())
         context.add_callback(call.cancel)
-        self._inbox.put(call)
+        waker.call_soon(partial(self.container.spawn_managed_thread, partial(self._start_worker, call)))
         return call
 
     def _answer_on_real_thread(
@@ -172,10 +180,6 @@ class GrpcServer(SharedExtension, ProviderCollector):
             if isinstance(item, BaseException):
                 abort(context, status_for(item, entrypoint.rpc))
             yield item
-
-    def _dispatch_forever(self) -> None:
-        while (call := tpool.execute(self._inbox.get)) is not None:
-            self.container.spawn_managed_thread(partial(self._start_worker, call))
 
     def _start_worker(self, call: PendingCall) -> None:
         try:

@@ -10,17 +10,20 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+import eventlet
 import eventlet.patcher
 import grpc
 import grpc._channel
 import grpc._server
 import grpc._utilities
-from eventlet import tpool
+from eventlet.event import Event as GreenEvent
+from eventlet.hubs import trampoline
 from grpc._cython import cygrpc
 
 log = logging.getLogger(__name__)
 threading = eventlet.patcher.original("threading")
 queue = eventlet.patcher.original("queue")
+_os = eventlet.patcher.original("os")
 
 GRPC_MODULES_USING_THREADS = (grpc._server, grpc._channel, grpc._utilities, cygrpc)
 
@@ -84,9 +87,65 @@ class RealThreadPool:
                 completion.finish()
 
 
-def wait_green(future: Future[Any] | grpc.Future, timeout: float | None = None) -> Any:
-    """Wait for a real-thread future from a green thread without freezing the hub."""
-    return tpool.execute(future.result, timeout)
+class GreenWaker:
+    """Lets real threads hand work to the eventlet hub: a self-pipe that one green pump thread reads.
+
+    We do not park a tpool thread per waiter: its 20 threads would run out under concurrent calls and deadlock.
+    """
+
+    def __init__(self) -> None:
+        self._read_fd, self._write_fd = _os.pipe()
+        _os.set_blocking(self._read_fd, False)
+        _os.set_blocking(self._write_fd, False)
+        self._pending: Any = queue.SimpleQueue()
+        self._pump: Any = None
+
+    def start(self) -> None:
+        """Start the pump; call from the hub's thread."""
+        if self._pump is None:
+            self._pump = eventlet.spawn(self._pump_forever)
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the hub as soon as possible; safe from any thread."""
+        self._pending.put(fn)
+        try:
+            _os.write(self._write_fd, b"!")
+        except BlockingIOError:  # the pipe is full, so the pump is awake already
+            pass
+
+    def _pump_forever(self) -> None:
+        while True:
+            trampoline(self._read_fd, read=True)
+            _drain(self._read_fd)
+            while True:
+                try:
+                    fn = self._pending.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    fn()
+                except Exception:
+                    log.exception("callback handed to the hub failed")
+
+
+def _drain(fd: int) -> None:
+    try:
+        while _os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+waker = GreenWaker()
+
+
+def wait_green(future: Future[Any] | grpc.Future) -> Any:
+    """Wait for a real-thread future from a green thread without freezing the hub; its result or its error."""
+    waker.start()
+    done = GreenEvent()
+    future.add_done_callback(lambda _: waker.call_soon(done.send))
+    done.wait()
+    return future.result()
 
 
 rebind_grpc_to_real_threads()
