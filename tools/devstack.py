@@ -1,7 +1,7 @@
 """`make run` and `make test`: start what is needed, run, and stop every process that was started.
 
-    python -m tools.devstack run          broker + four services on the default ports, until Ctrl-C / SIGTERM
-    python -m tools.devstack test [-- pytest args]   broker on a free port, then the whole test suite
+python -m tools.devstack run          broker + four services on the default ports, until Ctrl-C / SIGTERM
+python -m tools.devstack test [-- pytest args]   broker on a free port, then the whole test suite
 """
 
 import argparse
@@ -17,7 +17,14 @@ from pathlib import Path
 from services.common.auth import OPERATOR, TokenStore
 from services.common.db import AUTH_VERSIONS, create_engine, upgrade
 from tools.stack import (
-    DEFAULT_BROKER_PORT, DEFAULT_GRPC_PORTS, DEFAULT_HTTP_PORTS, REPO_ROOT, SERVICES, Broker, Stack, port_is_open,
+    DEFAULT_BROKER_PORT,
+    DEFAULT_GRPC_PORTS,
+    DEFAULT_HTTP_PORTS,
+    REPO_ROOT,
+    SERVICES,
+    Broker,
+    Stack,
+    port_is_open,
 )
 
 VAR = REPO_ROOT / "var"

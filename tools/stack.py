@@ -86,7 +86,9 @@ class Broker:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         wait_for(lambda: port_is_open(self.port), f"Kafka broker on {self.bootstrap}", 30, self.process)
         return self
@@ -123,12 +125,23 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.http_port}"
 
     def start(self) -> "ServiceProcess":
-        command = [str(VENV_BIN / "nameko"), "run", "--config", f"services/{self.name}/config.yaml",
-                   f"services.{self.name}.service"]
+        command = [
+            str(VENV_BIN / "nameko"),
+            "run",
+            "--config",
+            f"services/{self.name}/config.yaml",
+            f"services.{self.name}.service",
+        ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return self
 
     def healthy(self) -> bool:
@@ -188,8 +201,13 @@ class Stack:
         return env
 
     def start_service(self, name: str) -> ServiceProcess:
-        service = ServiceProcess(name, self.grpc_ports[name], self.http_ports[name],
-                                 self.var_dir / "log" / f"{name}.log", self.environment())
+        service = ServiceProcess(
+            name,
+            self.grpc_ports[name],
+            self.http_ports[name],
+            self.var_dir / "log" / f"{name}.log",
+            self.environment(),
+        )
         self.services[name] = service.start()
         return service
 
@@ -207,5 +225,8 @@ class Stack:
         self.broker.stop()
 
     def cli_config(self, token: str) -> dict:
-        return {"token": token, "targets": {name: f"127.0.0.1:{port}" for name, port in self.grpc_ports.items()},
-                "http": {name: f"http://127.0.0.1:{port}" for name, port in self.http_ports.items()}}
+        return {
+            "token": token,
+            "targets": {name: f"127.0.0.1:{port}" for name, port in self.grpc_ports.items()},
+            "http": {name: f"http://127.0.0.1:{port}" for name, port in self.http_ports.items()},
+        }

@@ -1,9 +1,9 @@
 """Inventory service entrypoints: decode the request, call a use case, encode the answer."""
 
 from services.common.auth import DEPARTMENT, OPERATOR, SRE
+from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
-from services.common.runtime import web
 from services.inventory import handlers
 from services.inventory.adapters import messages
 from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork

@@ -19,7 +19,7 @@ from services.common.db import AUTH_VERSIONS, create_engine, upgrade
 from services.common.errors import InvalidArgument
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
-from services.zyctl.client import Api, describe_error
+from services.zyctl.client import TIMEOUT_SECONDS, Api, describe_error
 from services.zyctl.settings import load_settings
 
 app = typer.Typer(help="Operate the 中原云 migration suite.", no_args_is_help=True)
@@ -42,7 +42,11 @@ class Level(enum.StrEnum):
     county = "county"
 
 
-LEVELS = {Level.province: inv.ADMIN_LEVEL_PROVINCE, Level.city: inv.ADMIN_LEVEL_CITY, Level.county: inv.ADMIN_LEVEL_COUNTY}
+LEVELS = {
+    Level.province: inv.ADMIN_LEVEL_PROVINCE,
+    Level.city: inv.ADMIN_LEVEL_CITY,
+    Level.county: inv.ADMIN_LEVEL_COUNTY,
+}
 OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table or json")]
 
 
@@ -50,10 +54,10 @@ def _api() -> Api:
     return Api(load_settings())
 
 
-def _call(action: Callable[[], T]) -> T:
-    """Run a gRPC call; on failure print the status and the invalid fields, exit 1."""
+def _call(api: Api, method: Callable[..., T], request: Any) -> T:
+    """Run a unary gRPC call; on failure print the status and the invalid fields, exit 1."""
     try:
-        return action()
+        return method(request, metadata=api.metadata, timeout=TIMEOUT_SECONDS)
     except grpc.RpcError as error:
         console.print(f"[red]{describe_error(error)}[/red]", highlight=False)
         raise typer.Exit(1) from error
@@ -92,8 +96,13 @@ def status(output: OutputOption = Output.table) -> None:
 
 
 def _service_health(name: str, target: str, http_url: str) -> dict[str, str]:
-    return {"service": name, "grpc_target": target, "grpc": _grpc_health(target), "http_url": http_url,
-            "http": _http_health(http_url)}
+    return {
+        "service": name,
+        "grpc_target": target,
+        "grpc": _grpc_health(target),
+        "http_url": http_url,
+        "http": _http_health(http_url),
+    }
 
 
 def _grpc_health(target: str) -> str:
@@ -124,10 +133,11 @@ def systems_register(
 ) -> None:
     """Register a system in the inventory."""
     api = _api()
-    request = inv.RegisterSystemRequest(code=code, name=name, organisation_code=org, admin_level=LEVELS[level],
-                                        mlps_level=mlps)
+    request = inv.RegisterSystemRequest(
+        code=code, name=name, organisation_code=org, admin_level=LEVELS[level], mlps_level=mlps
+    )
     with api.stub("inventory", inv_grpc.InventoryServiceStub) as stub:
-        system = _call(lambda: stub.RegisterSystem(request, metadata=api.metadata, timeout=15))
+        system = _call(api, stub.RegisterSystem, request)
     _show_systems([system], output)
 
 
@@ -137,7 +147,7 @@ def systems_get(code_or_id: str, output: OutputOption = Output.table) -> None:
     api = _api()
     request = inv.GetSystemRequest(id=code_or_id) if len(code_or_id) == 36 else inv.GetSystemRequest(code=code_or_id)
     with api.stub("inventory", inv_grpc.InventoryServiceStub) as stub:
-        system = _call(lambda: stub.GetSystem(request, metadata=api.metadata, timeout=15))
+        system = _call(api, stub.GetSystem, request)
     _show_systems([system], output)
 
 
@@ -153,7 +163,7 @@ def systems_list(
     with api.stub("inventory", inv_grpc.InventoryServiceStub) as stub:
         while True:
             request = inv.ListSystemsRequest(organisation_code=org, page_size=200, page_token=token)
-            page = _call(lambda: stub.ListSystems(request, metadata=api.metadata, timeout=15))
+            page = _call(api, stub.ListSystems, request)
             systems.extend(page.systems)
             if not (token := page.next_page_token):
                 break
@@ -171,7 +181,9 @@ def _show_systems(systems: list[inv.System], output: Output) -> None:
 def create_token(
     role: Annotated[list[str], typer.Option(help="operator, sre or department:<code>; repeat for several")],
     description: Annotated[str, typer.Option(help="Who or what the token is for")] = "",
-    database_url: Annotated[str, typer.Option(envvar="AUTH_DATABASE_URL", help="The auth database")] = "sqlite:///var/auth.db",
+    database_url: Annotated[
+        str, typer.Option(envvar="AUTH_DATABASE_URL", help="The auth database")
+    ] = "sqlite:///var/auth.db",
 ) -> None:
     """Create an API token and print it once (only its hash is stored)."""
     engine = create_engine(database_url)
@@ -182,4 +194,3 @@ def create_token(
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
     sys.stdout.write(token + "\n")
-

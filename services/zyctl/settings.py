@@ -5,10 +5,19 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_TARGETS = {name: f"127.0.0.1:{port}" for name, port in
-                   {"inventory": 50051, "migration": 50052, "interconnect": 50053, "monitoring": 50054}.items()}
-DEFAULT_HTTP = {name: f"http://127.0.0.1:{port}" for name, port in
-                {"inventory": 8001, "migration": 8002, "interconnect": 8003, "monitoring": 8004}.items()}
+DEFAULT_TARGETS = {
+    name: f"127.0.0.1:{port}"
+    for name, port in {
+        "inventory": 50051,
+        "migration": 50052,
+        "interconnect": 50053,
+        "monitoring": 50054,
+    }.items()
+}
+DEFAULT_HTTP = {
+    name: f"http://127.0.0.1:{port}"
+    for name, port in {"inventory": 8001, "migration": 8002, "interconnect": 8003, "monitoring": 8004}.items()
+}
 LOCAL_CONFIG = Path("var/zyctl.json")
 USER_CONFIG = Path.home() / ".config" / "zyctl" / "config.json"
 

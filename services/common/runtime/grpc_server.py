@@ -113,7 +113,9 @@ class GrpcServer(SharedExtension, ProviderCollector):
         service_names = self._add_services()
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
-        reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server)
+        reflection.enable_server_reflection(
+            [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
+        )
         self.port = self._server.add_insecure_port(self.address)
         if not self.port:
             raise RuntimeError(f"gRPC server cannot listen on {self.address}")
@@ -222,9 +224,7 @@ class GrpcEntrypoint(Entrypoint):
 
     def spawn(self, call: PendingCall, principal: Principal) -> None:
         context = CallContext(principal=principal, peer=call.peer, _call=call)
-        self.container.spawn_worker(
-            self, (call.request, context), {}, handle_result=partial(self._handle_result, call)
-        )
+        self.container.spawn_worker(self, (call.request, context), {}, handle_result=partial(self._handle_result, call))
 
     def _handle_result(self, call: PendingCall, worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         try:

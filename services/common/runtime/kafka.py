@@ -114,7 +114,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
         finally:
             consumer.close(autocommit=False)
 
-    def _consume_partition(self, consumer: KafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
+    def _consume_partition(
+        self, consumer: KafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]
+    ) -> None:
         next_offset = None
         for record in records:
             if not self._running:
@@ -130,8 +132,8 @@ class KafkaConsumerEntrypoint(Entrypoint):
         """True when the record is done with (handled or dead-lettered); False to have it redelivered."""
         try:
             event = decode_event(record.value, record.headers)
-        except MalformedEvent as error:
-            self._dead_letter(record, str(error), attempts=1)
+        except MalformedEvent as malformed:
+            self._dead_letter(record, str(malformed), attempts=1)
             return True
         error = self._run_worker(event)
         position = (record.partition, record.offset)
@@ -159,7 +161,14 @@ class KafkaConsumerEntrypoint(Entrypoint):
         return f"{exc_info[0].__name__}: {exc_info[1]}"
 
     def _dead_letter(self, record: ConsumerRecord, reason: str, attempts: int) -> None:
-        log.error("dead-lettering %s[%s]@%s after %s attempt(s): %s", record.topic, record.partition, record.offset, attempts, reason)
+        log.error(
+            "dead-lettering %s[%s]@%s after %s attempt(s): %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            attempts,
+            reason,
+        )
         headers = list(record.headers or []) + [
             ("dlq_reason", reason.encode()),
             ("dlq_topic", record.topic.encode()),

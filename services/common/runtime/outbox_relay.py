@@ -5,7 +5,7 @@ relay retries; a crash between sending and marking re-sends, which consumers abs
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import eventlet
@@ -95,7 +95,7 @@ class OutboxRelay(SharedExtension):
             self.metrics.outbox_waiting.set(self._count_waiting(session))
         return len(rows)
 
-    def _publish(self, rows: list[OutboxRecord]) -> None:
+    def _publish(self, rows: Sequence[OutboxRecord]) -> None:
         futures = [
             (row.topic, self.producer.send(row.topic, row.key.encode(), row.payload, _headers(row))) for row in rows
         ]

@@ -5,6 +5,7 @@ We hand grpcio the unpatched threading module. This leans on grpc internals (grp
 tests/integration/common/test_grpc_bridge.py fails loudly if an upgrade moves them.
 """
 
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -31,7 +32,9 @@ GRPC_MODULES_USING_THREADS = (grpc._server, grpc._channel, grpc._utilities, cygr
 def rebind_grpc_to_real_threads() -> None:
     for module in GRPC_MODULES_USING_THREADS:
         if not hasattr(module, "threading"):
-            raise RuntimeError(f"{module.__name__} no longer uses threading: re-check the gRPC bridge for grpcio {grpc.__version__}")
+            raise RuntimeError(
+                f"{module.__name__} no longer uses threading: re-check the gRPC bridge for grpcio {grpc.__version__}"
+            )
         module.threading = threading
 
 
@@ -62,7 +65,7 @@ class RealThreadPool:
     """A fixed pool of OS threads for grpcio's server (concurrent.futures would be green after monkey-patching)."""
 
     def __init__(self, size: int, name: str = "grpc-server"):
-        self._tasks: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], _Completion] | None] = queue.SimpleQueue()
+        self._tasks: Any = queue.SimpleQueue()  # of (fn, args, completion), None to stop a thread
         self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(size)]
         for thread in self._threads:
             thread.start()
@@ -108,10 +111,8 @@ class GreenWaker:
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the hub as soon as possible; safe from any thread."""
         self._pending.put(fn)
-        try:
+        with contextlib.suppress(BlockingIOError):  # a full pipe means the pump is awake already
             _os.write(self._write_fd, b"!")
-        except BlockingIOError:  # the pipe is full, so the pump is awake already
-            pass
 
     def _pump_forever(self) -> None:
         while True:
@@ -129,11 +130,9 @@ class GreenWaker:
 
 
 def _drain(fd: int) -> None:
-    try:
+    with contextlib.suppress(BlockingIOError):
         while _os.read(fd, 4096):
             pass
-    except BlockingIOError:
-        pass
 
 
 waker = GreenWaker()

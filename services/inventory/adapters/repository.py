@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.inventory.adapters.orm import systems
 from services.inventory.domain.model import System
 
 
@@ -21,9 +22,9 @@ class SqlSystemRepository:
 
     def list(self, *, organisation_code: str | None, after_code: str | None, limit: int) -> list[System]:
         """Systems ordered by code, starting after `after_code`."""
-        query = sa.select(System).order_by(System.code).limit(limit)  # type: ignore[arg-type]
+        query = sa.select(System).order_by(systems.c.code).limit(limit)
         if organisation_code:
-            query = query.filter_by(organisation_code=organisation_code)
+            query = query.where(systems.c.organisation_code == organisation_code)
         if after_code:
-            query = query.where(System.code > after_code)  # type: ignore[operator]
+            query = query.where(systems.c.code > after_code)
         return list(self._session.scalars(query))

@@ -37,7 +37,13 @@ class System:
 
 
 def register_system(
-    *, code: str, name: str, organisation_code: str, admin_level: AdminLevel | None, mlps_level: int, now: datetime
+    *,
+    code: str,
+    name: str,
+    organisation_code: str,
+    admin_level: AdminLevel | None,
+    mlps_level: int,
+    now: datetime,
 ) -> System:
     """A new System, or InvalidArgument naming every field that is wrong."""
     violations = [
@@ -64,8 +70,13 @@ def _code_violations(field_name: str, code: str) -> list[FieldViolation]:
     if not code:
         return [FieldViolation(field_name, "is required")]
     if len(code) > MAX_CODE_LENGTH or not SYSTEM_CODE.match(code):
-        return [FieldViolation(field_name, f"{code!r} must be upper-case letters and digits in dash-separated parts, "
-                                           f"at most {MAX_CODE_LENGTH} characters (e.g. HA-WJW-JKK)")]
+        return [
+            FieldViolation(
+                field_name,
+                f"{code!r} must be upper-case letters and digits in dash-separated parts, "
+                f"at most {MAX_CODE_LENGTH} characters (e.g. HA-WJW-JKK)",
+            )
+        ]
     return []
 
 

@@ -14,7 +14,8 @@ class SystemsCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
-            "zhongyuan_inventory_systems", "Systems registered in the inventory, by owning department.",
+            "zhongyuan_inventory_systems",
+            "Systems registered in the inventory, by owning department.",
             labels=["department"],
         )
         with self._unit_of_work() as uow:

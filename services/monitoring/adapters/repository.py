@@ -12,17 +12,30 @@ class SqlSystemViews:
     def __init__(self, session: Session):
         self._session = session
 
-    def upsert(self, *, system_id: str, code: str, name: str, organisation_code: str, status: str, at: datetime) -> None:
+    def upsert(
+        self, *, system_id: str, code: str, name: str, organisation_code: str, status: str, at: datetime
+    ) -> None:
         """Keep the newest state: an older event arriving late changes nothing."""
         row = self._session.get(SystemView, system_id)
         if row is None:
             self._session.add(
-                SystemView(system_id=system_id, code=code, name=name, organisation_code=organisation_code,
-                           status=status, updated_at=at)
+                SystemView(
+                    system_id=system_id,
+                    code=code,
+                    name=name,
+                    organisation_code=organisation_code,
+                    status=status,
+                    updated_at=at,
+                )
             )
         elif _as_utc(row.updated_at) <= at:
             row.code, row.name, row.organisation_code, row.status, row.updated_at = (
-                code, name, organisation_code, status, at)
+                code,
+                name,
+                organisation_code,
+                status,
+                at,
+            )
 
     def count_by_organisation(self, organisation_code: str | None = None) -> dict[str, int]:
         query = sa.select(SystemView.organisation_code, sa.func.count()).group_by(SystemView.organisation_code)

@@ -5,10 +5,10 @@ import threading as green_threading
 import eventlet
 import grpc
 import pytest
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
-from google.rpc import error_details_pb2
 from nameko.timer import timer
 
 from services.common.auth import OPERATOR, SRE
@@ -103,8 +103,13 @@ def test_a_blocking_call_from_a_real_client_thread_is_answered(stub, operator_to
     result = real_threads.queue.SimpleQueue()
 
     def call() -> None:
-        result.put(stub.CountSystems(pb.CountSystemsRequest(organisation_code="HA-WJW"),
-                                     metadata=bearer(operator_token), timeout=10))
+        result.put(
+            stub.CountSystems(
+                pb.CountSystemsRequest(organisation_code="HA-WJW"),
+                metadata=bearer(operator_token),
+                timeout=10,
+            )
+        )
 
     real_threads.threading.Thread(target=call).start()
     reply = eventually(lambda: not result.empty() and result.get(), "the reply on the client thread")
@@ -153,8 +158,10 @@ def test_an_unexpected_error_is_internal_with_a_log_reference_not_unknown(stub, 
 
 def test_health_and_reflection_are_served(ticking, channel_to) -> None:
     channel = channel_to(ticking)
-    health = unary(health_pb2_grpc.HealthStub(channel).Check,
-                   health_pb2.HealthCheckRequest(service="zhongyuan.monitoring.v1.MonitoringService"))
+    health = unary(
+        health_pb2_grpc.HealthStub(channel).Check,
+        health_pb2.HealthCheckRequest(service="zhongyuan.monitoring.v1.MonitoringService"),
+    )
     assert health.status == health_pb2.HealthCheckResponse.SERVING
 
     request = reflection_pb2.ServerReflectionRequest(list_services="")
@@ -168,8 +175,11 @@ def test_health_and_reflection_are_served(ticking, channel_to) -> None:
 def test_a_service_calls_another_over_the_grpc_client_without_freezing(
     ticking, container_factory, service_config, tmp_path, channel_to, tokens, operator_token
 ) -> None:
-    config = service_config(f"sqlite:///{tmp_path}/caller.db", MONITORING_GRPC_TARGET=ticking,
-                            SERVICE_TOKEN=tokens.create_token([OPERATOR]))
+    config = service_config(
+        f"sqlite:///{tmp_path}/caller.db",
+        MONITORING_GRPC_TARGET=ticking,
+        SERVICE_TOKEN=tokens.create_token([OPERATOR]),
+    )
     container_factory(Caller, config).start()
     caller = pb_grpc.MonitoringServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
 

@@ -19,8 +19,12 @@ def system_event(key: str, sequence: int) -> Event:
 
 def produce(producer: KafkaProducer, topic: str, events: list[Event]) -> None:
     for event in events:
-        producer.send(topic, key=event.subject.encode(), value=event.payload.SerializeToString(),
-                      headers=event.headers())
+        producer.send(
+            topic,
+            key=event.subject.encode(),
+            value=event.payload.SerializeToString(),
+            headers=event.headers(),
+        )
     producer.flush()
 
 
@@ -70,20 +74,28 @@ def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_moves_o
     container_factory, service_config, topic, producer, backing_services, tmp_path
 ) -> None:
     handled: list[Event] = []
-    start(container_factory, consumer_service(topic, handled.append), service_config(f"sqlite:///{tmp_path}/x.db"))
+    start(
+        container_factory,
+        consumer_service(topic, handled.append),
+        service_config(f"sqlite:///{tmp_path}/x.db"),
+    )
     marker = uuid.uuid4().hex
-    producer.send(topic, key=b"system-1", value=b"\x00not protobuf", headers=[("marker", marker.encode())],
-                  partition=0)
+    producer.send(topic, key=b"system-1", value=b"\x00not protobuf", headers=[("marker", marker.encode())], partition=0)
     after = system_event("system-1", 1)
-    producer.send(topic, key=b"system-1", value=after.payload.SerializeToString(), headers=after.headers(),
-                  partition=0)
+    producer.send(topic, key=b"system-1", value=after.payload.SerializeToString(), headers=after.headers(), partition=0)
     producer.flush()
 
     eventually(lambda: [e.id for e in handled] == [after.id], "the record after the poison one to be handled")
-    [letter] = [r for r in read_topic(backing_services.kafka_bootstrap, DEADLETTER,
-                                      lambda rs: any(dict(r.headers).get("marker") == marker.encode() for r in rs),
-                                      "the poison record in the dead-letter topic")
-                if dict(r.headers).get("marker") == marker.encode()]
+    [letter] = [
+        r
+        for r in read_topic(
+            backing_services.kafka_bootstrap,
+            DEADLETTER,
+            lambda rs: any(dict(r.headers).get("marker") == marker.encode() for r in rs),
+            "the poison record in the dead-letter topic",
+        )
+        if dict(r.headers).get("marker") == marker.encode()
+    ]
     headers = dict(letter.headers)
     assert headers["dlq_reason"] == b"missing CloudEvents header ce_id"
     assert headers["dlq_topic"] == topic.encode()
@@ -110,10 +122,16 @@ def test_a_record_that_keeps_failing_is_dead_lettered_with_the_error_after_the_l
     produce(producer, topic, [doomed, fine])
 
     eventually(lambda: handled == [fine.id], "the event behind the failing one to be handled")
-    [letter] = [r for r in read_topic(backing_services.kafka_bootstrap, DEADLETTER,
-                                      lambda rs: any(dict(r.headers).get("ce_id") == doomed.id.encode() for r in rs),
-                                      "the failing event in the dead-letter topic")
-                if dict(r.headers).get("ce_id") == doomed.id.encode()]
+    [letter] = [
+        r
+        for r in read_topic(
+            backing_services.kafka_bootstrap,
+            DEADLETTER,
+            lambda rs: any(dict(r.headers).get("ce_id") == doomed.id.encode() for r in rs),
+            "the failing event in the dead-letter topic",
+        )
+        if dict(r.headers).get("ce_id") == doomed.id.encode()
+    ]
     assert dict(letter.headers)["dlq_reason"] == b"ValueError: organisation HA-NOPE does not exist"
     assert dict(letter.headers)["dlq_attempts"] == b"4"
     assert attempts[doomed.id] == 4

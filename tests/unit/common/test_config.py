@@ -16,8 +16,10 @@ def test_every_service_defaults_to_its_documented_ports(monkeypatch) -> None:  #
         monkeypatch.delenv(f"{name}_GRPC_ADDRESS", raising=False)
         monkeypatch.delenv(f"{name}_HTTP_ADDRESS", raising=False)
 
-    ports = {name: (load_config(name)["GRPC_BIND_ADDRESS"], load_config(name)["WEB_SERVER_ADDRESS"])
-             for name in SERVICE_NAMES}
+    ports = {
+        name: (load_config(name)["GRPC_BIND_ADDRESS"], load_config(name)["WEB_SERVER_ADDRESS"])
+        for name in SERVICE_NAMES
+    }
 
     assert ports == {
         "inventory": ("127.0.0.1:50051", "127.0.0.1:8001"),

@@ -36,12 +36,36 @@ def test_a_payload_of_the_wrong_message_type_is_refused() -> None:
     ("headers", "value", "reason"),
     [
         ([], b"", "missing CloudEvents header ce_id"),
-        ([("ce_id", b"1"), ("ce_type", b"nope.v1"), ("ce_source", b"/x"), ("ce_time", b"2016-06-30T00:00:00+00:00")],
-         b"", "unknown event type 'nope.v1'"),
-        ([("ce_id", b"1"), ("ce_type", SYSTEM_REGISTERED.encode()), ("ce_source", b"/x"), ("ce_time", b"yesterday")],
-         b"", "ce_time 'yesterday' is not an RFC 3339 time"),
-        ([("ce_id", b"1"), ("ce_type", SYSTEM_REGISTERED.encode()), ("ce_source", b"/x"),
-          ("ce_time", b"2016-06-30T00:00:00+00:00")], b"\xff\xff\xff", "payload is not a valid SystemRegistered"),
+        (
+            [
+                ("ce_id", b"1"),
+                ("ce_type", b"nope.v1"),
+                ("ce_source", b"/x"),
+                ("ce_time", b"2016-06-30T00:00:00+00:00"),
+            ],
+            b"",
+            "unknown event type 'nope.v1'",
+        ),
+        (
+            [
+                ("ce_id", b"1"),
+                ("ce_type", SYSTEM_REGISTERED.encode()),
+                ("ce_source", b"/x"),
+                ("ce_time", b"yesterday"),
+            ],
+            b"",
+            "ce_time 'yesterday' is not an RFC 3339 time",
+        ),
+        (
+            [
+                ("ce_id", b"1"),
+                ("ce_type", SYSTEM_REGISTERED.encode()),
+                ("ce_source", b"/x"),
+                ("ce_time", b"2016-06-30T00:00:00+00:00"),
+            ],
+            b"\xff\xff\xff",
+            "payload is not a valid SystemRegistered",
+        ),
         ([("ce_id", b"\xff")], b"", "header is not UTF-8"),
     ],
 )

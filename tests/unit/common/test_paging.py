@@ -17,7 +17,9 @@ def test_a_forged_token_is_an_invalid_page_token() -> None:
         paging.decode_token("%%%not-base64")
 
 
-@pytest.mark.parametrize(("requested", "size"), [(0, paging.DEFAULT_PAGE_SIZE), (10, 10), (10_000, paging.MAX_PAGE_SIZE)])
+@pytest.mark.parametrize(
+    ("requested", "size"), [(0, paging.DEFAULT_PAGE_SIZE), (10, 10), (10_000, paging.MAX_PAGE_SIZE)]
+)
 def test_page_size_defaults_and_caps(requested: int, size: int) -> None:
     assert paging.page_size(requested) == size
 

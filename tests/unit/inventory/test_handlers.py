@@ -52,7 +52,12 @@ def test_registering_a_system_stores_it_and_announces_it_in_the_same_commit() ->
     assert uow.systems.get(system.id) == system
     assert uow.commits == 1
     [(event, topic, key)] = uow.outbox.published
-    assert (event.type, topic, key, event.subject) == (SYSTEM_REGISTERED, INVENTORY_EVENTS, system.id, system.id)
+    assert (event.type, topic, key, event.subject) == (
+        SYSTEM_REGISTERED,
+        INVENTORY_EVENTS,
+        system.id,
+        system.id,
+    )
     assert event.payload.system.code == "HA-WJW-JKK"
 
 

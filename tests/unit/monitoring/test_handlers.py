@@ -23,8 +23,9 @@ class FakeMonitoringUnitOfWork(FakeUnitOfWork):
 
 
 def registered(system_id: str, org: str = "HA-WJW") -> Event:
-    system = inventory_pb2.System(id=system_id, code="HA-WJW-JKK", name="居民健康卡", organisation_code=org,
-                                  status="registered")
+    system = inventory_pb2.System(
+        id=system_id, code="HA-WJW-JKK", name="居民健康卡", organisation_code=org, status="registered"
+    )
     return new_event(SYSTEM_REGISTERED, "/zhongyuan/inventory", system_id, events_pb2.SystemRegistered(system=system))
 
 
@@ -52,8 +53,13 @@ def test_a_redelivered_event_changes_nothing() -> None:
 def test_an_older_event_arriving_late_does_not_overwrite_a_newer_state() -> None:
     uow = FakeMonitoringUnitOfWork()
     newer = registered("s-1", org="HA-RST")
-    older = Event(type=newer.type, source=newer.source, subject=newer.subject,
-                  payload=registered("s-1", org="HA-WJW").payload, time=datetime.now(UTC) - timedelta(hours=1))
+    older = Event(
+        type=newer.type,
+        source=newer.source,
+        subject=newer.subject,
+        payload=registered("s-1", org="HA-WJW").payload,
+        time=datetime.now(UTC) - timedelta(hours=1),
+    )
 
     handlers.record_system_registered(newer, uow)
     handlers.record_system_registered(older, uow)

@@ -1,0 +1,106 @@
+"""The transactional outbox on SQLite and PostgreSQL: events commit with their state change, wait out an outage."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from services.common.db import KERNEL_VERSIONS, OutboxRecord, create_engine, session_factory, upgrade
+from services.common.events import INVENTORY_EVENTS
+from services.inventory.adapters.messages import system_registered
+from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork
+from services.inventory.domain.model import AdminLevel, register_system
+from services.inventory.service import InventoryService
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
+from tests.fixtures.services import eventually, read_topic, unary
+from tools.stack import Broker
+
+
+def a_system(code: str):  # type: ignore[no-untyped-def]
+    return register_system(
+        code=code,
+        name="企业信用信息公示系统",
+        organisation_code="HA-GSJ",
+        admin_level=AdminLevel.PROVINCE,
+        mlps_level=3,
+        now=datetime.now(UTC),
+    )
+
+
+def count(engine: sa.Engine, query: sa.Select) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(query) or 0
+
+
+def test_a_failed_unit_of_work_leaves_neither_the_state_nor_its_event(database_url: str) -> None:
+    engine = create_engine(database_url)
+    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
+    uow = InventoryUnitOfWork(session_factory(engine))
+
+    with pytest.raises(RuntimeError), uow:
+        system = a_system("HA-GSJ-QYXY")
+        uow.systems.add(system)
+        uow.outbox.publish(system_registered(system), topic=INVENTORY_EVENTS, key=system.id)
+        raise RuntimeError("crash before commit")
+
+    assert count(engine, sa.select(sa.func.count()).select_from(OutboxRecord)) == 0
+    assert count(engine, sa.text("SELECT count(*) FROM system")) == 0
+
+    with uow:
+        system = a_system("HA-GSJ-QYXY")
+        uow.systems.add(system)
+        uow.outbox.publish(system_registered(system), topic=INVENTORY_EVENTS, key=system.id)
+        uow.commit()
+
+    assert count(engine, sa.select(sa.func.count()).select_from(OutboxRecord)) == 1
+    assert count(engine, sa.text("SELECT count(*) FROM system")) == 1
+
+
+@pytest.fixture
+def own_broker(tmp_path):  # type: ignore[no-untyped-def]
+    broker = Broker.on_free_port(tmp_path / "broker.log").start()
+    yield broker
+    broker.stop()
+
+
+def test_events_wait_while_the_broker_is_down_and_all_arrive_once_it_is_back(
+    own_broker, database_url, container_factory, service_config, channel_to, operator_token
+) -> None:
+    config = service_config(database_url, KAFKA_BOOTSTRAP=own_broker.bootstrap)
+    container_factory(InventoryService, config).start()
+    stub = pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
+    engine = create_engine(database_url)
+    waiting = sa.select(sa.func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+
+    own_broker.pause()
+    try:
+        codes = [f"HA-GSJ-{uuid.uuid4().hex[:6].upper()}" for _ in range(5)]
+        ids = {
+            unary(
+                stub.RegisterSystem,
+                pb.RegisterSystemRequest(
+                    code=code,
+                    name="企业信用信息公示系统",
+                    organisation_code="HA-GSJ",
+                    admin_level=pb.ADMIN_LEVEL_PROVINCE,
+                    mlps_level=3,
+                ),
+                operator_token,
+            ).id
+            for code in codes
+        }
+        assert count(engine, waiting) == 5
+    finally:
+        own_broker.resume()
+
+    eventually(lambda: count(engine, waiting) == 0, "the outbox to drain after the broker came back")
+    records = read_topic(own_broker.bootstrap, INVENTORY_EVENTS, lambda rs: len(rs) >= 5, "five events")
+    assert {r.key.decode() for r in records} == ids
+    for record in records:
+        headers = dict(record.headers)
+        assert headers["ce_type"] == b"zhongyuan.inventory.system.registered.v1"
+        assert headers["ce_subject"] == record.key
+        assert headers["ce_source"] == b"/zhongyuan/inventory"
+    assert len({dict(r.headers)["ce_id"] for r in records}) == 5
