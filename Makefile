@@ -15,7 +15,7 @@ test: $(PB_STAMP)
 	$(BIN)/python -m tools.devstack test -- $(PYTEST_ARGS)
 
 bench: $(PB_STAMP)
-	$(BIN)/python -m tools.devstack bench
+	$(BIN)/python -m tools.bench
 
 lint: $(PB_STAMP)
 	$(BIN)/ruff check services tools tests

@@ -2,8 +2,10 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,19 @@ def test_a_system_registered_with_zyctl_shows_up_on_monitorings_metrics(stack, t
     eventually(lambda: systems_gauge(metrics, department) == 1, f"{department} on monitoring's /metrics", timeout=60)
     fetched = zyctl(tmp_path, "systems", "get", system["id"], "--output", "json")
     assert json.loads(fetched.stdout)[0]["code"] == f"{department}-JKK"
+    for follower in ("migration", "interconnect"):
+        url = f"{stack.services[follower].http_url}/metrics"
+        eventually(lambda url=url: handled_inventory_events(url) >= 1, f"{follower} to record the event", timeout=60)
+
+
+def handled_inventory_events(metrics_url: str) -> float:
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    pattern = (
+        r'^zhongyuan_kafka_records_consumed_total\{outcome="handled",topic="zhongyuan.inventory.events.v1"\} (\S+)$'
+    )
+    match = re.search(pattern, text, re.M)
+    return float(match.group(1)) if match else 0.0
 
 
 def test_zyctl_status_reports_all_four_services_serving(stack, tmp_path) -> None:
