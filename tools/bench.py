@@ -13,7 +13,6 @@ import time
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import grpc
 from kafka import KafkaConsumer, KafkaProducer
@@ -67,15 +66,22 @@ def produce_registrations(bootstrap: str, count: int) -> None:
     for i in range(count):
         system = inventory_pb2.System(id=str(uuid.uuid4()), code=f"HA-BENCH-{i}", organisation_code="HA-BENCH")
         event = new_event(SYSTEM_REGISTERED, "/bench", system.id, events_pb2.SystemRegistered(system=system))
-        producer.send(INVENTORY_EVENTS, key=system.id.encode(), value=event.payload.SerializeToString(),
-                      headers=event.headers())
+        producer.send(
+            INVENTORY_EVENTS, key=system.id.encode(), value=event.payload.SerializeToString(), headers=event.headers()
+        )
     producer.flush()
     producer.close()
 
 
 def raw_consume_rate(bootstrap: str, count: int) -> float:
-    consumer = KafkaConsumer(INVENTORY_EVENTS, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex[:6]}",
-                             auto_offset_reset="earliest", session_timeout_ms=6000, heartbeat_interval_ms=1000)
+    consumer = KafkaConsumer(
+        INVENTORY_EVENTS,
+        bootstrap_servers=bootstrap,
+        group_id=f"raw-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+    )
     seen, started = 0, None
     while seen < count:
         for records in consumer.poll(timeout_ms=500).values():
