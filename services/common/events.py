@@ -22,9 +22,21 @@ MONITORING_EVENTS = "zhongyuan.monitoring.events.v1"
 DEADLETTER = "zhongyuan.deadletter.v1"
 
 SYSTEM_REGISTERED = "zhongyuan.inventory.system.registered.v1"
+SYSTEM_UPDATED = "zhongyuan.inventory.system.updated.v1"
+SYSTEM_RETIRED = "zhongyuan.inventory.system.retired.v1"
+HOST_CHANGED = "zhongyuan.inventory.host.changed.v1"
+DEPENDENCY_CHANGED = "zhongyuan.inventory.dependency.changed.v1"
+DATA_RESOURCE_SCHEDULED = "zhongyuan.inventory.data_resource.scheduled.v1"
+DATA_RESOURCE_OPENED = "zhongyuan.inventory.data_resource.opened.v1"
 
 EVENT_TYPES: dict[str, type[Message]] = {
     SYSTEM_REGISTERED: inventory_events.SystemRegistered,
+    SYSTEM_UPDATED: inventory_events.SystemUpdated,
+    SYSTEM_RETIRED: inventory_events.SystemRetired,
+    HOST_CHANGED: inventory_events.HostChanged,
+    DEPENDENCY_CHANGED: inventory_events.DependencyChanged,
+    DATA_RESOURCE_SCHEDULED: inventory_events.DataResourceScheduled,
+    DATA_RESOURCE_OPENED: inventory_events.DataResourceOpened,
 }
 
 Headers = Sequence[tuple[str, bytes]]

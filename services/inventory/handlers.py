@@ -1,68 +1,252 @@
-"""Inventory use cases: each takes a command or query and a unit of work."""
+"""Inventory use cases that change the catalogue. Every write goes through `apply_rows`, so an import, a single
+Create/Update request and the demo catalogue are validated and announced the same way."""
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from services.common import paging
-from services.common.auth import Principal
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
-from services.common.events import INVENTORY_EVENTS
-from services.common.unit_of_work import UnitOfWork
-from services.inventory.adapters.messages import system_registered
-from services.inventory.domain import model
-from services.inventory.domain.commands import ListSystems, RegisterSystem
-from services.inventory.domain.model import System
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.events import INVENTORY_EVENTS, Event
+from services.inventory.adapters import messages
+from services.inventory.domain import catalog
+from services.inventory.domain.catalog import Change, Row
+from services.inventory.domain.model import DataResource, Dependency, Host, Organisation, System, SystemStatus, Zone
+from services.inventory.domain.schema import KEY_FIELD, SCHEMA, Kind
+from services.inventory.ports import CatalogUnitOfWork
+
+ENTITIES: dict[Kind, type] = {
+    Kind.ZONE: Zone,
+    Kind.ORGANISATION: Organisation,
+    Kind.SYSTEM: System,
+    Kind.HOST: Host,
+    Kind.DATA_RESOURCE: DataResource,
+}
+APPLY_ORDER = (Kind.ZONE, Kind.ORGANISATION, Kind.SYSTEM, Kind.HOST, Kind.DEPENDENCY, Kind.DATA_RESOURCE)
+
+
+class Mode(enum.Enum):
+    CREATE = "create"  # refuse what exists
+    UPDATE = "update"  # refuse what does not exist
+    UPSERT = "upsert"  # imports
+
+
+class Format(enum.StrEnum):
+    YAML = "yaml"
+    CSV = "csv"
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class Applied:
+    tallies: dict[Kind, Tally] = field(default_factory=lambda: {kind: Tally() for kind in Kind})
+    entities: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class SystemPage:
-    systems: list[System]
-    next_page_token: str
+class ImportCatalog:
+    format: Format
+    content: bytes
+    dry_run: bool = False
 
 
-def register_system(command: RegisterSystem, uow: UnitOfWork, now: datetime | None = None) -> System:
-    system = model.register_system(
-        code=command.code,
-        name=command.name,
-        organisation_code=command.organisation_code,
-        admin_level=command.admin_level,
-        mlps_level=command.mlps_level,
-        now=now or datetime.now(UTC),
-    )
+def parse(format_: Format, content: bytes) -> list[Row]:
+    return catalog.rows_from_csv(content) if format_ is Format.CSV else catalog.rows_from_yaml(content)
+
+
+def import_catalog(command: ImportCatalog, uow: CatalogUnitOfWork, now: datetime | None = None) -> Applied:
+    """All or nothing; a dry run validates and counts but keeps nothing."""
+    rows = parse(command.format, command.content)
     with uow:
-        if uow.systems.get_by_code(system.code) is not None:  # type: ignore[attr-defined]
-            raise AlreadyExists(f"a system with code {system.code} is already registered")
-        uow.systems.add(system)  # type: ignore[attr-defined]
-        uow.outbox.publish(system_registered(system), topic=INVENTORY_EVENTS, key=system.id)
+        applied = apply_rows(rows, uow, Mode.UPSERT, now)
+        if not command.dry_run:
+            uow.commit()
+    return applied
+
+
+def save(kind: Kind, values: dict[str, Any], uow: CatalogUnitOfWork, mode: Mode) -> Any:
+    """Create or update one zone, organisation, system, host, dependency or data resource."""
+    with uow:
+        applied = apply_rows([Row(kind, "", values)], uow, mode)
         uow.commit()
+    return applied.entities[0]
+
+
+def apply_rows(rows: list[Row], uow: CatalogUnitOfWork, mode: Mode, now: datetime | None = None) -> Applied:
+    change = catalog.validate(rows, uow.catalog.known())
+    return _Applier(uow, mode, now or datetime.now(UTC)).apply(change)
+
+
+class _Applier:
+    def __init__(self, uow: CatalogUnitOfWork, mode: Mode, now: datetime):
+        self.uow, self.mode, self.now = uow, mode, now
+        self.applied = Applied()
+        self.index: dict[Kind, dict[str, Any]] = {}
+
+    def apply(self, change: Change) -> Applied:
+        for kind in APPLY_ORDER:
+            if change.of(kind):
+                self.index[kind] = self._existing(kind)
+                for attributes in change.of(kind):
+                    self.applied.entities.append(self._apply_one(kind, attributes))
+        return self.applied
+
+    def _existing(self, kind: Kind) -> dict[Any, Any]:
+        if kind is Kind.DEPENDENCY:
+            return {(d.system_code, d.depends_on_code): d for d in self.uow.catalog.all(Dependency)}
+        key = SCHEMA[kind][KEY_FIELD[kind]].attribute
+        return {getattr(e, key): e for e in self.uow.catalog.all(ENTITIES[kind])}
+
+    def _apply_one(self, kind: Kind, attributes: dict[str, Any]) -> Any:
+        if kind is Kind.DEPENDENCY:
+            return self._add_dependency(Dependency(**attributes))
+        key = attributes[SCHEMA[kind][KEY_FIELD[kind]].attribute]
+        existing = self.index[kind].get(key)
+        if existing is None:
+            return self._create(kind, key, attributes)
+        if self.mode is Mode.CREATE:
+            raise AlreadyExists(f"{kind.value} {key} already exists")
+        return self._update(kind, existing, attributes)
+
+    def _create(self, kind: Kind, key: str, attributes: dict[str, Any]) -> Any:
+        if self.mode is Mode.UPDATE:
+            raise NotFound(f"no {kind.value} {key}")
+        extra = {"registered_at": self.now} if kind is Kind.SYSTEM else {}
+        entity = ENTITIES[kind](**attributes, **extra)
+        self.uow.catalog.add(entity)
+        self.index[kind][key] = entity
+        self.applied.tallies[kind].created += 1
+        for event in _created_events(kind, entity, self._system_id):
+            self.uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=event.subject)
+        return entity
+
+    def _update(self, kind: Kind, entity: Any, attributes: dict[str, Any]) -> Any:
+        before = {name: getattr(entity, name) for name in attributes}
+        changed = [name for name, value in attributes.items() if before[name] != value]
+        for name in changed:
+            setattr(entity, name, attributes[name])
+        tally = self.applied.tallies[kind]
+        if not changed:
+            tally.unchanged += 1
+            return entity
+        tally.updated += 1
+        for event in _updated_events(kind, entity, before, changed, self._system_id):
+            self.uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=event.subject)
+        return entity
+
+    def _add_dependency(self, dependency: Dependency) -> Dependency:
+        key = (dependency.system_code, dependency.depends_on_code)
+        tally = self.applied.tallies[Kind.DEPENDENCY]
+        if key in self.index[Kind.DEPENDENCY]:
+            if self.mode is Mode.CREATE:
+                raise AlreadyExists(f"{dependency.system_code} already depends on {dependency.depends_on_code}")
+            tally.unchanged += 1
+            return self.index[Kind.DEPENDENCY][key]
+        self.uow.catalog.add(dependency)
+        self.index[Kind.DEPENDENCY][key] = dependency
+        tally.created += 1
+        event = messages.dependency_changed(self._system_id(dependency.system_code), dependency)
+        self.uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=event.subject)
+        return dependency
+
+    def _system_id(self, code: str) -> str:
+        system = self.index.get(Kind.SYSTEM, {}).get(code) or self.uow.catalog.get(System, code)
+        return system.id
+
+
+def _created_events(kind: Kind, entity: Any, system_id: Any) -> list[Event]:
+    if kind is Kind.SYSTEM:
+        return [messages.system_registered(entity)]
+    if kind is Kind.HOST:
+        return [messages.host_changed(system_id(entity.system_code), entity)]
+    if kind is Kind.DATA_RESOURCE:
+        opened = [messages.data_resource_opened(entity)] if entity.actual_opening_date else []
+        return [messages.data_resource_scheduled(entity), *opened]
+    return []
+
+
+def _updated_events(kind: Kind, entity: Any, before: dict[str, Any], changed: list[str], system_id: Any) -> list[Event]:
+    if kind is Kind.SYSTEM:
+        if "status" in changed and entity.status is SystemStatus.RETIRED:
+            return [messages.system_retired(entity)]
+        return [messages.system_updated(entity, changed)]
+    if kind is Kind.HOST:
+        return [messages.host_changed(system_id(entity.system_code), entity)]
+    if kind is Kind.DATA_RESOURCE:
+        events = []
+        if "planned_opening_date" in changed:
+            events.append(messages.data_resource_scheduled(entity))
+        if "actual_opening_date" in changed and entity.actual_opening_date and not before["actual_opening_date"]:
+            events.append(messages.data_resource_opened(entity))
+        return events
+    return []
+
+
+def retire_system(*, system_id: str, code: str, uow: CatalogUnitOfWork) -> System:
+    with uow:
+        system = find_system(system_id, code, uow)
+        if system.status is not SystemStatus.RETIRED:
+            system.status = SystemStatus.RETIRED
+            uow.outbox.publish(messages.system_retired(system), topic=INVENTORY_EVENTS, key=system.id)
+            uow.commit()
     return system
 
 
-def get_system(*, system_id: str, code: str, uow: UnitOfWork, principal: Principal) -> System:
+def retire_organisation(code: str, uow: CatalogUnitOfWork) -> Organisation:
+    with uow:
+        organisation = _found(uow.catalog.get(Organisation, code), f"no organisation {code}")
+        organisation.retired = True
+        uow.commit()
+    return organisation
+
+
+def retire_data_resource(code: str, uow: CatalogUnitOfWork) -> DataResource:
+    with uow:
+        resource = _found(uow.catalog.get(DataResource, code), f"no data resource {code}")
+        resource.retired = True
+        uow.commit()
+    return resource
+
+
+def remove_host(name: str, uow: CatalogUnitOfWork) -> Host:
+    with uow:
+        host = _found(uow.catalog.get(Host, name), f"no host {name}")
+        system = uow.catalog.get(System, host.system_code)
+        uow.catalog.remove(host)
+        uow.outbox.publish(messages.host_changed(system.id, host, removed=True), topic=INVENTORY_EVENTS, key=system.id)
+        uow.commit()
+    return host
+
+
+def remove_dependency(system_code: str, depends_on_code: str, uow: CatalogUnitOfWork) -> Dependency:
+    with uow:
+        dependency = _found(
+            uow.catalog.dependency(system_code, depends_on_code), f"{system_code} does not depend on {depends_on_code}"
+        )
+        system = uow.catalog.get(System, system_code)
+        uow.catalog.remove(dependency)
+        event = messages.dependency_changed(system.id, dependency, removed=True)
+        uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=system.id)
+        uow.commit()
+    return dependency
+
+
+def find_system(system_id: str, code: str, uow: CatalogUnitOfWork) -> System:
+    """The system with this id, else with this code; call inside `with uow`."""
     if not system_id and not code:
         raise InvalidArgument.field("id", "give the system's id or code")
-    with uow:
-        system = uow.systems.get(system_id) if system_id else uow.systems.get_by_code(code)  # type: ignore[attr-defined]
-    # A department must not learn that another organisation's system exists.
-    if system is None or not principal.may_read(system.organisation_code):
-        raise NotFound(f"no system {system_id or code}")
-    return system
+    catalogue = uow.catalog
+    system = catalogue.system_by_id(system_id) if system_id else catalogue.get(System, code)
+    return _found(system, f"no system {system_id or code}")
 
 
-def list_systems(query: ListSystems, uow: UnitOfWork, principal: Principal) -> SystemPage:
-    organisation = _readable_organisation(query.organisation_code, principal)
-    limit = paging.page_size(query.page_size)
-    after = paging.decode_token(query.page_token)
-    with uow:
-        systems = uow.systems.list(organisation_code=organisation, after_code=after, limit=limit + 1)  # type: ignore[attr-defined]
-    page, rest = systems[:limit], systems[limit:]
-    return SystemPage(page, paging.encode_token(page[-1].code) if rest else "")
-
-
-def _readable_organisation(requested: str, principal: Principal) -> str:
-    own = principal.department
-    if own is None:
-        return requested
-    if requested and requested != own:
-        raise PermissionDenied(f"department {own} may not list the systems of {requested}")
-    return own
+def _found(entity: Any, message: str) -> Any:
+    if entity is None:
+        raise NotFound(message)
+    return entity

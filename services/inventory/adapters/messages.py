@@ -1,47 +1,155 @@
-"""Between protobuf messages (gRPC and events) and the inventory's commands and domain objects."""
+"""Between protobuf messages (gRPC and events) and the inventory's rows, domain objects and events."""
 
+from datetime import date
+from typing import Any
+
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.common.events import SYSTEM_REGISTERED, Event, new_event
-from services.inventory.domain.commands import RegisterSystem
-from services.inventory.domain.model import AdminLevel, System
+from services.common import events as ev
+from services.common.events import Event, new_event
+from services.inventory.domain.model import AdminLevel, DataResource, Dependency, Host, Organisation, System, Zone
 from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
 
 SOURCE = "/zhongyuan/inventory"
 
-_LEVEL_TO_PROTO = {
+LEVEL_TO_PROTO = {
     AdminLevel.PROVINCE: inventory_pb2.ADMIN_LEVEL_PROVINCE,
     AdminLevel.CITY: inventory_pb2.ADMIN_LEVEL_CITY,
     AdminLevel.COUNTY: inventory_pb2.ADMIN_LEVEL_COUNTY,
 }
-_LEVEL_FROM_PROTO = {proto: level for level, proto in _LEVEL_TO_PROTO.items()}
+LEVEL_FROM_PROTO = {proto: level.value for level, proto in LEVEL_TO_PROTO.items()}
 
 
-def register_command(request: inventory_pb2.RegisterSystemRequest) -> RegisterSystem:
-    return RegisterSystem(
-        code=request.code,
-        name=request.name,
-        organisation_code=request.organisation_code,
-        admin_level=_LEVEL_FROM_PROTO.get(request.admin_level),
-        mlps_level=request.mlps_level,
-    )
+def values_of(message: Message, renames: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A request's fields as catalogue row values; unset fields (empty, 0, false) are absent, as in a CSV cell."""
+    values = MessageToDict(message, preserving_proto_field_name=True, use_integers_for_enums=True)
+    if "admin_level" in values:
+        values["admin_level"] = LEVEL_FROM_PROTO.get(values["admin_level"], str(values["admin_level"]))
+    for old, new in (renames or {}).items():
+        if old in values:
+            values[new] = values.pop(old)
+    return {name: value for name, value in values.items() if name not in drop}
 
 
-def system_to_proto(system: System) -> inventory_pb2.System:
-    registered_at = Timestamp()
-    registered_at.FromDatetime(system.registered_at)
+def system_values(request: inventory_pb2.RegisterSystemRequest) -> dict[str, Any]:
+    return values_of(request, renames={"organisation_code": "organisation"})
+
+
+def _timestamp(moment: Any) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def system_to_proto(system: System, hosts: list[Host] = (), depends_on: list[str] = ()) -> inventory_pb2.System:  # type: ignore[assignment]
     return inventory_pb2.System(
         id=system.id,
         code=system.code,
         name=system.name,
         organisation_code=system.organisation_code,
-        admin_level=_LEVEL_TO_PROTO[system.admin_level],
+        admin_level=LEVEL_TO_PROTO[system.admin_level],
         mlps_level=system.mlps_level,
         status=system.status.value,
-        registered_at=registered_at,
+        registered_at=_timestamp(system.registered_at),
+        tech_stack=system.tech_stack,
+        data_volume_gb=system.data_volume_gb,
+        current_location=system.current_location,
+        target_zone=system.target_zone_code or "",
+        strategy=system.strategy.value if system.strategy else "",
+        rollback_contact=system.rollback_contact,
+        hosts=[host_to_proto(h) for h in hosts],
+        depends_on=list(depends_on),
+    )
+
+
+def host_to_proto(host: Host) -> inventory_pb2.Host:
+    return inventory_pb2.Host(
+        id=host.id,
+        name=host.name,
+        system=host.system_code,
+        address=host.address,
+        role=host.role.value,
+        connection=host.connection.value,
+        port=host.port,
+        user=host.user,
+        root=host.root,
+    )
+
+
+def organisation_to_proto(organisation: Organisation) -> inventory_pb2.Organisation:
+    return inventory_pb2.Organisation(
+        code=organisation.code,
+        name=organisation.name,
+        admin_level=LEVEL_TO_PROTO[organisation.admin_level],
+        parent=organisation.parent_code or "",
+        retired=organisation.retired,
+    )
+
+
+def zone_to_proto(zone: Zone) -> inventory_pb2.Zone:
+    return inventory_pb2.Zone(
+        code=zone.code, name=zone.name, transport_crypto=zone.transport_crypto, storage_crypto=zone.storage_crypto
+    )
+
+
+def dependency_to_proto(dependency: Dependency) -> inventory_pb2.Dependency:
+    return inventory_pb2.Dependency(system=dependency.system_code, depends_on=dependency.depends_on_code)
+
+
+def data_resource_to_proto(resource: DataResource) -> inventory_pb2.DataResource:
+    return inventory_pb2.DataResource(
+        id=resource.id,
+        code=resource.code,
+        name=resource.name,
+        organisation=resource.organisation_code,
+        system=resource.system_code,
+        base_library=resource.base_library.value,
+        sharing_type=resource.sharing_type.value,
+        opening_type=resource.opening_type.value,
+        planned_opening_date=_day(resource.planned_opening_date),
+        actual_opening_date=_day(resource.actual_opening_date),
+        retired=resource.retired,
     )
 
 
 def system_registered(system: System) -> Event:
-    payload = events_pb2.SystemRegistered(system=system_to_proto(system))
-    return new_event(SYSTEM_REGISTERED, SOURCE, system.id, payload)
+    return new_event(
+        ev.SYSTEM_REGISTERED, SOURCE, system.id, events_pb2.SystemRegistered(system=system_to_proto(system))
+    )
+
+
+def system_updated(system: System, changed: list[str]) -> Event:
+    payload = events_pb2.SystemUpdated(system=system_to_proto(system), changed_fields=changed)
+    return new_event(ev.SYSTEM_UPDATED, SOURCE, system.id, payload)
+
+
+def system_retired(system: System) -> Event:
+    return new_event(ev.SYSTEM_RETIRED, SOURCE, system.id, events_pb2.SystemRetired(system=system_to_proto(system)))
+
+
+def host_changed(system_id: str, host: Host, removed: bool = False) -> Event:
+    payload = events_pb2.HostChanged(system_id=system_id, host=host_to_proto(host), removed=removed)
+    return new_event(ev.HOST_CHANGED, SOURCE, system_id, payload)
+
+
+def dependency_changed(system_id: str, dependency: Dependency, removed: bool = False) -> Event:
+    payload = events_pb2.DependencyChanged(
+        system_id=system_id, dependency=dependency_to_proto(dependency), removed=removed
+    )
+    return new_event(ev.DEPENDENCY_CHANGED, SOURCE, system_id, payload)
+
+
+def data_resource_scheduled(resource: DataResource) -> Event:
+    payload = events_pb2.DataResourceScheduled(data_resource=data_resource_to_proto(resource))
+    return new_event(ev.DATA_RESOURCE_SCHEDULED, SOURCE, resource.id, payload)
+
+
+def data_resource_opened(resource: DataResource) -> Event:
+    payload = events_pb2.DataResourceOpened(data_resource=data_resource_to_proto(resource))
+    return new_event(ev.DATA_RESOURCE_OPENED, SOURCE, resource.id, payload)

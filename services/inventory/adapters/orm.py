@@ -1,12 +1,56 @@
 """Tables of the inventory database, mapped onto the domain classes (the domain stays free of SQLAlchemy)."""
 
+import enum
+
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.inventory.domain.model import AdminLevel, System, SystemStatus
+from services.inventory.domain.model import (
+    AdminLevel,
+    BaseLibrary,
+    Connection,
+    DataResource,
+    Dependency,
+    Host,
+    HostRole,
+    OpeningType,
+    Organisation,
+    SharingType,
+    Strategy,
+    System,
+    SystemStatus,
+    Zone,
+)
 
 mapper_registry = registry()
 metadata = mapper_registry.metadata
+
+
+def choice(enum_class: type[enum.Enum]) -> sa.Enum:
+    """An enum stored as its value in a plain string column (no database enum types to migrate)."""
+    return sa.Enum(
+        enum_class, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e], validate_strings=True
+    )
+
+
+zones = sa.Table(
+    "zone",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("transport_crypto", sa.Boolean, nullable=False),
+    sa.Column("storage_crypto", sa.Boolean, nullable=False),
+)
+
+organisations = sa.Table(
+    "organisation",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("admin_level", choice(AdminLevel), nullable=False),
+    sa.Column("parent_code", sa.String(64)),
+    sa.Column("retired", sa.Boolean, nullable=False),
+)
 
 systems = sa.Table(
     "system",
@@ -15,10 +59,61 @@ systems = sa.Table(
     sa.Column("code", sa.String(64), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("organisation_code", sa.String(64), nullable=False, index=True),
-    sa.Column("admin_level", sa.Enum(AdminLevel, native_enum=False, length=16), nullable=False),
+    sa.Column("admin_level", choice(AdminLevel), nullable=False),
     sa.Column("mlps_level", sa.Integer, nullable=False),
-    sa.Column("status", sa.Enum(SystemStatus, native_enum=False, length=32), nullable=False),
+    sa.Column("status", choice(SystemStatus), nullable=False),
     sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("tech_stack", sa.String(200), nullable=False),
+    sa.Column("data_volume_gb", sa.Float, nullable=False),
+    sa.Column("current_location", sa.String(200), nullable=False),
+    sa.Column("target_zone_code", sa.String(64)),
+    sa.Column("strategy", choice(Strategy)),
+    sa.Column("rollback_contact", sa.String(200), nullable=False),
 )
 
-mapper_registry.map_imperatively(System, systems)
+hosts = sa.Table(
+    "host",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(63), nullable=False, unique=True),
+    sa.Column("system_code", sa.String(64), nullable=False, index=True),
+    sa.Column("address", sa.String(253), nullable=False),
+    sa.Column("role", choice(HostRole), nullable=False),
+    sa.Column("connection", choice(Connection), nullable=False),
+    sa.Column("port", sa.Integer, nullable=False),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("root", sa.String(500), nullable=False),
+)
+
+dependencies = sa.Table(
+    "dependency",
+    metadata,
+    sa.Column("system_code", sa.String(64), primary_key=True),
+    sa.Column("depends_on_code", sa.String(64), primary_key=True),
+)
+
+data_resources = sa.Table(
+    "data_resource",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("organisation_code", sa.String(64), nullable=False, index=True),
+    sa.Column("system_code", sa.String(64), nullable=False),
+    sa.Column("base_library", choice(BaseLibrary), nullable=False),
+    sa.Column("sharing_type", choice(SharingType), nullable=False),
+    sa.Column("opening_type", choice(OpeningType), nullable=False),
+    sa.Column("planned_opening_date", sa.Date),
+    sa.Column("actual_opening_date", sa.Date),
+    sa.Column("retired", sa.Boolean, nullable=False),
+)
+
+for table, entity in (
+    (zones, Zone),
+    (organisations, Organisation),
+    (systems, System),
+    (hosts, Host),
+    (dependencies, Dependency),
+    (data_resources, DataResource),
+):
+    mapper_registry.map_imperatively(entity, table)

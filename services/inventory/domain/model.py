@@ -1,17 +1,9 @@
-"""The inventory's domain: what a departmental system is and what makes its registration valid. No I/O."""
+"""The inventory's domain: what is catalogued for the move onto 中原云. No I/O."""
 
 import enum
-import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
-
-from services.common.errors import FieldViolation, InvalidArgument
-
-SYSTEM_CODE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
-ORGANISATION_CODE = SYSTEM_CODE
-MAX_CODE_LENGTH = 64
-MAX_NAME_LENGTH = 200
+from datetime import date, datetime
 
 
 class AdminLevel(enum.StrEnum):
@@ -20,8 +12,97 @@ class AdminLevel(enum.StrEnum):
     COUNTY = "county"
 
 
+class Strategy(enum.StrEnum):
+    """The "6R" migration strategies."""
+
+    REHOST = "rehost"
+    REPLATFORM = "replatform"
+    REFACTOR = "refactor"
+    REPURCHASE = "repurchase"
+    RETIRE = "retire"
+    RETAIN = "retain"
+
+
 class SystemStatus(enum.StrEnum):
     REGISTERED = "registered"
+    ASSESSED = "assessed"
+    PLANNED = "planned"
+    MIGRATING = "migrating"
+    MIGRATED = "migrated"
+    RETIRED = "retired"
+
+
+class HostRole(enum.StrEnum):
+    SOURCE = "source"
+    TARGET = "target"
+
+
+class Connection(enum.StrEnum):
+    SSH = "ssh"
+    LOCAL = "local"
+
+
+class BaseLibrary(enum.StrEnum):
+    """The province's base resource libraries (人口, 法人, 空间地理, 宏观经济, 文化) and everything else."""
+
+    POPULATION = "population"
+    LEGAL_ENTITY = "legal_entity"
+    GEOSPATIAL = "geospatial"
+    MACRO_ECONOMY = "macro_economy"
+    CULTURE = "culture"
+    OTHER = "other"
+
+
+class SharingType(enum.StrEnum):
+    UNCONDITIONAL = "unconditional"
+    CONDITIONAL = "conditional"
+    NOT_SHARED = "not_shared"
+
+
+class OpeningType(enum.StrEnum):
+    OPEN = "open"
+    CONDITIONAL = "conditional"
+    CLOSED = "closed"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Zone:
+    """A target zone on 中原云 and the cryptography it provides (needed for 等保 level 3 and above)."""
+
+    code: str
+    name: str
+    transport_crypto: bool = False
+    storage_crypto: bool = False
+
+    @property
+    def provides_cryptography(self) -> bool:
+        return self.transport_crypto and self.storage_crypto
+
+
+@dataclass
+class Organisation:
+    code: str
+    name: str
+    admin_level: AdminLevel
+    parent_code: str | None = None
+    retired: bool = False
+
+
+@dataclass
+class Host:
+    name: str
+    system_code: str
+    address: str
+    role: HostRole
+    connection: Connection = Connection.SSH
+    port: int = 22
+    user: str = ""
+    root: str = ""
+    id: str = field(default_factory=new_id)
 
 
 @dataclass
@@ -32,69 +113,43 @@ class System:
     admin_level: AdminLevel
     mlps_level: int
     registered_at: datetime
+    tech_stack: str = ""
+    data_volume_gb: float = 0.0
+    current_location: str = ""
+    target_zone_code: str | None = None
+    strategy: Strategy | None = None
     status: SystemStatus = SystemStatus.REGISTERED
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    rollback_contact: str = ""
+    id: str = field(default_factory=new_id)
+
+    @property
+    def retired(self) -> bool:
+        return self.status is SystemStatus.RETIRED
 
 
-def register_system(
-    *,
-    code: str,
-    name: str,
-    organisation_code: str,
-    admin_level: AdminLevel | None,
-    mlps_level: int,
-    now: datetime,
-) -> System:
-    """A new System, or InvalidArgument naming every field that is wrong."""
-    violations = [
-        *_code_violations("code", code),
-        *_name_violations(name),
-        *_code_violations("organisation_code", organisation_code),
-        *_admin_level_violations(admin_level),
-        *_mlps_violations(mlps_level),
-    ]
-    if violations:
-        raise InvalidArgument(violations)
-    assert admin_level is not None
-    return System(
-        code=code,
-        name=name.strip(),
-        organisation_code=organisation_code,
-        admin_level=admin_level,
-        mlps_level=mlps_level,
-        registered_at=now,
-    )
+@dataclass(eq=True)
+class Dependency:
+    """`system_code` needs `depends_on_code` to be migrated first (or together)."""
+
+    system_code: str
+    depends_on_code: str
 
 
-def _code_violations(field_name: str, code: str) -> list[FieldViolation]:
-    if not code:
-        return [FieldViolation(field_name, "is required")]
-    if len(code) > MAX_CODE_LENGTH or not SYSTEM_CODE.match(code):
-        return [
-            FieldViolation(
-                field_name,
-                f"{code!r} must be upper-case letters and digits in dash-separated parts, "
-                f"at most {MAX_CODE_LENGTH} characters (e.g. HA-WJW-JKK)",
-            )
-        ]
-    return []
+@dataclass
+class DataResource:
+    code: str
+    name: str
+    organisation_code: str
+    system_code: str
+    base_library: BaseLibrary
+    sharing_type: SharingType
+    opening_type: OpeningType
+    planned_opening_date: date | None = None
+    actual_opening_date: date | None = None
+    retired: bool = False
+    id: str = field(default_factory=new_id)
 
-
-def _name_violations(name: str) -> list[FieldViolation]:
-    if not name.strip():
-        return [FieldViolation("name", "is required")]
-    if len(name) > MAX_NAME_LENGTH:
-        return [FieldViolation("name", f"is longer than {MAX_NAME_LENGTH} characters")]
-    return []
-
-
-def _admin_level_violations(admin_level: AdminLevel | None) -> list[FieldViolation]:
-    if admin_level is None:
-        return [FieldViolation("admin_level", "is required: province, city or county")]
-    return []
-
-
-def _mlps_violations(mlps_level: int) -> list[FieldViolation]:
-    if not 1 <= mlps_level <= 5:
-        return [FieldViolation("mlps_level", f"等保 level must be 1 to 5, not {mlps_level}")]
-    return []
+    def overdue(self, today: date) -> bool:
+        """Past its planned opening date and still not opened."""
+        planned = self.planned_opening_date
+        return planned is not None and self.actual_opening_date is None and planned < today

@@ -1,0 +1,178 @@
+"""Inventory use cases that read: every one takes the caller, so a department sees only its own organisation."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from services.common import paging
+from services.common.auth import Principal
+from services.common.errors import NotFound, PermissionDenied
+from services.inventory.domain import export, ordering, readiness
+from services.inventory.domain.model import DataResource, Dependency, Host, Organisation, System, Zone
+from services.inventory.handlers import Format, find_system
+from services.inventory.ports import CatalogUnitOfWork
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_page_token: str
+
+
+@dataclass(frozen=True)
+class SystemDetail:
+    system: System
+    hosts: list[Host]
+    depends_on: list[str]
+
+
+def scope(principal: Principal, requested: str) -> str:
+    """The organisation a caller may list: a department its own only, others whatever they asked for."""
+    own = principal.department
+    if own is None:
+        return requested
+    if requested and requested != own:
+        raise PermissionDenied(f"department {own} may not read the rows of {requested}")
+    return own
+
+
+def _readable(entity: Any, organisation_code: str, principal: Principal, what: str) -> Any:
+    # A department must not learn that another organisation's row exists.
+    if entity is None or not principal.may_read(organisation_code):
+        raise NotFound(f"no {what}")
+    return entity
+
+
+def _page(uow: CatalogUnitOfWork, kind: type[T], key: str, size: int, token: str, **filters: Any) -> Page[T]:
+    limit = paging.page_size(size)
+    rows = uow.catalog.page(
+        kind,
+        after=paging.decode_token(token),
+        limit=limit + 1,
+        **{k: v for k, v in filters.items() if v not in (None, "", 0)},
+    )
+    page, rest = rows[:limit], rows[limit:]
+    return Page(page, paging.encode_token(getattr(page[-1], key)) if rest else "")
+
+
+def get_system(*, system_id: str, code: str, uow: CatalogUnitOfWork, principal: Principal) -> SystemDetail:
+    with uow:
+        try:
+            system = find_system(system_id, code, uow)
+        except NotFound:
+            system = None
+        _readable(system, system.organisation_code if system else "", principal, f"system {system_id or code}")
+        depends_on = [d.depends_on_code for d in uow.catalog.dependencies_of([system.code])]
+        return SystemDetail(system, uow.catalog.hosts_of(system.code), depends_on)
+
+
+def list_systems(
+    filters: dict[str, Any], size: int, token: str, uow: CatalogUnitOfWork, principal: Principal
+) -> Page[System]:
+    filters = {**filters, "organisation_code": scope(principal, filters.get("organisation_code", ""))}
+    with uow:
+        return _page(uow, System, "code", size, token, **filters)
+
+
+def get_organisation(code: str, uow: CatalogUnitOfWork, principal: Principal) -> Organisation:
+    with uow:
+        return _readable(uow.catalog.get(Organisation, code), code, principal, f"organisation {code}")
+
+
+def list_organisations(
+    filters: dict[str, Any], size: int, token: str, uow: CatalogUnitOfWork, principal: Principal
+) -> Page[Organisation]:
+    if principal.department is not None:
+        filters = {**filters, "code": principal.department}
+    with uow:
+        return _page(uow, Organisation, "code", size, token, **filters)
+
+
+def list_zones(uow: CatalogUnitOfWork) -> list[Zone]:
+    with uow:
+        return uow.catalog.all(Zone)
+
+
+def get_host(name: str, uow: CatalogUnitOfWork, principal: Principal) -> Host:
+    with uow:
+        host = uow.catalog.get(Host, name)
+        system = uow.catalog.get(System, host.system_code) if host else None
+        return _readable(host, system.organisation_code if system else "", principal, f"host {name}")
+
+
+def list_hosts(system_code: str, size: int, token: str, uow: CatalogUnitOfWork, principal: Principal) -> Page[Host]:
+    with uow:
+        if principal.department is not None:
+            system = uow.catalog.get(System, system_code) if system_code else None
+            _readable(system, system.organisation_code if system else "", principal, f"system {system_code or '(all)'}")
+        return _page(uow, Host, "name", size, token, system_code=system_code)
+
+
+def list_dependencies(system_code: str, uow: CatalogUnitOfWork, principal: Principal) -> list[Dependency]:
+    with uow:
+        codes = [system_code] if system_code else [s.code for s in uow.catalog.all(System)]
+        visible = {s.code for s in uow.catalog.systems_by_code(codes) if principal.may_read(s.organisation_code)}
+        if system_code and system_code not in visible:
+            raise NotFound(f"no system {system_code}")
+        return [d for d in uow.catalog.dependencies_of(sorted(visible))]
+
+
+def get_data_resource(code: str, uow: CatalogUnitOfWork, principal: Principal) -> DataResource:
+    with uow:
+        resource = uow.catalog.get(DataResource, code)
+        return _readable(resource, resource.organisation_code if resource else "", principal, f"data resource {code}")
+
+
+def list_data_resources(
+    filters: dict[str, Any],
+    overdue_only: bool,
+    size: int,
+    token: str,
+    uow: CatalogUnitOfWork,
+    principal: Principal,
+    today: date | None = None,
+) -> Page[DataResource]:
+    filters = {**filters, "organisation_code": scope(principal, filters.get("organisation_code", ""))}
+    with uow:
+        if not overdue_only:
+            return _page(uow, DataResource, "code", size, token, **filters)
+        limit = paging.page_size(size)
+        rows = uow.catalog.overdue_data_resources(
+            today or date.today(),
+            after=paging.decode_token(token),
+            limit=limit + 1,
+            **{k: v for k, v in filters.items() if v},
+        )
+        page, rest = rows[:limit], rows[limit:]
+        return Page(page, paging.encode_token(page[-1].code) if rest else "")
+
+
+def export_catalog(format_: Format, uow: CatalogUnitOfWork) -> bytes:
+    with uow:
+        snapshot = uow.catalog.snapshot()
+    return export.to_csv(snapshot) if format_ is Format.CSV else export.to_yaml(snapshot)
+
+
+def assess_readiness(
+    code: str, earlier_wave: frozenset[str], uow: CatalogUnitOfWork, principal: Principal
+) -> readiness.Assessment:
+    with uow:
+        system = uow.catalog.get(System, code)
+        _readable(system, system.organisation_code if system else "", principal, f"system {code}")
+        needed = [d.depends_on_code for d in uow.catalog.dependencies_of([code])]
+        dependencies = uow.catalog.systems_by_code(needed)
+        zone = uow.catalog.get(Zone, system.target_zone_code) if system.target_zone_code else None
+        return readiness.assess(system, len(uow.catalog.hosts_of(code)), dependencies, zone, earlier_wave)
+
+
+def dependency_order(codes: list[str], uow: CatalogUnitOfWork, principal: Principal) -> list[list[str]]:
+    """Layers of the given systems (all active ones when none are given); retired systems are left out."""
+    with uow:
+        candidates = uow.catalog.systems_by_code(codes) if codes else uow.catalog.all(System)
+        missing = sorted(set(codes) - {s.code for s in candidates})
+        if missing:
+            raise NotFound(f"no system {', '.join(missing)}")
+        members = [s.code for s in candidates if not s.retired and principal.may_read(s.organisation_code)]
+        return ordering.migration_layers(members, uow.catalog.dependencies_of(members))
