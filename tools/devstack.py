@@ -14,8 +14,12 @@ import sys
 import threading
 from pathlib import Path
 
+import grpc
+
 from services.common.auth import OPERATOR, TokenStore
 from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inventory_grpc
 from tools.stack import (
     DEFAULT_BROKER_PORT,
     DEFAULT_GRPC_PORTS,
@@ -28,6 +32,7 @@ from tools.stack import (
 )
 
 VAR = REPO_ROOT / "var"
+DEMO_CATALOGUE = REPO_ROOT / "services" / "inventory" / "demo" / "catalog.yaml"
 POSTGRES_URL = os.environ.get("ZY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -35,6 +40,19 @@ def create_operator_token(auth_database_url: str) -> str:
     engine = create_engine(auth_database_url)
     upgrade(engine, AUTH_VERSIONS)
     return TokenStore(engine).create_token([OPERATOR], "local operator created by make run")
+
+
+def load_demo_catalogue(inventory_target: str, token: str) -> None:
+    """Import services/inventory/demo/catalog.yaml (an upsert: running it again changes nothing)."""
+    request = inventory_pb2.ImportCatalogRequest(
+        format=inventory_pb2.CATALOG_FORMAT_YAML, content=DEMO_CATALOGUE.read_bytes()
+    )
+    with grpc.insecure_channel(inventory_target) as channel:
+        reply = inventory_grpc.InventoryServiceStub(channel).ImportCatalog(
+            request, metadata=(("authorization", f"Bearer {token}"),), timeout=60
+        )
+    created = ", ".join(f"{c.kind} {c.created}" for c in reply.counts if c.created)
+    print(f"demo catalogue loaded ({created or 'already there'})", flush=True)
 
 
 def run() -> int:
@@ -49,6 +67,7 @@ def run() -> int:
         cli_config.write_text(json.dumps(stack.cli_config(token), indent=2))
         cli_config.chmod(0o600)
         stack.start()
+        load_demo_catalogue(stack.services["inventory"].grpc_target, token)
         _print_endpoints(stack, cli_config)
         stopping.wait()
         print("\nstopping every process make run started …", flush=True)

@@ -87,7 +87,7 @@ class _Applier:
     def __init__(self, uow: CatalogUnitOfWork, mode: Mode, now: datetime):
         self.uow, self.mode, self.now = uow, mode, now
         self.applied = Applied()
-        self.index: dict[Kind, dict[str, Any]] = {}
+        self.index: dict[Kind, dict[Any, Any]] = {}
 
     def apply(self, change: Change) -> Applied:
         for kind in APPLY_ORDER:
@@ -101,7 +101,8 @@ class _Applier:
         if kind is Kind.DEPENDENCY:
             return {(d.system_code, d.depends_on_code): d for d in self.uow.catalog.all(Dependency)}
         key = SCHEMA[kind][KEY_FIELD[kind]].attribute
-        return {getattr(e, key): e for e in self.uow.catalog.all(ENTITIES[kind])}
+        entities: list[Any] = self.uow.catalog.all(ENTITIES[kind])
+        return {getattr(entity, key): entity for entity in entities}
 
     def _apply_one(self, kind: Kind, attributes: dict[str, Any]) -> Any:
         if kind is Kind.DEPENDENCY:
@@ -157,7 +158,7 @@ class _Applier:
 
     def _system_id(self, code: str) -> str:
         system = self.index.get(Kind.SYSTEM, {}).get(code) or self.uow.catalog.get(System, code)
-        return system.id
+        return _found(system, f"no system {code}").id
 
 
 def _created_events(kind: Kind, entity: Any, system_id: Any) -> list[Event]:
@@ -217,7 +218,7 @@ def retire_data_resource(code: str, uow: CatalogUnitOfWork) -> DataResource:
 def remove_host(name: str, uow: CatalogUnitOfWork) -> Host:
     with uow:
         host = _found(uow.catalog.get(Host, name), f"no host {name}")
-        system = uow.catalog.get(System, host.system_code)
+        system = _found(uow.catalog.get(System, host.system_code), f"no system {host.system_code}")
         uow.catalog.remove(host)
         uow.outbox.publish(messages.host_changed(system.id, host, removed=True), topic=INVENTORY_EVENTS, key=system.id)
         uow.commit()
@@ -229,7 +230,7 @@ def remove_dependency(system_code: str, depends_on_code: str, uow: CatalogUnitOf
         dependency = _found(
             uow.catalog.dependency(system_code, depends_on_code), f"{system_code} does not depend on {depends_on_code}"
         )
-        system = uow.catalog.get(System, system_code)
+        system = _found(uow.catalog.get(System, system_code), f"no system {system_code}")
         uow.catalog.remove(dependency)
         event = messages.dependency_changed(system.id, dependency, removed=True)
         uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=system.id)

@@ -60,10 +60,12 @@ def _page(uow: CatalogUnitOfWork, kind: type[T], key: str, size: int, token: str
 def get_system(*, system_id: str, code: str, uow: CatalogUnitOfWork, principal: Principal) -> SystemDetail:
     with uow:
         try:
-            system = find_system(system_id, code, uow)
+            found: System | None = find_system(system_id, code, uow)
         except NotFound:
-            system = None
-        _readable(system, system.organisation_code if system else "", principal, f"system {system_id or code}")
+            found = None
+        system: System = _readable(
+            found, found.organisation_code if found else "", principal, f"system {system_id or code}"
+        )
         depends_on = [d.depends_on_code for d in uow.catalog.dependencies_of([system.code])]
         return SystemDetail(system, uow.catalog.hosts_of(system.code), depends_on)
 
@@ -159,8 +161,8 @@ def assess_readiness(
     code: str, earlier_wave: frozenset[str], uow: CatalogUnitOfWork, principal: Principal
 ) -> readiness.Assessment:
     with uow:
-        system = uow.catalog.get(System, code)
-        _readable(system, system.organisation_code if system else "", principal, f"system {code}")
+        found = uow.catalog.get(System, code)
+        system: System = _readable(found, found.organisation_code if found else "", principal, f"system {code}")
         needed = [d.depends_on_code for d in uow.catalog.dependencies_of([code])]
         dependencies = uow.catalog.systems_by_code(needed)
         zone = uow.catalog.get(Zone, system.target_zone_code) if system.target_zone_code else None

@@ -9,7 +9,9 @@ from grpc_status import rpc_status
 
 from services.zyctl.settings import Settings
 
-TIMEOUT_SECONDS = 15
+TIMEOUT_SECONDS = 60
+# Catalogue exports of a whole province exceed grpcio's 4 MiB default.
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20)]
 
 
 class Api:
@@ -22,7 +24,7 @@ class Api:
 
     @contextmanager
     def stub(self, service: str, stub_class: type) -> Iterator:
-        with grpc.insecure_channel(self.settings.targets[service]) as channel:
+        with grpc.insecure_channel(self.settings.targets[service], options=CHANNEL_OPTIONS) as channel:
             yield stub_class(channel)
 
 

@@ -36,6 +36,10 @@ def zyctl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_a_system_registered_with_zyctl_shows_up_on_monitorings_metrics(stack, tmp_path) -> None:
     department = unique_department()
+    catalogue = tmp_path / "organisations.yaml"
+    catalogue.write_text(f"organisations: [{{code: {department}, name: 测试委员会, admin_level: province}}]\n")
+    imported = zyctl(tmp_path, "catalog", "import", str(catalogue))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
 
     registered = zyctl(
         tmp_path,

@@ -90,9 +90,17 @@ class SqlCatalog:
         def codes(table: sa.Table, column: str = "code") -> set[str]:
             return set(self._session.scalars(sa.select(table.c[column])))
 
-        hosts = {name: system for name, system in self._session.execute(sa.select(orm.hosts.c.name, orm.hosts.c.system_code))}
+        hosts = {
+            name: system for name, system in self._session.execute(sa.select(orm.hosts.c.name, orm.hosts.c.system_code))
+        }
         return Known(codes(orm.zones), codes(orm.organisations), codes(orm.systems), hosts)
 
     def snapshot(self) -> Snapshot:
-        kinds = (Zone, Organisation, System, Host, Dependency, DataResource)
-        return Snapshot(*(self.all(kind) for kind in kinds))
+        return Snapshot(
+            self.all(Zone),
+            self.all(Organisation),
+            self.all(System),
+            self.all(Host),
+            self.all(Dependency),
+            self.all(DataResource),
+        )

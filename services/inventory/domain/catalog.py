@@ -171,7 +171,8 @@ def _unknown_field_reason(row: Row, name: str) -> str:
 
 def validate(rows: list[Row], known: Known) -> Change:
     """The change the rows describe, or InvalidArgument listing every problem in every row."""
-    parsed, problems = [], []
+    parsed: list[ParsedRow] = []
+    problems: list[FieldViolation] = []
     for row in rows:
         parsed_row, row_problems = parse_row(row)
         parsed.append(parsed_row)
@@ -180,8 +181,8 @@ def validate(rows: list[Row], known: Known) -> Change:
     if problems:
         raise InvalidArgument(problems)
     change = Change()
-    for row in parsed:
-        change.of(row.kind).append(row.attributes)
+    for valid in parsed:
+        change.of(valid.kind).append(valid.attributes)
     return change
 
 

@@ -16,7 +16,7 @@ class DependencyCycle(FailedPrecondition):
 def migration_layers(systems: Iterable[str], dependencies: Iterable[Dependency]) -> list[list[str]]:
     """Layers of system codes (each sorted); dependencies on systems outside `systems` are ignored."""
     members = set(systems)
-    needs = {code: set() for code in members}
+    needs: dict[str, set[str]] = {code: set() for code in members}
     for dependency in dependencies:
         if dependency.system_code in members and dependency.depends_on_code in members:
             needs[dependency.system_code].add(dependency.depends_on_code)

@@ -10,23 +10,18 @@ from services.common.db import KERNEL_VERSIONS, OutboxRecord, create_engine, ses
 from services.common.events import INVENTORY_EVENTS
 from services.inventory.adapters.messages import system_registered
 from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork
-from services.inventory.domain.model import AdminLevel, register_system
+from services.inventory.domain.model import AdminLevel, System
 from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from tests.fixtures.services import eventually, read_topic, unary
+from tests.integration.inventory.catalogue import ORGANISATIONS, seed
 from tools.stack import Broker
 
 
-def a_system(code: str):  # type: ignore[no-untyped-def]
-    return register_system(
-        code=code,
-        name="企业信用信息公示系统",
-        organisation_code="HA-GSJ",
-        admin_level=AdminLevel.PROVINCE,
-        mlps_level=3,
-        now=datetime.now(UTC),
-    )
+def a_system(code: str) -> System:
+    return System(code=code, name="企业信用信息公示系统", organisation_code="HA-GSJ", admin_level=AdminLevel.PROVINCE,
+                  mlps_level=3, registered_at=datetime.now(UTC))
 
 
 def count(engine: sa.Engine, query: sa.Select) -> int:
@@ -41,7 +36,7 @@ def test_a_failed_unit_of_work_leaves_neither_the_state_nor_its_event(database_u
 
     with pytest.raises(RuntimeError), uow:
         system = a_system("HA-GSJ-QYXY")
-        uow.systems.add(system)
+        uow.catalog.add(system)
         uow.outbox.publish(system_registered(system), topic=INVENTORY_EVENTS, key=system.id)
         raise RuntimeError("crash before commit")
 
@@ -50,7 +45,7 @@ def test_a_failed_unit_of_work_leaves_neither_the_state_nor_its_event(database_u
 
     with uow:
         system = a_system("HA-GSJ-QYXY")
-        uow.systems.add(system)
+        uow.catalog.add(system)
         uow.outbox.publish(system_registered(system), topic=INVENTORY_EVENTS, key=system.id)
         uow.commit()
 
@@ -71,6 +66,7 @@ def test_events_wait_while_the_broker_is_down_and_all_arrive_once_it_is_back(
     config = service_config(database_url, KAFKA_BOOTSTRAP=own_broker.bootstrap)
     container_factory(InventoryService, config).start()
     stub = pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
+    seed(stub, operator_token, ORGANISATIONS)
     engine = create_engine(database_url)
     waiting = sa.select(sa.func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
 
@@ -104,3 +100,4 @@ def test_events_wait_while_the_broker_is_down_and_all_arrive_once_it_is_back(
         assert headers["ce_subject"] == record.key
         assert headers["ce_source"] == b"/zhongyuan/inventory"
     assert len({dict(r.headers)["ce_id"] for r in records}) == 5
+    assert count(engine, sa.select(sa.func.count()).select_from(OutboxRecord)) == 5

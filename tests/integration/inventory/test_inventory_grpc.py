@@ -9,6 +9,7 @@ from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from tests.fixtures.services import unary
+from tests.integration.inventory.catalogue import ORGANISATIONS, seed
 
 
 def registration(code: str, org: str = "HA-WJW", **changes) -> pb.RegisterSystemRequest:  # type: ignore[no-untyped-def]
@@ -19,10 +20,12 @@ def registration(code: str, org: str = "HA-WJW", **changes) -> pb.RegisterSystem
 
 
 @pytest.fixture
-def inventory(database_url, container_factory, service_config, channel_to):  # type: ignore[no-untyped-def]
+def inventory(database_url, container_factory, service_config, channel_to, operator_token):  # type: ignore[no-untyped-def]
     config = service_config(database_url)
     container_factory(InventoryService, config).start()
-    return pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
+    stub = pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
+    seed(stub, operator_token, ORGANISATIONS)
+    return stub
 
 
 def rows(database_url: str) -> int:

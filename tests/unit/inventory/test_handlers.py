@@ -1,119 +1,131 @@
-from datetime import UTC, datetime
+"""Catalogue writes: one validated path for imports and single requests, announced through the outbox."""
 
 import pytest
+import sqlalchemy as sa
 
 from services.common.auth import OPERATOR, Principal
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
-from services.common.events import INVENTORY_EVENTS, SYSTEM_REGISTERED
-from services.inventory import handlers
-from services.inventory.domain.commands import ListSystems, RegisterSystem
-from services.inventory.domain.model import AdminLevel, System
-from tests.unit.fakes import FakeUnitOfWork
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.events import DATA_RESOURCE_OPENED, SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED
+from services.inventory import handlers, queries
+from services.inventory.domain.schema import Kind
+from services.inventory.handlers import Format, ImportCatalog, Mode
 
 OPERATOR_PRINCIPAL = Principal(frozenset([OPERATOR]))
-WJW = Principal(frozenset(["department:HA-WJW"]))
 
 
-class FakeSystems:
-    def __init__(self) -> None:
-        self.by_id: dict[str, System] = {}
-
-    def add(self, system: System) -> None:
-        self.by_id[system.id] = system
-
-    def get(self, system_id: str) -> System | None:
-        return self.by_id.get(system_id)
-
-    def get_by_code(self, code: str) -> System | None:
-        return next((s for s in self.by_id.values() if s.code == code), None)
-
-    def list(self, *, organisation_code: str | None, after_code: str | None, limit: int) -> list[System]:
-        rows = sorted(self.by_id.values(), key=lambda s: s.code)
-        rows = [s for s in rows if (not organisation_code or s.organisation_code == organisation_code)]
-        return [s for s in rows if not after_code or s.code > after_code][:limit]
+def outbox_types(uow) -> list[str]:  # type: ignore[no-untyped-def]
+    with uow:
+        return list(uow.session.scalars(sa.text("SELECT ce_type FROM outbox ORDER BY id")))
 
 
-class FakeInventoryUnitOfWork(FakeUnitOfWork):
-    def __init__(self) -> None:
-        super().__init__()
-        self.systems = FakeSystems()
+def import_yaml(uow, text: str, dry_run: bool = False) -> handlers.Applied:  # type: ignore[no-untyped-def]
+    return handlers.import_catalog(ImportCatalog(Format.YAML, text.encode(), dry_run), uow)
 
 
-def command(code: str = "HA-WJW-JKK", org: str = "HA-WJW", **changes) -> RegisterSystem:  # type: ignore[no-untyped-def]
-    fields = dict(code=code, name="居民健康卡", organisation_code=org, admin_level=AdminLevel.PROVINCE, mlps_level=3)
-    return RegisterSystem(**{**fields, **changes})
+BASE = """
+organisations:
+  - {code: HA-WJW, name: 河南省卫生和计划生育委员会, admin_level: province}
+zones:
+  - {code: ZY-A, name: 政务外网A区, transport_crypto: true, storage_crypto: true}
+systems:
+  - {code: HA-WJW-JKK, name: 居民健康卡, organisation: HA-WJW, admin_level: province, mlps_level: 3,
+     target_zone: ZY-A, hosts: [{name: jkk-src, address: 10.1.0.5, role: source}]}
+"""
 
 
-def test_registering_a_system_stores_it_and_announces_it_in_the_same_commit() -> None:
-    uow = FakeInventoryUnitOfWork()
+def test_the_demo_catalogue_imports_and_every_system_is_announced(uow, demo_catalog) -> None:  # type: ignore[no-untyped-def]
+    applied = handlers.import_catalog(ImportCatalog(Format.YAML, demo_catalog), uow)
 
-    system = handlers.register_system(command(), uow, now=datetime(2016, 6, 30, tzinfo=UTC))
-
-    assert uow.systems.get(system.id) == system
-    assert uow.commits == 1
-    [(event, topic, key)] = uow.outbox.published
-    assert (event.type, topic, key, event.subject) == (
-        SYSTEM_REGISTERED,
-        INVENTORY_EVENTS,
-        system.id,
-        system.id,
-    )
-    assert event.payload.system.code == "HA-WJW-JKK"
+    systems = applied.tallies[Kind.SYSTEM].created
+    assert systems >= 40 and applied.tallies[Kind.ORGANISATION].created >= 15
+    assert applied.tallies[Kind.DATA_RESOURCE].created >= 20
+    assert outbox_types(uow).count(SYSTEM_REGISTERED) == systems
 
 
-def test_a_second_system_with_the_same_code_is_refused_and_nothing_is_announced() -> None:
-    uow = FakeInventoryUnitOfWork()
-    handlers.register_system(command(), uow)
+def test_a_dry_run_counts_but_keeps_nothing(uow) -> None:  # type: ignore[no-untyped-def]
+    applied = import_yaml(uow, BASE, dry_run=True)
 
-    with pytest.raises(AlreadyExists, match="HA-WJW-JKK"):
-        handlers.register_system(command(), uow)
-
-    assert len(uow.outbox.published) == 1
-    assert len(uow.systems.by_id) == 1
+    assert applied.tallies[Kind.SYSTEM].created == 1
+    with uow:
+        assert uow.catalog.known().systems == set()
+    assert outbox_types(uow) == []
 
 
-def test_an_invalid_registration_names_every_bad_field_and_changes_nothing() -> None:
-    uow = FakeInventoryUnitOfWork()
+def test_reimporting_changes_nothing_and_announces_nothing(uow) -> None:  # type: ignore[no-untyped-def]
+    import_yaml(uow, BASE)
+    before = outbox_types(uow)
 
+    applied = import_yaml(uow, BASE)
+
+    assert applied.tallies[Kind.SYSTEM].unchanged == 1 and applied.tallies[Kind.HOST].unchanged == 1
+    assert outbox_types(uow) == before
+
+
+def test_changing_a_system_announces_the_changed_fields(uow) -> None:  # type: ignore[no-untyped-def]
+    import_yaml(uow, BASE)
+
+    import_yaml(uow, BASE.replace("mlps_level: 3", "mlps_level: 4"))
+
+    assert outbox_types(uow)[-1] == SYSTEM_UPDATED
+    with uow:
+        payload = uow.session.scalars(sa.text("SELECT payload FROM outbox ORDER BY id DESC")).first()
+    assert b"mlps_level" in payload
+
+
+def test_one_bad_row_imports_nothing_and_every_bad_row_is_named(uow) -> None:  # type: ignore[no-untyped-def]
+    bad = BASE + """
+  - {code: HA-WJW-BAD, name: 坏系统, organisation: HA-NOPE, admin_level: city, mlps_level: 9}
+  - {code: HA-WJW-JKK, name: 重复, organisation: HA-WJW, admin_level: province, mlps_level: 2, target_zone: ZY-X}
+"""
     with pytest.raises(InvalidArgument) as raised:
-        handlers.register_system(command(code="jkk", name=" ", admin_level=None, mlps_level=7), uow)
+        import_yaml(uow, bad)
 
-    assert [v.field for v in raised.value.violations] == ["code", "name", "admin_level", "mlps_level"]
-    assert uow.systems.by_id == {} and uow.outbox.published == [] and uow.commits == 0
-
-
-def test_a_department_cannot_see_another_organisations_system() -> None:
-    uow = FakeInventoryUnitOfWork()
-    system = handlers.register_system(command(org="HA-RST", code="HA-RST-SBK"), uow)
-
-    with pytest.raises(NotFound):
-        handlers.get_system(system_id=system.id, code="", uow=uow, principal=WJW)
-    assert handlers.get_system(system_id="", code="HA-RST-SBK", uow=uow, principal=OPERATOR_PRINCIPAL) == system
+    assert {(v.field, v.reason) for v in raised.value.violations} == {
+        ("systems[2].organisation", "unknown organisation HA-NOPE"),
+        ("systems[2].mlps_level", "must be 1 to 5, not 9"),
+        ("systems[3].code", "duplicate system HA-WJW-JKK (first at systems[1])"),
+        ("systems[3].target_zone", "unknown zone ZY-X"),
+    }
+    assert outbox_types(uow) == []
 
 
-def test_listing_pages_through_every_system_once() -> None:
-    uow = FakeInventoryUnitOfWork()
-    codes = [f"HA-WJW-S{i:02d}" for i in range(7)]
-    for code in codes:
-        handlers.register_system(command(code=code), uow)
+def test_sql_and_html_in_text_are_stored_verbatim(uow) -> None:  # type: ignore[no-untyped-def]
+    sneaky = "<script>alert(1)</script>'; DROP TABLE system; --"
+    import_yaml(uow, BASE.replace("name: 居民健康卡", f'name: "{sneaky}"'))
 
-    seen, token = [], ""
-    while True:
-        page = handlers.list_systems(ListSystems("", 3, token), uow, OPERATOR_PRINCIPAL)
-        seen += [s.code for s in page.systems]
-        if not (token := page.next_page_token):
-            break
+    detail = queries.get_system(system_id="", code="HA-WJW-JKK", uow=uow, principal=OPERATOR_PRINCIPAL)
 
-    assert seen == codes
+    assert detail.system.name == sneaky
 
 
-def test_a_department_lists_only_its_own_systems_and_may_not_ask_for_others() -> None:
-    uow = FakeInventoryUnitOfWork()
-    handlers.register_system(command(), uow)
-    handlers.register_system(command(code="HA-RST-SBK", org="HA-RST"), uow)
+def test_create_refuses_an_existing_code_and_update_a_missing_one(uow) -> None:  # type: ignore[no-untyped-def]
+    import_yaml(uow, BASE)
+    values = {"code": "HA-WJW-JKK", "name": "居民健康卡", "organisation": "HA-WJW", "admin_level": "province",
+              "mlps_level": 3}
 
-    page = handlers.list_systems(ListSystems("", 0, ""), uow, WJW)
+    with pytest.raises(AlreadyExists, match="system HA-WJW-JKK already exists"):
+        handlers.save(Kind.SYSTEM, values, uow, Mode.CREATE)
+    with pytest.raises(NotFound, match="no system HA-WJW-NEW"):
+        handlers.save(Kind.SYSTEM, {**values, "code": "HA-WJW-NEW"}, uow, Mode.UPDATE)
 
-    assert [s.code for s in page.systems] == ["HA-WJW-JKK"]
-    with pytest.raises(PermissionDenied, match="HA-RST"):
-        handlers.list_systems(ListSystems("HA-RST", 0, ""), uow, WJW)
+
+def test_retiring_a_system_is_announced_once(uow) -> None:  # type: ignore[no-untyped-def]
+    import_yaml(uow, BASE)
+
+    handlers.retire_system(system_id="", code="HA-WJW-JKK", uow=uow)
+    handlers.retire_system(system_id="", code="HA-WJW-JKK", uow=uow)
+
+    assert outbox_types(uow).count(SYSTEM_RETIRED) == 1
+
+
+def test_recording_an_opening_date_announces_the_opening(uow) -> None:  # type: ignore[no-untyped-def]
+    resource = """
+data_resources:
+  - {code: DR-JKK, name: 居民健康档案, organisation: HA-WJW, system: HA-WJW-JKK, base_library: population,
+     sharing_type: conditional, opening_type: conditional, planned_opening_date: 2016-12-31}
+"""
+    import_yaml(uow, BASE + resource)
+
+    import_yaml(uow, BASE + resource.replace("2016-12-31}", "2016-12-31, actual_opening_date: 2017-02-01}"))
+
+    assert outbox_types(uow)[-1] == DATA_RESOURCE_OPENED

@@ -38,6 +38,8 @@ def upgrade() -> None:
         system.add_column(sa.Column("rollback_contact", sa.String(200), nullable=False, server_default=""))
     # 0001 stored enum names (PROVINCE); enums are stored as their values (province) from now on.
     op.execute("UPDATE system SET admin_level = lower(admin_level), status = lower(status)")
+    # A department's page of systems: WHERE organisation_code = ? ORDER BY code.
+    op.create_index("ix_system_organisation_code_code", "system", ["organisation_code", "code"])
     op.create_table(
         "host",
         sa.Column("id", sa.String(36), primary_key=True),
