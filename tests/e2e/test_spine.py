@@ -61,8 +61,8 @@ def test_a_system_registered_with_zyctl_shows_up_on_monitorings_metrics(stack, t
     [system] = json.loads(registered.stdout)
     metrics = f"{stack.services['monitoring'].http_url}/metrics"
     eventually(lambda: systems_gauge(metrics, department) == 1, f"{department} on monitoring's /metrics", timeout=60)
-    fetched = zyctl(tmp_path, "systems", "get", system["id"], "--output", "json")
-    assert json.loads(fetched.stdout)[0]["code"] == f"{department}-JKK"
+    shown = zyctl(tmp_path, "systems", "show", system["id"], "--output", "json")
+    assert json.loads(shown.stdout)["code"] == f"{department}-JKK"
     for follower in ("migration", "interconnect"):
         url = f"{stack.services[follower].http_url}/metrics"
         eventually(lambda url=url: handled_inventory_events(url) >= 1, f"{follower} to record the event", timeout=60)

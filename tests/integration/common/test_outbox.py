@@ -20,8 +20,14 @@ from tools.stack import Broker
 
 
 def a_system(code: str) -> System:
-    return System(code=code, name="企业信用信息公示系统", organisation_code="HA-GSJ", admin_level=AdminLevel.PROVINCE,
-                  mlps_level=3, registered_at=datetime.now(UTC))
+    return System(
+        code=code,
+        name="企业信用信息公示系统",
+        organisation_code="HA-GSJ",
+        admin_level=AdminLevel.PROVINCE,
+        mlps_level=3,
+        registered_at=datetime.now(UTC),
+    )
 
 
 def count(engine: sa.Engine, query: sa.Select) -> int:

@@ -124,15 +124,14 @@ def dockerfile_stages(path: Path) -> list[Stage]:
         keyword, _, arguments = line.partition(" ")
         keyword, arguments = keyword.upper(), arguments.strip()
         if keyword == "FROM":
-            image, *name = re.split(
-                r"\s+as\s+", re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m[1], m[0]), arguments), flags=re.I
-            )
-            stages.append(Stage(image.strip(), name[0].strip() if name else None))
+            expanded = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m[1], m[0]), arguments)
+            image, *stage_name = re.split(r"\s+as\s+", expanded, flags=re.I)
+            stages.append(Stage(image.strip(), stage_name[0].strip() if stage_name else None))
         elif stages:
             stages[-1].instructions.append((keyword, arguments))
         elif keyword == "ARG" and "=" in arguments:
-            name, _, default = arguments.partition("=")
-            args[name] = default
+            arg, _, default = arguments.partition("=")
+            args[arg] = default
     return stages
 
 

@@ -18,12 +18,13 @@ def violations(data: bytes, reader=rows_from_csv) -> dict[str, str]:  # type: ig
 
 
 def test_csv_rows_are_named_by_their_line_number() -> None:
-    data = (HEADER + "system,HA-WJW-YCHZ,远程会诊,HA-WJW,province,3,,,,\n"
-            "system,ha-lower,小写,HA-WJW,galaxy,,,,,\n").encode()
+    data = (
+        HEADER + "system,HA-WJW-YCHZ,远程会诊,HA-WJW,province,3,,,,\nsystem,ha-lower,小写,HA-WJW,galaxy,,,,,\n"
+    ).encode()
 
     assert violations(data) == {
         "row 3.code": "'ha-lower' is not a code: upper-case letters and digits in dash-separated parts, at most 64 "
-                      "characters (e.g. HA-WJW-JKK)",
+        "characters (e.g. HA-WJW-JKK)",
         "row 3.admin_level": "'galaxy' is not one of province, city, county",
         "row 3.mlps_level": "is required",
     }
@@ -97,6 +98,12 @@ systems: [{code: HA-ZZ-ZHYL, name: 郑州市智慧医疗云分平台, organisati
 
     change = validate(rows_from_yaml(data), KNOWN)
 
-    assert change.counts() == {"zone": 1, "organisation": 1, "system": 1, "host": 0, "dependency": 1,
-                               "data_resource": 0}
+    assert change.counts() == {
+        "zone": 1,
+        "organisation": 1,
+        "system": 1,
+        "host": 0,
+        "dependency": 1,
+        "data_resource": 0,
+    }
     assert change.of(Kind.SYSTEM)[0]["organisation_code"] == "HA-ZZ"

@@ -73,10 +73,13 @@ def test_changing_a_system_announces_the_changed_fields(uow) -> None:  # type: i
 
 
 def test_one_bad_row_imports_nothing_and_every_bad_row_is_named(uow) -> None:  # type: ignore[no-untyped-def]
-    bad = BASE + """
+    bad = (
+        BASE
+        + """
   - {code: HA-WJW-BAD, name: 坏系统, organisation: HA-NOPE, admin_level: city, mlps_level: 9}
   - {code: HA-WJW-JKK, name: 重复, organisation: HA-WJW, admin_level: province, mlps_level: 2, target_zone: ZY-X}
 """
+    )
     with pytest.raises(InvalidArgument) as raised:
         import_yaml(uow, bad)
 
@@ -100,8 +103,13 @@ def test_sql_and_html_in_text_are_stored_verbatim(uow) -> None:  # type: ignore[
 
 def test_create_refuses_an_existing_code_and_update_a_missing_one(uow) -> None:  # type: ignore[no-untyped-def]
     import_yaml(uow, BASE)
-    values = {"code": "HA-WJW-JKK", "name": "居民健康卡", "organisation": "HA-WJW", "admin_level": "province",
-              "mlps_level": 3}
+    values = {
+        "code": "HA-WJW-JKK",
+        "name": "居民健康卡",
+        "organisation": "HA-WJW",
+        "admin_level": "province",
+        "mlps_level": 3,
+    }
 
     with pytest.raises(AlreadyExists, match="system HA-WJW-JKK already exists"):
         handlers.save(Kind.SYSTEM, values, uow, Mode.CREATE)

@@ -17,7 +17,9 @@ def test_a_chain_gives_one_layer_per_link() -> None:
 
 
 def test_a_diamond_puts_both_middles_together() -> None:
-    layers = migration_layers(["TOP", "LEFT", "RIGHT", "BASE"], deps("TOP>LEFT", "TOP>RIGHT", "LEFT>BASE", "RIGHT>BASE"))
+    layers = migration_layers(
+        ["TOP", "LEFT", "RIGHT", "BASE"], deps("TOP>LEFT", "TOP>RIGHT", "LEFT>BASE", "RIGHT>BASE")
+    )
 
     assert layers == [["BASE"], ["LEFT", "RIGHT"], ["TOP"]]
 

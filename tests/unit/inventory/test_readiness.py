@@ -8,9 +8,17 @@ PLAIN = Zone("ZY-HLW", "互联网区")
 
 
 def system(code: str = "HA-RST-SBK", **changes) -> System:  # type: ignore[no-untyped-def]
-    fields = dict(code=code, name="社会保障卡", organisation_code="HA-RST", admin_level=AdminLevel.PROVINCE,
-                  mlps_level=3, registered_at=datetime(2016, 6, 30, tzinfo=UTC), tech_stack="Java 8 / Tomcat / MySQL",
-                  target_zone_code=SECURE.code, rollback_contact="李娜 0371-69690001")
+    fields = dict(
+        code=code,
+        name="社会保障卡",
+        organisation_code="HA-RST",
+        admin_level=AdminLevel.PROVINCE,
+        mlps_level=3,
+        registered_at=datetime(2016, 6, 30, tzinfo=UTC),
+        tech_stack="Java 8 / Tomcat / MySQL",
+        target_zone_code=SECURE.code,
+        rollback_contact="李娜 0371-69690001",
+    )
     return System(**{**fields, **changes})
 
 
@@ -28,7 +36,8 @@ def test_every_blocker_is_named_and_lowers_the_score() -> None:
     assert assessment.blockers == [
         "no hosts are registered, so nothing can be moved",
         "depends on HA-GAT-RKK (人口基础信息库), which is neither migrated nor in an earlier wave",
-        "等保 level 3 needs cryptography, but zone ZY-HLW (互联网区) does not provide transport and storage cryptography",
+        "等保 level 3 needs cryptography, but zone ZY-HLW (互联网区) does not provide transport and storage "
+        "cryptography",
         "no rollback contact (回切负责人) is named",
     ]
 
