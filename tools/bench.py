@@ -54,7 +54,11 @@ def bench_grpc(stack: Stack, token: str) -> dict:
     channel = grpc.insecure_channel(stack.services["inventory"].grpc_target)
     stub = inventory_grpc.InventoryServiceStub(channel)
     request = inventory_pb2.RegisterSystemRequest(
-        code="HA-RST-SBK", name="社会保障卡", organisation_code="HA-RST", admin_level=1, mlps_level=3
+        code="HA-RST-SBK",
+        name="社会保障卡",
+        organisation_code="HA-RST",
+        admin_level=inventory_pb2.ADMIN_LEVEL_PROVINCE,
+        mlps_level=3,
     )
     organisation = "organisations: [{code: HA-RST, name: 人社厅, admin_level: province}]".encode()
     stub.ImportCatalog(inventory_pb2.ImportCatalogRequest(content=organisation), metadata=metadata)
@@ -115,9 +119,11 @@ def bench_catalogue(stack: Stack, token: str, tokens_url: str) -> dict:
     wait_for(lambda: metric_value(waiting, "zhongyuan_outbox_events_waiting") == 0, "the outbox to drain", 300)
     counted = f"{stack.services['monitoring'].http_url}/metrics"
     per_department = IMPORTED_SYSTEMS // 20
-    for department in ("HA-B00", "HA-B19"):
-        gauge = f'zhongyuan_inventory_systems{{department="{department}"}}'
-        wait_for(lambda g=gauge: metric_value(counted, g) == per_department, "monitoring to catch up", 600)
+    for gauge in (
+        'zhongyuan_inventory_systems{department="HA-B00"}',
+        'zhongyuan_inventory_systems{department="HA-B19"}',
+    ):
+        wait_for(lambda g=gauge: metric_value(counted, g) == per_department, "monitoring to catch up", 600)  # type: ignore[misc]
     department = (("authorization", f"Bearer {create_token(tokens_url, 'department:HA-B07')}"),)
     page = inventory_pb2.ListSystemsRequest(page_size=50)
 
@@ -156,7 +162,7 @@ def raw_consume_rate(bootstrap: str, count: int) -> float:
         session_timeout_ms=6000,
         heartbeat_interval_ms=1000,
     )
-    seen, started = 0, None
+    seen, started = 0, 0.0
     while seen < count:
         for records in consumer.poll(timeout_ms=500).values():
             started = started or time.perf_counter()
