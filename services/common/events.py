@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 from google.protobuf.message import DecodeError, Message
 
+from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect_events
 from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
+from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/protobuf"
@@ -29,7 +31,25 @@ DEPENDENCY_CHANGED = "zhongyuan.inventory.dependency.changed.v1"
 DATA_RESOURCE_SCHEDULED = "zhongyuan.inventory.data_resource.scheduled.v1"
 DATA_RESOURCE_OPENED = "zhongyuan.inventory.data_resource.opened.v1"
 
+PLATFORM_REGISTERED = "zhongyuan.interconnect.platform.registered.v1"
+PLATFORM_UPDATED = "zhongyuan.interconnect.platform.updated.v1"
+LINK_STATE_CHANGED = "zhongyuan.interconnect.link.state_changed.v1"
+RESOURCE_SHARED = "zhongyuan.interconnect.resource.shared.v1"
+EXCHANGE_RECORDED = "zhongyuan.interconnect.exchange.recorded.v1"
+EXCHANGE_OVERDUE = "zhongyuan.interconnect.exchange.overdue.v1"
+
+STEP_STARTED = "zhongyuan.migration.step.started.v1"
+STEP_PROGRESS = "zhongyuan.migration.step.progress.v1"
+STEP_COMPLETED = "zhongyuan.migration.step.completed.v1"
+STEP_FAILED = "zhongyuan.migration.step.failed.v1"
+RUN_STATE_CHANGED = "zhongyuan.migration.run.state_changed.v1"
+
 EVENT_TYPES: dict[str, type[Message]] = {
+    STEP_STARTED: migration_events.StepEvent,
+    STEP_PROGRESS: migration_events.StepEvent,
+    STEP_COMPLETED: migration_events.StepEvent,
+    STEP_FAILED: migration_events.StepEvent,
+    RUN_STATE_CHANGED: migration_events.RunStateChanged,
     SYSTEM_REGISTERED: inventory_events.SystemRegistered,
     SYSTEM_UPDATED: inventory_events.SystemUpdated,
     SYSTEM_RETIRED: inventory_events.SystemRetired,
@@ -37,6 +57,12 @@ EVENT_TYPES: dict[str, type[Message]] = {
     DEPENDENCY_CHANGED: inventory_events.DependencyChanged,
     DATA_RESOURCE_SCHEDULED: inventory_events.DataResourceScheduled,
     DATA_RESOURCE_OPENED: inventory_events.DataResourceOpened,
+    PLATFORM_REGISTERED: interconnect_events.PlatformRegistered,
+    PLATFORM_UPDATED: interconnect_events.PlatformUpdated,
+    LINK_STATE_CHANGED: interconnect_events.LinkStateChanged,
+    RESOURCE_SHARED: interconnect_events.ResourceShared,
+    EXCHANGE_RECORDED: interconnect_events.ExchangeRecorded,
+    EXCHANGE_OVERDUE: interconnect_events.ExchangeOverdue,
 }
 
 Headers = Sequence[tuple[str, bytes]]

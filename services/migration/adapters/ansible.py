@@ -1,0 +1,192 @@
+"""Running one step's playbook with ansible-runner: a private data dir per attempt, an inventory built from the
+system's hosts, progress from task events, and a cancel that kills the playbook's whole process tree."""
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+import psutil
+import yaml
+
+from services.migration.domain.model import Step
+
+log = logging.getLogger(__name__)
+
+PLAYBOOKS = Path(__file__).resolve().parents[3] / "playbooks"
+# ansible-runner on eventlet: select.poll is missing, and a short expect timeout keeps the hub turning.
+RUNNER_SETTINGS = {"pexpect_use_poll": False, "pexpect_timeout": 0.2, "suppress_ansible_output": True}
+FAILURE_EVENTS = {"runner_on_failed", "runner_on_unreachable"}
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    name: str
+    role: str  # source | target
+    address: str
+    connection: str = "ssh"
+    port: int = 22
+    user: str = ""
+    root: str = ""
+
+
+@dataclass(frozen=True)
+class StepJob:
+    """Everything one attempt at one step needs."""
+
+    run_id: str
+    step: Step
+    attempt: int
+    system_code: str
+    mlps_level: int
+    zone: str
+    zone_crypto: bool
+    hosts: list[HostSpec]
+    work_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ident(self) -> str:
+        return f"{self.step.value}-{self.attempt}"
+
+    @property
+    def private_data_dir(self) -> Path:
+        return self.work_dir / self.run_id
+
+
+@dataclass(frozen=True)
+class StepResult:
+    ok: bool
+    cancelled: bool
+    message: str
+
+
+def inventory_for(hosts: list[HostSpec]) -> dict[str, Any]:
+    groups: dict[str, dict[str, Any]] = {"source": {"hosts": {}}, "target": {"hosts": {}}}
+    for host in hosts:
+        variables: dict[str, Any] = {"ansible_host": host.address, "ansible_connection": host.connection,
+                                     "zy_root": host.root or "/srv/zhongyuan"}
+        if host.connection == "local":
+            variables["ansible_python_interpreter"] = sys.executable
+        else:
+            variables |= {"ansible_port": host.port, "ansible_user": host.user or "root"}
+        groups[host.role]["hosts"][host.name] = variables
+    return {"all": {"children": groups}}
+
+
+def count_tasks(step: Step) -> int:
+    """Tasks in the step's playbook (plays' own tasks plus their roles' task lists), for progress percentages."""
+    total = 0
+    for play in yaml.safe_load((PLAYBOOKS / f"{step.value}.yml").read_text()):
+        total += len(play.get("tasks", []))
+        for role in play.get("roles", []):
+            name = role["role"] if isinstance(role, dict) else role
+            total += len(yaml.safe_load((PLAYBOOKS / "roles" / name / "tasks" / "main.yml").read_text()) or [])
+    return max(total, 1)
+
+
+class ProgressTracker:
+    """Turns ansible-runner events into a percentage, the task now running and the first failure in words."""
+
+    def __init__(self, step: Step, report: Callable[[int, str], None]):
+        self._total = count_tasks(step)
+        self._started = 0
+        self._report = report
+        self.failure = ""
+
+    def __call__(self, event: dict[str, Any]) -> bool:
+        kind, data = event.get("event", ""), event.get("event_data", {})
+        if kind == "playbook_on_task_start":
+            self._started += 1
+            self._report(min(99, (self._started - 1) * 100 // self._total), f"task: {data.get('task', '')}")
+        elif kind in FAILURE_EVENTS and not data.get("ignore_errors") and not self.failure:
+            self.failure = _failure_text(kind, data)
+        return True
+
+
+def _failure_text(kind: str, data: dict[str, Any]) -> str:
+    result = data.get("res", {}) or {}
+    reason = result.get("msg") or result.get("stderr") or result.get("stdout") or "no message"
+    verb = "could not reach" if kind == "runner_on_unreachable" else "failed on"
+    return f"task '{data.get('task', '?')}' {verb} {data.get('host', '?')}: {str(reason).strip()}"
+
+
+def kill_process_tree(private_data_dir: Path) -> int:
+    """SIGKILL every process of this attempt: the ansible-playbook started in `private_data_dir` and all it spawned."""
+    marker = str(private_data_dir)
+    roots = [p for p in psutil.Process().children(recursive=True) if _mentions(p, marker)]
+    doomed = {p.pid: p for root in roots for p in [root, *_descendants(root)]}
+    for process in doomed.values():
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(list(doomed.values()), timeout=5)
+    return len(doomed)
+
+
+def _mentions(process: psutil.Process, marker: str) -> bool:
+    try:
+        return any(marker in part for part in process.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def _descendants(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return process.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
+    """Run the step's playbook to the end (or until cancelled); what happened, in words."""
+    directory = job.private_data_dir
+    staging = directory / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    tracker = ProgressTracker(job.step, report)
+    was_cancelled = False
+
+    def cancel_callback() -> bool:
+        nonlocal was_cancelled
+        if not was_cancelled and cancelled():
+            was_cancelled = True
+            log.warning("cancelling %s of run %s: killed %s processes", job.step, job.run_id,
+                        kill_process_tree(directory))
+        return was_cancelled
+
+    runner = ansible_runner.run(
+        private_data_dir=str(directory), project_dir=str(PLAYBOOKS), playbook=f"{job.step.value}.yml",
+        ident=job.ident, inventory=inventory_for(job.hosts), extravars=_extravars(job, staging),
+        envvars=_environment(directory), settings=RUNNER_SETTINGS, quiet=True,
+        event_handler=tracker, cancel_callback=cancel_callback,
+    )
+    if was_cancelled or runner.status == "canceled":
+        return StepResult(ok=False, cancelled=True, message=f"{job.step.value} cancelled")
+    if runner.status == "successful":
+        return StepResult(ok=True, cancelled=False, message=f"{job.step.value} completed")
+    return StepResult(ok=False, cancelled=False, message=tracker.failure or f"{job.step.value} {runner.status}")
+
+
+def _extravars(job: StepJob, staging: Path) -> dict[str, Any]:
+    return {
+        "zy_system_code": job.system_code, "zy_mlps_level": job.mlps_level, "zy_zone": job.zone,
+        "zy_zone_crypto": job.zone_crypto, "zy_run_id": job.run_id, "zy_step": job.step.value,
+        "zy_attempt": job.attempt, "zy_release": f"r-{job.run_id[:8]}", "zy_staging": str(staging), **job.extra,
+    }
+
+
+def _environment(directory: Path) -> dict[str, str]:
+    temp = directory / "tmp"
+    temp.mkdir(parents=True, exist_ok=True)
+    return {
+        "ANSIBLE_LOCAL_TEMP": str(temp),  # one per attempt: concurrent runs must not share ansible's temp files
+        "ANSIBLE_ROLES_PATH": str(PLAYBOOKS / "roles"),
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }

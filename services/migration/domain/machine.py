@@ -1,0 +1,94 @@
+"""The run state machine: which transition each outcome or command makes. Pure; illegal moves raise
+FailedPrecondition naming the current state."""
+
+from datetime import datetime
+
+from services.common.errors import FailedPrecondition, InvalidArgument
+from services.migration.domain.model import FINAL, WORKING, MigrationRun, RunState, Step
+
+AFTER_STEP = {
+    Step.PRECHECK: RunState.SYNC,
+    Step.SYNC: RunState.DEPLOY,
+    Step.CUTOVER: RunState.VERIFY,
+    Step.VERIFY: RunState.COMPLETED,
+    Step.ROLLBACK: RunState.ROLLED_BACK,
+}
+# A failure here leaves traffic on the new location, so the run rolls back by itself.
+ROLLS_BACK_ON_FAILURE = frozenset({Step.CUTOVER, Step.VERIFY})
+CANCELLABLE = frozenset({RunState.PENDING, RunState.PRECHECK, RunState.SYNC, RunState.DEPLOY,
+                         RunState.AWAITING_APPROVAL})
+ROLLBACK_FROM = frozenset({RunState.FAILED, RunState.AWAITING_APPROVAL, RunState.COMPLETED, RunState.CUTOVER,
+                           RunState.VERIFY, RunState.DEPLOY, RunState.SYNC})
+
+
+def _refuse(run: MigrationRun, action: str) -> FailedPrecondition:
+    return FailedPrecondition(f"cannot {action} the migration of {run.system_code}: it is {run.state.value}")
+
+
+def start(run: MigrationRun) -> RunState:
+    if run.state is not RunState.PENDING:
+        raise _refuse(run, "start")
+    return RunState.PRECHECK
+
+
+def step_succeeded(run: MigrationRun, step: Step) -> RunState:
+    if run.step is not step:
+        raise _refuse(run, f"complete step {step.value} of")
+    if step is Step.DEPLOY:
+        return RunState.CUTOVER if run.auto_approve or run.approved_by else RunState.AWAITING_APPROVAL
+    return AFTER_STEP[step]
+
+
+def step_failed(run: MigrationRun, step: Step) -> RunState:
+    if run.step is not step:
+        raise _refuse(run, f"fail step {step.value} of")
+    return RunState.ROLLING_BACK if step in ROLLS_BACK_ON_FAILURE else RunState.FAILED
+
+
+def approve(run: MigrationRun, decided_by: str, rollback_plan: str, at: datetime) -> RunState:
+    problems = [name for name, value in (("decided_by", decided_by), ("rollback_plan", rollback_plan))
+                if not value.strip()]
+    if problems:
+        reason = "cutover needs the named decision-maker and the rollback plan (回切方案)"
+        raise InvalidArgument.field(problems[0], reason)
+    if run.state is not RunState.AWAITING_APPROVAL:
+        raise _refuse(run, "approve the cutover of")
+    run.approved_by, run.rollback_plan, run.approved_at = decided_by.strip(), rollback_plan.strip(), at
+    return RunState.CUTOVER
+
+
+def cancel(run: MigrationRun) -> RunState:
+    if run.state not in CANCELLABLE:
+        hint = "; roll it back instead" if run.state in (RunState.CUTOVER, RunState.VERIFY) else ""
+        raise FailedPrecondition(f"cannot cancel the migration of {run.system_code}: it is {run.state.value}{hint}")
+    return RunState.CANCELLED
+
+
+def retry(run: MigrationRun) -> RunState:
+    """A failed run goes back to the step that failed; the steps before it stay done."""
+    if run.state is not RunState.FAILED or run.failed_step is None:
+        raise _refuse(run, "retry")
+    return RunState.ROLLING_BACK if run.failed_step is Step.ROLLBACK else STATE_AFTER_RETRY[run.failed_step]
+
+
+def rollback(run: MigrationRun) -> RunState:
+    if run.state not in ROLLBACK_FROM:
+        raise _refuse(run, "roll back")
+    return RunState.ROLLING_BACK
+
+
+def is_active(state: RunState) -> bool:
+    return state not in FINAL and state is not RunState.FAILED
+
+
+def needs_driving(state: RunState) -> bool:
+    return state in WORKING
+
+
+STATE_AFTER_RETRY = {
+    Step.PRECHECK: RunState.PRECHECK,
+    Step.SYNC: RunState.SYNC,
+    Step.DEPLOY: RunState.DEPLOY,
+    Step.CUTOVER: RunState.CUTOVER,
+    Step.VERIFY: RunState.VERIFY,
+}

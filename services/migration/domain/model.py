@@ -1,0 +1,114 @@
+"""Waves and migration runs: what the orchestrator decides about. No I/O."""
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Step(enum.StrEnum):
+    PRECHECK = "precheck"
+    SYNC = "sync"
+    DEPLOY = "deploy"
+    CUTOVER = "cutover"
+    VERIFY = "verify"
+    ROLLBACK = "rollback"
+
+
+class RunState(enum.StrEnum):
+    PENDING = "pending"
+    PRECHECK = "precheck"
+    SYNC = "sync"
+    DEPLOY = "deploy"
+    AWAITING_APPROVAL = "awaiting_approval"
+    CUTOVER = "cutover"
+    VERIFY = "verify"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    ROLLING_BACK = "rolling_back"
+    ROLLED_BACK = "rolled_back"
+
+
+class WaveState(enum.StrEnum):
+    PLANNED = "planned"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+# The step a run performs while in each working state.
+STEP_OF_STATE = {
+    RunState.PRECHECK: Step.PRECHECK,
+    RunState.SYNC: Step.SYNC,
+    RunState.DEPLOY: Step.DEPLOY,
+    RunState.CUTOVER: Step.CUTOVER,
+    RunState.VERIFY: Step.VERIFY,
+    RunState.ROLLING_BACK: Step.ROLLBACK,
+}
+STATE_OF_STEP = {step: state for state, step in STEP_OF_STATE.items()}
+WORKING = frozenset(STEP_OF_STATE)
+FINAL = frozenset({RunState.COMPLETED, RunState.CANCELLED, RunState.ROLLED_BACK})
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class WaveSystem:
+    wave_id: str
+    system_code: str
+    layer: int
+
+
+@dataclass
+class Wave:
+    name: str
+    concurrency: int
+    window_start: datetime
+    window_end: datetime
+    created_at: datetime
+    auto_approve: bool = False
+    state: WaveState = WaveState.PLANNED
+    id: str = field(default_factory=new_id)
+
+
+@dataclass
+class MigrationRun:
+    system_id: str
+    system_code: str
+    organisation_code: str
+    created_at: datetime
+    updated_at: datetime
+    wave_id: str | None = None
+    auto_approve: bool = False
+    state: RunState = RunState.PENDING
+    failed_step: Step | None = None
+    error: str = ""
+    approved_by: str = ""
+    rollback_plan: str = ""
+    approved_at: datetime | None = None
+    cancel_requested: bool = False
+    claimed_by: str | None = None
+    claim_expires_at: datetime | None = None
+    id: str = field(default_factory=new_id)
+
+    @property
+    def step(self) -> Step | None:
+        """The step the run is performing now, if it is working."""
+        return STEP_OF_STATE.get(self.state)
+
+
+@dataclass
+class StepRecord:
+    """One attempt at one step of a run: the durable checkpoint."""
+
+    run_id: str
+    step: Step
+    attempt: int
+    started_at: datetime
+    state: str = "running"  # running | completed | failed | cancelled | interrupted
+    percent: int = 0
+    message: str = ""
+    finished_at: datetime | None = None
+    id: str = field(default_factory=new_id)
