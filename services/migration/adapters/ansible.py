@@ -1,6 +1,7 @@
 """Running one step's playbook with ansible-runner: a private data dir per attempt, an inventory built from the
 system's hosts, progress from task events, and a cancel that kills the playbook's whole process tree."""
 
+import contextlib
 import logging
 import os
 import sys
@@ -68,8 +69,11 @@ class StepResult:
 def inventory_for(hosts: list[HostSpec]) -> dict[str, Any]:
     groups: dict[str, dict[str, Any]] = {"source": {"hosts": {}}, "target": {"hosts": {}}}
     for host in hosts:
-        variables: dict[str, Any] = {"ansible_host": host.address, "ansible_connection": host.connection,
-                                     "zy_root": host.root or "/srv/zhongyuan"}
+        variables: dict[str, Any] = {
+            "ansible_host": host.address,
+            "ansible_connection": host.connection,
+            "zy_root": host.root or "/srv/zhongyuan",
+        }
         if host.connection == "local":
             variables["ansible_python_interpreter"] = sys.executable
         else:
@@ -121,10 +125,8 @@ def kill_process_tree(private_data_dir: Path) -> int:
     roots = [p for p in psutil.Process().children(recursive=True) if _mentions(p, marker)]
     doomed = {p.pid: p for root in roots for p in [root, *_descendants(root)]}
     for process in doomed.values():
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
-        except psutil.NoSuchProcess:
-            pass
     psutil.wait_procs(list(doomed.values()), timeout=5)
     return len(doomed)
 
@@ -155,15 +157,23 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
         nonlocal was_cancelled
         if not was_cancelled and cancelled():
             was_cancelled = True
-            log.warning("cancelling %s of run %s: killed %s processes", job.step, job.run_id,
-                        kill_process_tree(directory))
+            log.warning(
+                "cancelling %s of run %s: killed %s processes", job.step, job.run_id, kill_process_tree(directory)
+            )
         return was_cancelled
 
     runner = ansible_runner.run(
-        private_data_dir=str(directory), project_dir=str(PLAYBOOKS), playbook=f"{job.step.value}.yml",
-        ident=job.ident, inventory=inventory_for(job.hosts), extravars=_extravars(job, staging),
-        envvars=_environment(directory), settings=RUNNER_SETTINGS, quiet=True,
-        event_handler=tracker, cancel_callback=cancel_callback,
+        private_data_dir=str(directory),
+        project_dir=str(PLAYBOOKS),
+        playbook=f"{job.step.value}.yml",
+        ident=job.ident,
+        inventory=inventory_for(job.hosts),
+        extravars=_extravars(job, staging),
+        envvars=_environment(directory),
+        settings=RUNNER_SETTINGS,
+        quiet=True,
+        event_handler=tracker,
+        cancel_callback=cancel_callback,
     )
     if was_cancelled or runner.status == "canceled":
         return StepResult(ok=False, cancelled=True, message=f"{job.step.value} cancelled")
@@ -174,9 +184,16 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
 
 def _extravars(job: StepJob, staging: Path) -> dict[str, Any]:
     return {
-        "zy_system_code": job.system_code, "zy_mlps_level": job.mlps_level, "zy_zone": job.zone,
-        "zy_zone_crypto": job.zone_crypto, "zy_run_id": job.run_id, "zy_step": job.step.value,
-        "zy_attempt": job.attempt, "zy_release": f"r-{job.run_id[:8]}", "zy_staging": str(staging), **job.extra,
+        "zy_system_code": job.system_code,
+        "zy_mlps_level": job.mlps_level,
+        "zy_zone": job.zone,
+        "zy_zone_crypto": job.zone_crypto,
+        "zy_run_id": job.run_id,
+        "zy_step": job.step.value,
+        "zy_attempt": job.attempt,
+        "zy_release": f"r-{job.run_id[:8]}",
+        "zy_staging": str(staging),
+        **job.extra,
     }
 
 

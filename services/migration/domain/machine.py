@@ -15,10 +15,20 @@ AFTER_STEP = {
 }
 # A failure here leaves traffic on the new location, so the run rolls back by itself.
 ROLLS_BACK_ON_FAILURE = frozenset({Step.CUTOVER, Step.VERIFY})
-CANCELLABLE = frozenset({RunState.PENDING, RunState.PRECHECK, RunState.SYNC, RunState.DEPLOY,
-                         RunState.AWAITING_APPROVAL})
-ROLLBACK_FROM = frozenset({RunState.FAILED, RunState.AWAITING_APPROVAL, RunState.COMPLETED, RunState.CUTOVER,
-                           RunState.VERIFY, RunState.DEPLOY, RunState.SYNC})
+CANCELLABLE = frozenset(
+    {RunState.PENDING, RunState.PRECHECK, RunState.SYNC, RunState.DEPLOY, RunState.AWAITING_APPROVAL}
+)
+ROLLBACK_FROM = frozenset(
+    {
+        RunState.FAILED,
+        RunState.AWAITING_APPROVAL,
+        RunState.COMPLETED,
+        RunState.CUTOVER,
+        RunState.VERIFY,
+        RunState.DEPLOY,
+        RunState.SYNC,
+    }
+)
 
 
 def _refuse(run: MigrationRun, action: str) -> FailedPrecondition:
@@ -46,8 +56,9 @@ def step_failed(run: MigrationRun, step: Step) -> RunState:
 
 
 def approve(run: MigrationRun, decided_by: str, rollback_plan: str, at: datetime) -> RunState:
-    problems = [name for name, value in (("decided_by", decided_by), ("rollback_plan", rollback_plan))
-                if not value.strip()]
+    problems = [
+        name for name, value in (("decided_by", decided_by), ("rollback_plan", rollback_plan)) if not value.strip()
+    ]
     if problems:
         reason = "cutover needs the named decision-maker and the rollback plan (回切方案)"
         raise InvalidArgument.field(problems[0], reason)

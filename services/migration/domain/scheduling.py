@@ -3,8 +3,17 @@
 from services.migration.domain.model import MigrationRun, RunState, Wave, WaveSystem
 
 DONE_FOR_DEPENDANTS = frozenset({RunState.COMPLETED})
-OCCUPYING = frozenset({RunState.PRECHECK, RunState.SYNC, RunState.DEPLOY, RunState.AWAITING_APPROVAL,
-                       RunState.CUTOVER, RunState.VERIFY, RunState.ROLLING_BACK})
+OCCUPYING = frozenset(
+    {
+        RunState.PRECHECK,
+        RunState.SYNC,
+        RunState.DEPLOY,
+        RunState.AWAITING_APPROVAL,
+        RunState.CUTOVER,
+        RunState.VERIFY,
+        RunState.ROLLING_BACK,
+    }
+)
 
 
 def runs_to_start(wave: Wave, members: list[WaveSystem], runs: list[MigrationRun]) -> list[MigrationRun]:
@@ -17,11 +26,12 @@ def runs_to_start(wave: Wave, members: list[WaveSystem], runs: list[MigrationRun
     if not unfinished:
         return []
     current = min(unfinished)
-    ready = sorted((r for r in runs if r.state is RunState.PENDING and layer_of[r.system_code] == current),
-                   key=lambda r: r.system_code)
+    ready = sorted(
+        (r for r in runs if r.state is RunState.PENDING and layer_of[r.system_code] == current),
+        key=lambda r: r.system_code,
+    )
     return ready[:free]
 
 
 def wave_finished(runs: list[MigrationRun]) -> bool:
-    return bool(runs) and all(r.state in (RunState.COMPLETED, RunState.CANCELLED, RunState.ROLLED_BACK)
-                              for r in runs)
+    return bool(runs) and all(r.state in (RunState.COMPLETED, RunState.CANCELLED, RunState.ROLLED_BACK) for r in runs)

@@ -1,0 +1,106 @@
+"""Between the migration domain and protobuf: gRPC answers and the events on zhongyuan.migration.events.v1."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.common import events as ev
+from services.common.events import Event, new_event
+from services.migration.domain.model import MigrationRun, RunState, StepRecord, Wave, WaveSystem
+from services.pb.zhongyuan.migration.v1 import events_pb2, migration_pb2
+
+SOURCE = "/zhongyuan/migration"
+STEP_EVENT_TYPES = {
+    "started": ev.STEP_STARTED,
+    "progress": ev.STEP_PROGRESS,
+    "completed": ev.STEP_COMPLETED,
+    "failed": ev.STEP_FAILED,
+}
+
+
+def timestamp(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def step_to_proto(record: StepRecord) -> migration_pb2.Step:
+    return migration_pb2.Step(
+        name=record.step.value,
+        state=record.state,
+        percent=record.percent,
+        attempt=record.attempt,
+        message=record.message,
+        started_at=timestamp(record.started_at),
+        finished_at=timestamp(record.finished_at),
+    )
+
+
+def run_to_proto(run: MigrationRun, steps: list[StepRecord]) -> migration_pb2.MigrationRun:
+    approval = migration_pb2.Approval(
+        decided_by=run.approved_by, rollback_plan=run.rollback_plan, approved_at=timestamp(run.approved_at)
+    )
+    return migration_pb2.MigrationRun(
+        id=run.id,
+        system_code=run.system_code,
+        wave_id=run.wave_id or "",
+        state=run.state.value,
+        failed_step=run.failed_step.value if run.failed_step else "",
+        error=run.error,
+        steps=[step_to_proto(s) for s in steps],
+        approval=approval,
+        updated_at=timestamp(run.updated_at),
+        organisation_code=run.organisation_code,
+    )
+
+
+def wave_to_proto(
+    wave: Wave, members: list[WaveSystem], runs: Sequence[migration_pb2.MigrationRun] = ()
+) -> migration_pb2.Wave:
+    return migration_pb2.Wave(
+        id=wave.id,
+        name=wave.name,
+        concurrency=wave.concurrency,
+        auto_approve=wave.auto_approve,
+        state=wave.state.value,
+        window_start=timestamp(wave.window_start),
+        window_end=timestamp(wave.window_end),
+        created_at=timestamp(wave.created_at),
+        runs=list(runs),
+        systems=[migration_pb2.WaveSystem(code=m.system_code, layer=m.layer) for m in members],
+    )
+
+
+def step_event(kind: str, run: MigrationRun, record: StepRecord, wave_name: str, duration: float = 0.0) -> Event:
+    payload = events_pb2.StepEvent(
+        run_id=run.id,
+        system_id=run.system_id,
+        system_code=run.system_code,
+        organisation_code=run.organisation_code,
+        wave_id=run.wave_id or "",
+        wave_name=wave_name,
+        step=record.step.value,
+        attempt=record.attempt,
+        percent=record.percent,
+        message=record.message,
+        duration_seconds=duration,
+    )
+    return new_event(STEP_EVENT_TYPES[kind], SOURCE, run.system_id, payload)
+
+
+def state_changed(run: MigrationRun, previous: RunState, wave_name: str, reason: str = "") -> Event:
+    payload = events_pb2.RunStateChanged(
+        run_id=run.id,
+        system_id=run.system_id,
+        system_code=run.system_code,
+        organisation_code=run.organisation_code,
+        wave_id=run.wave_id or "",
+        wave_name=wave_name,
+        previous_state=previous.value,
+        state=run.state.value,
+        reason=reason,
+    )
+    return new_event(ev.RUN_STATE_CHANGED, SOURCE, run.system_id, payload)

@@ -1,0 +1,82 @@
+"""Tables of the migration database, mapped onto the domain classes."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+
+from services.migration.domain.model import (
+    MigrationRun,
+    RunState,
+    Step,
+    StepRecord,
+    Wave,
+    WaveState,
+    WaveSystem,
+)
+
+mapper_registry = registry()
+metadata = mapper_registry.metadata
+
+
+def choice(enum_class: type) -> sa.Enum:
+    return sa.Enum(enum_class, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+waves = sa.Table(
+    "wave",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("concurrency", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("auto_approve", sa.Boolean, nullable=False),
+    sa.Column("state", choice(WaveState), nullable=False),
+)
+
+wave_systems = sa.Table(
+    "wave_system",
+    metadata,
+    sa.Column("wave_id", sa.String(36), primary_key=True),
+    sa.Column("system_code", sa.String(64), primary_key=True),
+    sa.Column("layer", sa.Integer, nullable=False),
+)
+
+runs = sa.Table(
+    "migration_run",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("system_id", sa.String(36), nullable=False, index=True),
+    sa.Column("system_code", sa.String(64), nullable=False, index=True),
+    sa.Column("organisation_code", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("wave_id", sa.String(36), index=True),
+    sa.Column("auto_approve", sa.Boolean, nullable=False),
+    sa.Column("state", choice(RunState), nullable=False, index=True),
+    sa.Column("failed_step", choice(Step)),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("approved_by", sa.String(200), nullable=False),
+    sa.Column("rollback_plan", sa.Text, nullable=False),
+    sa.Column("approved_at", sa.DateTime(timezone=True)),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claim_expires_at", sa.DateTime(timezone=True)),
+)
+
+step_records = sa.Table(
+    "step_record",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("run_id", sa.String(36), nullable=False, index=True),
+    sa.Column("step", choice(Step), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("percent", sa.Integer, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+)
+
+for table, entity in ((waves, Wave), (wave_systems, WaveSystem), (runs, MigrationRun), (step_records, StepRecord)):
+    mapper_registry.map_imperatively(entity, table)

@@ -1,0 +1,87 @@
+"""Waves, runs and step checkpoints in the migration database."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.migration.adapters.orm import runs, step_records, wave_systems, waves
+from services.migration.domain.model import WORKING, MigrationRun, StepRecord, Wave, WaveState, WaveSystem
+
+
+class SqlMigrations:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, entity: object) -> None:
+        self._session.add(entity)
+
+    def wave(self, id_or_name: str) -> Wave | None:
+        query = sa.select(Wave).where(sa.or_(waves.c.id == id_or_name, waves.c.name == id_or_name))
+        return self._session.scalars(query).one_or_none()
+
+    def waves(self, state: WaveState | None = None) -> list[Wave]:
+        query = sa.select(Wave).order_by(waves.c.created_at)
+        if state is not None:
+            query = query.where(waves.c.state == state)
+        return list(self._session.scalars(query))
+
+    def members(self, wave_id: str) -> list[WaveSystem]:
+        query = sa.select(WaveSystem).where(wave_systems.c.wave_id == wave_id)
+        return list(self._session.scalars(query.order_by(wave_systems.c.layer, wave_systems.c.system_code)))
+
+    def waves_holding(self, system_code: str) -> list[Wave]:
+        query = sa.select(Wave).join(wave_systems, wave_systems.c.wave_id == waves.c.id)
+        return list(self._session.scalars(query.where(wave_systems.c.system_code == system_code)))
+
+    def run(self, run_id: str) -> MigrationRun | None:
+        return self._session.get(MigrationRun, run_id)
+
+    def latest_run(self, system_code: str) -> MigrationRun | None:
+        query = sa.select(MigrationRun).where(runs.c.system_code == system_code).order_by(runs.c.created_at.desc())
+        return self._session.scalars(query.limit(1)).first()
+
+    def runs(self, *, wave_id: str | None = None, state: str | None = None) -> list[MigrationRun]:
+        query = sa.select(MigrationRun).order_by(runs.c.system_code, runs.c.created_at)
+        if wave_id:
+            query = query.where(runs.c.wave_id == wave_id)
+        if state:
+            query = query.where(runs.c.state == state)
+        return list(self._session.scalars(query))
+
+    def claimable(self, now: datetime, limit: int) -> list[str]:
+        """Runs with a step to perform that nobody holds (or whose holder's lease ran out)."""
+        query = (
+            sa.select(runs.c.id)
+            .where(runs.c.state.in_([s.value for s in WORKING]))
+            .where(sa.or_(runs.c.claimed_by.is_(None), runs.c.claim_expires_at < now))
+            .order_by(runs.c.updated_at)
+            .limit(limit)
+        )
+        return list(self._session.scalars(query))
+
+    def claim(self, run_id: str, owner: str, until: datetime, now: datetime) -> bool:
+        """Take the run for `owner` unless another holder's lease is still valid: one replica drives a run."""
+        free = sa.or_(runs.c.claimed_by.is_(None), runs.c.claimed_by == owner, runs.c.claim_expires_at < now)
+        statement = sa.update(runs).where(runs.c.id == run_id, free).values(claimed_by=owner, claim_expires_at=until)
+        return _rows_changed(self._session.execute(statement)) == 1
+
+    def renew_claims(self, owner: str, until: datetime) -> int:
+        statement = sa.update(runs).where(runs.c.claimed_by == owner).values(claim_expires_at=until)
+        return _rows_changed(self._session.execute(statement))
+
+    def release(self, run_id: str, owner: str) -> None:
+        statement = sa.update(runs).where(runs.c.id == run_id, runs.c.claimed_by == owner)
+        self._session.execute(statement.values(claimed_by=None, claim_expires_at=None))
+
+    def steps(self, run_id: str) -> list[StepRecord]:
+        query = sa.select(StepRecord).where(step_records.c.run_id == run_id)
+        return list(self._session.scalars(query.order_by(step_records.c.started_at, step_records.c.attempt)))
+
+    def step_record(self, record_id: str) -> StepRecord | None:
+        return self._session.get(StepRecord, record_id)
+
+
+def _rows_changed(result: Any) -> int:
+    return int(result.rowcount)

@@ -1,0 +1,214 @@
+"""Migration use cases that operators trigger: waves, starting, approving, cancelling, retrying, rolling back.
+
+They only change durable state; the orchestrator (orchestrator.py) notices and drives the playbooks.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.common.events import MIGRATION_EVENTS
+from services.migration.adapters import messages
+from services.migration.domain import machine, scheduling
+from services.migration.domain.model import MigrationRun, RunState, Wave, WaveState, WaveSystem
+from services.migration.ports import Catalogue, MigrationUnitOfWork
+
+MAX_CONCURRENCY = 50
+MIGRATED = "migrated"
+
+
+@dataclass(frozen=True)
+class CreateWave:
+    name: str
+    systems: list[str]
+    window_start: datetime | None
+    window_end: datetime | None
+    concurrency: int
+    auto_approve: bool = False
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_wave(command: CreateWave, uow: MigrationUnitOfWork, catalogue: Catalogue) -> Wave:
+    _check_wave_fields(command)
+    layers = catalogue.dependency_order(command.systems)
+    with uow:
+        if uow.migrations.wave(command.name) is not None:
+            raise FailedPrecondition(f"a wave named {command.name} already exists")
+        _check_dependencies(command.systems, uow, catalogue)
+        assert command.window_start and command.window_end
+        wave = Wave(
+            name=command.name,
+            concurrency=command.concurrency,
+            window_start=command.window_start,
+            window_end=command.window_end,
+            created_at=now(),
+            auto_approve=command.auto_approve,
+        )
+        uow.migrations.add(wave)
+        for number, layer in enumerate(layers):
+            for code in layer:
+                uow.migrations.add(WaveSystem(wave_id=wave.id, system_code=code, layer=number))
+        uow.commit()
+    return wave
+
+
+def _check_wave_fields(command: CreateWave) -> None:
+    problems = []
+    if not command.name.strip():
+        problems.append(FieldViolation("name", "is required"))
+    if not command.systems:
+        problems.append(FieldViolation("systems", "name at least one system"))
+    elif len(set(command.systems)) != len(command.systems):
+        problems.append(FieldViolation("systems", "lists a system twice"))
+    if not 1 <= command.concurrency <= MAX_CONCURRENCY:
+        problems.append(FieldViolation("concurrency", f"must be 1 to {MAX_CONCURRENCY}, not {command.concurrency}"))
+    if command.window_start is None or command.window_end is None:
+        problems.append(FieldViolation("window_end", "the planned window needs a start and an end"))
+    elif command.window_end <= command.window_start:
+        problems.append(FieldViolation("window_end", "must be after window_start"))
+    if problems:
+        raise InvalidArgument(problems)
+
+
+def _check_dependencies(codes: list[str], uow: MigrationUnitOfWork, catalogue: Catalogue) -> None:
+    """Every dependency is migrated, in an earlier wave, or in this wave (its layers then order them)."""
+    members = set(codes)
+    problems = []
+    for code in codes:
+        for needed in catalogue.system(code).depends_on:
+            if needed in members or uow.migrations.waves_holding(needed):
+                continue
+            if catalogue.system(needed).status != MIGRATED:
+                problems.append(
+                    FieldViolation(
+                        "systems", f"{code} depends on {needed}, which is neither migrated nor in an earlier wave"
+                    )
+                )
+    if problems:
+        raise InvalidArgument(problems)
+
+
+def start_wave(wave_ref: str, uow: MigrationUnitOfWork, catalogue: Catalogue) -> Wave:
+    with uow:
+        wave = _wave(wave_ref, uow)
+        if wave.state is not WaveState.PLANNED:
+            raise FailedPrecondition(f"wave {wave.name} is {wave.state.value}, not planned")
+        for member in uow.migrations.members(wave.id):
+            _refuse_if_active(member.system_code, uow)
+            system = catalogue.system(member.system_code)
+            uow.migrations.add(_new_run(system.id, system.code, system.organisation_code, wave.id, wave.auto_approve))
+        wave.state = WaveState.RUNNING
+        uow.commit()
+    return wave
+
+
+def start_migration(code: str, auto_approve: bool, uow: MigrationUnitOfWork, catalogue: Catalogue) -> MigrationRun:
+    system = catalogue.system(code)
+    with uow:
+        _refuse_if_active(code, uow)
+        run = _new_run(system.id, system.code, system.organisation_code, None, auto_approve)
+        uow.migrations.add(run)
+        transition(run, machine.start(run), uow, "started by an operator")
+        uow.commit()
+    return run
+
+
+def _new_run(system_id: str, code: str, organisation: str, wave_id: str | None, auto_approve: bool) -> MigrationRun:
+    moment = now()
+    return MigrationRun(
+        system_id=system_id,
+        system_code=code,
+        organisation_code=organisation,
+        created_at=moment,
+        updated_at=moment,
+        wave_id=wave_id,
+        auto_approve=auto_approve,
+    )
+
+
+def _refuse_if_active(code: str, uow: MigrationUnitOfWork) -> None:
+    latest = uow.migrations.latest_run(code)
+    if latest is not None and machine.is_active(latest.state):
+        raise FailedPrecondition(f"{code} already has a migration that is {latest.state.value} (run {latest.id})")
+
+
+def approve_cutover(run_ref: str, decided_by: str, rollback_plan: str, uow: MigrationUnitOfWork) -> MigrationRun:
+    with uow:
+        run = find_run(run_ref, uow)
+        transition(run, machine.approve(run, decided_by, rollback_plan, now()), uow, f"approved by {decided_by}")
+        uow.commit()
+    return run
+
+
+def cancel(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
+    """Cancel now if nothing runs; otherwise ask the orchestrator holding the run to stop its playbook."""
+    with uow:
+        run = find_run(run_ref, uow)
+        target = machine.cancel(run)
+        if machine.needs_driving(run.state):
+            run.cancel_requested = True
+            run.updated_at = now()
+        else:
+            transition(run, target, uow, "cancelled by an operator")
+        uow.commit()
+    return run
+
+
+def retry(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
+    with uow:
+        run = find_run(run_ref, uow)
+        target = machine.retry(run)
+        run.error, run.failed_step = "", None
+        transition(run, target, uow, f"retry from {run.failed_step.value if run.failed_step else '?'}")
+        uow.commit()
+    return run
+
+
+def rollback(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
+    with uow:
+        run = find_run(run_ref, uow)
+        transition(run, machine.rollback(run), uow, "rollback requested by an operator")
+        uow.commit()
+    return run
+
+
+def schedule_waves(uow: MigrationUnitOfWork) -> int:
+    """Start the pending runs each running wave has room for; finish waves whose runs all ended."""
+    started = 0
+    with uow:
+        for wave in uow.migrations.waves(WaveState.RUNNING):
+            runs = uow.migrations.runs(wave_id=wave.id)
+            for run in scheduling.runs_to_start(wave, uow.migrations.members(wave.id), runs):
+                transition(run, machine.start(run), uow, f"started by wave {wave.name}")
+                started += 1
+            if scheduling.wave_finished(runs):
+                wave.state = WaveState.FINISHED
+        uow.commit()
+    return started
+
+
+def transition(run: MigrationRun, target: RunState, uow: MigrationUnitOfWork, reason: str) -> None:
+    """Move the run to `target` and announce it (in the caller's unit of work)."""
+    previous = run.state
+    run.state, run.updated_at = target, now()
+    wave = uow.migrations.wave(run.wave_id) if run.wave_id else None
+    event = messages.state_changed(run, previous, wave.name if wave else "", reason)
+    uow.outbox.publish(event, topic=MIGRATION_EVENTS, key=run.system_id)
+
+
+def find_run(ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
+    """A run by id, or the newest run of a system code."""
+    run = uow.migrations.run(ref) or uow.migrations.latest_run(ref)
+    if run is None:
+        raise NotFound(f"no migration {ref}")
+    return run
+
+
+def _wave(ref: str, uow: MigrationUnitOfWork) -> Wave:
+    wave = uow.migrations.wave(ref)
+    if wave is None:
+        raise NotFound(f"no wave {ref}")
+    return wave

@@ -1,0 +1,188 @@
+"""Drives one run from step to step: each step is a playbook run (an activity); between steps the outcome is
+checkpointed durably, so a restarted orchestrator continues with the interrupted step and never redoes a finished one.
+
+No nameko here: the runtime (service.py, dependencies.py) calls these functions from green threads.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from services.common.events import MIGRATION_EVENTS
+from services.migration.adapters import messages
+from services.migration.adapters.ansible import HostSpec, StepJob, StepResult
+from services.migration.domain import machine
+from services.migration.domain.model import MigrationRun, RunState, Step, StepRecord
+from services.migration.handlers import now, transition
+from services.migration.ports import Catalogue, MigrationUnitOfWork, SystemInfo
+
+log = logging.getLogger(__name__)
+
+RunStep = Callable[[StepJob, Callable[[int, str], None], Callable[[], bool]], StepResult]
+CANCEL_POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Orchestrator:
+    unit_of_work: Callable[[], MigrationUnitOfWork]
+    catalogue: Callable[[], Catalogue]
+    run_step: RunStep
+    owner: str
+    work_dir: Path
+    lease: timedelta = timedelta(seconds=15)
+    step_extra: dict[str, Any] | None = None
+
+    def claim_work(self, limit: int) -> list[str]:
+        """Take runs that have a step to perform and no live holder; the ids this replica now drives."""
+        uow = self.unit_of_work()
+        with uow:
+            moment = now()
+            claimed = [
+                run_id
+                for run_id in uow.migrations.claimable(moment, limit)
+                if uow.migrations.claim(run_id, self.owner, moment + self.lease, moment)
+            ]
+            uow.commit()
+        return claimed
+
+    def renew_leases(self) -> int:
+        uow = self.unit_of_work()
+        with uow:
+            renewed = uow.migrations.renew_claims(self.owner, now() + self.lease)
+            uow.commit()
+        return renewed
+
+    def drive(self, run_id: str) -> None:
+        """Perform steps until the run waits (approval), ends, or is no longer ours."""
+        try:
+            while (started := self._begin_step(run_id)) is not None:
+                job, record_id = started
+                result = self.run_step(job, self._reporter(run_id, record_id), self._cancel_check(run_id))
+                self._finish_step(run_id, record_id, result)
+        finally:
+            self._release(run_id)
+
+    def _begin_step(self, run_id: str) -> tuple[StepJob, str] | None:
+        uow = self.unit_of_work()
+        with uow:
+            run = uow.migrations.run(run_id)
+            if run is None or run.claimed_by != self.owner or run.step is None:
+                return None
+            step = run.step
+            records = uow.migrations.steps(run_id)
+            for stale in (r for r in records if r.state == "running"):
+                stale.state, stale.finished_at = "interrupted", now()  # the process driving it died
+            record = StepRecord(run_id=run_id, step=step, attempt=_next_attempt(records, step), started_at=now())
+            uow.migrations.add(record)
+            self._publish(uow, messages.step_event("started", run, record, self._wave_name(uow, run)), run)
+            uow.commit()
+            return self._job(run, record), record.id
+
+    def _job(self, run: MigrationRun, record: StepRecord) -> StepJob:
+        system = self.catalogue().system(run.system_code)
+        return StepJob(
+            run_id=run.id,
+            step=record.step,
+            attempt=record.attempt,
+            system_code=run.system_code,
+            mlps_level=system.mlps_level,
+            zone=system.zone,
+            zone_crypto=system.zone_crypto,
+            hosts=_host_specs(system),
+            work_dir=self.work_dir,
+            extra=dict(self.step_extra or {}),
+        )
+
+    def _reporter(self, run_id: str, record_id: str) -> Callable[[int, str], None]:
+        def report(percent: int, message: str) -> None:
+            uow = self.unit_of_work()
+            with uow:
+                run, record = uow.migrations.run(run_id), uow.migrations.step_record(record_id)
+                if run is None or record is None:
+                    return
+                record.percent, record.message = percent, message
+                self._publish(uow, messages.step_event("progress", run, record, self._wave_name(uow, run)), run)
+                uow.commit()
+
+        return report
+
+    def _cancel_check(self, run_id: str) -> Callable[[], bool]:
+        last = {"checked": 0.0, "cancelled": False}
+
+        def cancelled() -> bool:
+            if not last["cancelled"] and time.monotonic() - float(last["checked"]) >= CANCEL_POLL_SECONDS:
+                uow = self.unit_of_work()
+                with uow:
+                    run = uow.migrations.run(run_id)
+                    last["cancelled"] = bool(run and run.cancel_requested)
+                last["checked"] = time.monotonic()
+            return bool(last["cancelled"])
+
+        return cancelled
+
+    def _finish_step(self, run_id: str, record_id: str, result: StepResult) -> None:
+        uow = self.unit_of_work()
+        with uow:
+            run, record = uow.migrations.run(run_id), uow.migrations.step_record(record_id)
+            assert run is not None and record is not None
+            record.finished_at, record.message = now(), result.message
+            duration = (record.finished_at - _aware(record.started_at)).total_seconds()
+            wave_name = self._wave_name(uow, run)
+            if result.cancelled:
+                record.state = "cancelled"
+                run.cancel_requested = False
+                transition(run, RunState.CANCELLED, uow, "cancelled by an operator")
+            elif result.ok:
+                record.state, record.percent = "completed", 100
+                self._publish(uow, messages.step_event("completed", run, record, wave_name, duration), run)
+                transition(run, machine.step_succeeded(run, record.step), uow, f"{record.step.value} completed")
+            else:
+                record.state = "failed"
+                run.failed_step, run.error = record.step, result.message
+                self._publish(uow, messages.step_event("failed", run, record, wave_name, duration), run)
+                transition(run, machine.step_failed(run, record.step), uow, result.message)
+            uow.commit()
+
+    def _release(self, run_id: str) -> None:
+        uow = self.unit_of_work()
+        with uow:
+            uow.migrations.release(run_id, self.owner)
+            uow.commit()
+
+    @staticmethod
+    def _publish(uow: MigrationUnitOfWork, event: Any, run: MigrationRun) -> None:
+        uow.outbox.publish(event, topic=MIGRATION_EVENTS, key=run.system_id)
+
+    @staticmethod
+    def _wave_name(uow: MigrationUnitOfWork, run: MigrationRun) -> str:
+        wave = uow.migrations.wave(run.wave_id) if run.wave_id else None
+        return wave.name if wave else ""
+
+
+def _next_attempt(records: list[StepRecord], step: Step) -> int:
+    return 1 + sum(1 for r in records if r.step is step)
+
+
+def _host_specs(system: SystemInfo) -> list[HostSpec]:
+    # A relative root (the demo's var/hosts/...) is relative to where the service runs, not to the playbooks.
+    return [
+        HostSpec(
+            name=h.name,
+            role=h.role,
+            address=h.address,
+            connection=h.connection,
+            port=h.port,
+            user=h.user,
+            root=str(Path(h.root).resolve()) if h.root else "",
+        )
+        for h in system.hosts
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,64 @@
+"""What the migration use cases need from the outside: storage, the inventory, and a way to run a step."""
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from services.common.unit_of_work import UnitOfWork
+from services.migration.domain.model import MigrationRun, StepRecord, Wave, WaveState, WaveSystem
+
+
+class Migrations(Protocol):
+    def add(self, entity: object) -> None: ...
+    def wave(self, id_or_name: str) -> Wave | None: ...
+    def waves(self, state: WaveState | None = None) -> list[Wave]: ...
+    def members(self, wave_id: str) -> list[WaveSystem]: ...
+    def waves_holding(self, system_code: str) -> list[Wave]: ...
+    def run(self, run_id: str) -> MigrationRun | None: ...
+    def latest_run(self, system_code: str) -> MigrationRun | None: ...
+    def runs(self, *, wave_id: str | None = None, state: str | None = None) -> list[MigrationRun]: ...
+    def claimable(self, now: datetime, limit: int) -> list[str]: ...
+    def claim(self, run_id: str, owner: str, until: datetime, now: datetime) -> bool: ...
+    def renew_claims(self, owner: str, until: datetime) -> int: ...
+    def release(self, run_id: str, owner: str) -> None: ...
+    def steps(self, run_id: str) -> list[StepRecord]: ...
+    def step_record(self, record_id: str) -> StepRecord | None: ...
+
+
+class MigrationUnitOfWork(UnitOfWork, abc.ABC):
+    migrations: Migrations
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    name: str
+    role: str
+    address: str
+    connection: str
+    port: int
+    user: str
+    root: str
+
+
+@dataclass(frozen=True)
+class SystemInfo:
+    """A system as the inventory knows it, with what a migration needs."""
+
+    id: str
+    code: str
+    organisation_code: str
+    status: str
+    mlps_level: int
+    zone: str
+    zone_crypto: bool
+    hosts: list[HostInfo] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+
+
+class Catalogue(Protocol):
+    def system(self, code: str) -> SystemInfo:
+        """The system with this code; NotFound if the inventory has none."""
+
+    def dependency_order(self, codes: list[str]) -> list[list[str]]:
+        """Layers of the given systems; FailedPrecondition naming a cycle."""
