@@ -114,9 +114,10 @@ class ProgressTracker:
 
 def _failure_text(kind: str, data: dict[str, Any]) -> str:
     result = data.get("res", {}) or {}
-    reason = result.get("msg") or result.get("stderr") or result.get("stdout") or "no message"
+    said = [str(result.get(key, "")).strip() for key in ("msg", "stdout", "stderr")]
+    reason = "; ".join(part for part in said if part) or "no message"
     verb = "could not reach" if kind == "runner_on_unreachable" else "failed on"
-    return f"task '{data.get('task', '?')}' {verb} {data.get('host', '?')}: {str(reason).strip()}"
+    return f"task '{data.get('task', '?')}' {verb} {data.get('host', '?')}: {reason}"
 
 
 def kill_process_tree(private_data_dir: Path) -> int:

@@ -1,0 +1,93 @@
+"""A real inventory and a real migration service in-process, hosts as local directories, real ansible-runner."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.inventory.service import InventoryService
+from services.migration.service import MigrationService
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
+from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
+from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
+from tests.fixtures.services import eventually, unary
+
+ENDED = {"completed", "failed", "cancelled", "rolled_back", "awaiting_approval"}
+
+
+@dataclass
+class Landscape:
+    inventory: Any
+    migration: Any
+    token: str
+    hosts_root: Path
+
+    def system(self, code: str, *, mlps: int = 2, zone: str = "ZY-A", depends_on: tuple[str, ...] = ()) -> Path:
+        """Register a system with a source and a target host (local directories) and data on the source."""
+        root = self.hosts_root / code
+        data = root / "source" / "data"
+        (data / "archive").mkdir(parents=True)
+        (data / "people.csv").write_text("id,name\n1,张三\n2,李四\n", encoding="utf-8")
+        (data / "archive" / "2015.bin").write_bytes(bytes(range(256)) * 64)
+        (root / "target").mkdir()
+        hosts = ", ".join(
+            f"{{name: {code.lower()}-{role[:3]}, address: 127.0.0.1, role: {role}, connection: local, "
+            f"root: '{root / role}'}}" for role in ("source", "target"))
+        catalogue = (f"systems: [{{code: {code}, name: 测试系统, organisation: HA-WJW, admin_level: province, "
+                     f"mlps_level: {mlps}, target_zone: {zone}, rollback_contact: 张伟, hosts: [{hosts}], "
+                     f"depends_on: [{', '.join(depends_on)}]}}]")
+        self.seed(catalogue)
+        return root
+
+    def seed(self, yaml_text: str) -> None:
+        unary(self.inventory.ImportCatalog, inv.ImportCatalogRequest(content=yaml_text.encode()), self.token)
+
+    def run(self, ref: str) -> pb.MigrationRun:
+        return unary(self.migration.GetMigration, pb.GetMigrationRequest(id=ref), self.token)
+
+    def wait_for_state(self, ref: str, *states: str, timeout: float = 120) -> pb.MigrationRun:
+        return eventually(lambda: (run := self.run(ref)).state in states and run, f"{ref} to be {states}", timeout)
+
+    def wait_until_settled(self, ref: str, timeout: float = 120) -> pb.MigrationRun:
+        return self.wait_for_state(ref, *ENDED, timeout=timeout)
+
+
+BASE_CATALOGUE = """
+organisations: [{code: HA-WJW, name: 河南省卫生和计划生育委员会, admin_level: province}]
+zones:
+  - {code: ZY-A, name: 政务外网A区, transport_crypto: true, storage_crypto: true}
+  - {code: ZY-HLW, name: 互联网区}
+"""
+
+
+@pytest.fixture
+def landscape(container_factory, service_config, postgres_database, tmp_path, channel_to, tokens, operator_token,
+              request):  # type: ignore[no-untyped-def]
+    inventory_config = service_config(f"sqlite:///{tmp_path}/inventory.db")
+    container_factory(InventoryService, inventory_config).start()
+    overrides = getattr(request, "param", {})
+    migration_config = service_config(
+        overrides.get("database", f"sqlite:///{tmp_path}/migration.db"),
+        INVENTORY_GRPC_TARGET=inventory_config["GRPC_BIND_ADDRESS"],
+        SERVICE_TOKEN=tokens.create_token(["sre"]),
+        MIGRATION_WORK_DIR=str(tmp_path / "runs"),
+        MIGRATION_POLL_SECONDS=0.2,
+        **{k: v for k, v in overrides.items() if k != "database"},
+    )
+    container_factory(MigrationService, migration_config).start()
+    world = Landscape(
+        inventory=inv_grpc.InventoryServiceStub(channel_to(inventory_config["GRPC_BIND_ADDRESS"])),
+        migration=pb_grpc.MigrationServiceStub(channel_to(migration_config["GRPC_BIND_ADDRESS"])),
+        token=operator_token,
+        hosts_root=tmp_path / "hosts",
+    )
+    world.seed(BASE_CATALOGUE)
+    return world
+
+
+def journal(root: Path, role: str) -> list[str]:
+    """The steps the playbooks recorded on one host, as 'step attempt=N'."""
+    path = root / role / ".zhongyuan" / "journal"
+    return [line.split(" ", 1)[1] for line in path.read_text().splitlines()] if path.exists() else []
