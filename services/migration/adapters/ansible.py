@@ -121,14 +121,14 @@ def _failure_text(kind: str, data: dict[str, Any]) -> str:
 
 
 def kill_process_tree(private_data_dir: Path) -> int:
-    """SIGKILL every process of this attempt: the ansible-playbook started in `private_data_dir` and all it spawned."""
+    """SIGKILL every ansible-playbook working in `private_data_dir` and all it spawned — ours, or orphans left by an
+    orchestrator that crashed mid-step."""
     marker = str(private_data_dir)
-    roots = [p for p in psutil.Process().children(recursive=True) if _mentions(p, marker)]
+    roots = [p for p in psutil.process_iter() if p.pid != os.getpid() and _mentions(p, marker)]
     doomed = {p.pid: p for root in roots for p in [root, *_descendants(root)]}
-    for process in doomed.values():
+    for process in doomed.values():  # SIGKILL is final; psutil.wait_procs needs select.poll, gone under eventlet
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
-    psutil.wait_procs(list(doomed.values()), timeout=5)
     return len(doomed)
 
 
@@ -149,6 +149,8 @@ def _descendants(process: psutil.Process) -> list[psutil.Process]:
 def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
     """Run the step's playbook to the end (or until cancelled); what happened, in words."""
     directory = job.private_data_dir
+    if leftovers := kill_process_tree(directory):
+        log.warning("killed %s processes left from an interrupted attempt of run %s", leftovers, job.run_id)
     staging = directory / "staging"
     staging.mkdir(parents=True, exist_ok=True)
     tracker = ProgressTracker(job.step, report)
