@@ -15,9 +15,12 @@ import threading
 from pathlib import Path
 
 import grpc
+import yaml
 
 from services.common.auth import OPERATOR, TokenStore
 from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2
+from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc as interconnect_grpc
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inventory_grpc
 from tools.stack import (
@@ -33,6 +36,7 @@ from tools.stack import (
 
 VAR = REPO_ROOT / "var"
 DEMO_CATALOGUE = REPO_ROOT / "services" / "inventory" / "demo" / "catalog.yaml"
+DEMO_PLATFORMS = REPO_ROOT / "services" / "interconnect" / "demo" / "platforms.yaml"
 POSTGRES_URL = os.environ.get("ZY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -55,12 +59,56 @@ def load_demo_catalogue(inventory_target: str, token: str) -> None:
     print(f"demo catalogue loaded ({created or 'already there'})", flush=True)
 
 
+def load_demo_platforms(interconnect_target: str, token: str) -> None:
+    """Import services/interconnect/demo/platforms.yaml (an upsert: running it again changes nothing)."""
+    request = interconnect_pb2.ImportPlatformsRequest(content=DEMO_PLATFORMS.read_bytes())
+    with grpc.insecure_channel(interconnect_target) as channel:
+        reply = interconnect_grpc.InterconnectServiceStub(channel).ImportPlatforms(
+            request, metadata=(("authorization", f"Bearer {token}"),), timeout=60
+        )
+    created = ", ".join(f"{c.kind} {c.created}" for c in reply.counts if c.created)
+    print(f"demo platforms loaded ({created or 'already there'})", flush=True)
+
+
+def prepare_demo_hosts(catalogue: Path = DEMO_CATALOGUE) -> int:
+    """Give every local demo host its directory, and every source some data to migrate; the number of hosts."""
+    systems = yaml.safe_load(catalogue.read_text(encoding="utf-8"))["systems"]
+    hosts = [
+        (system, host)
+        for system in systems
+        for host in system.get("hosts", [])
+        if host.get("connection") == "local" and host.get("root")
+    ]
+    for system, host in hosts:
+        root = REPO_ROOT / host["root"]
+        (root / ".zhongyuan").mkdir(parents=True, exist_ok=True)
+        if host["role"] == "source":
+            data = root / "data"
+            data.mkdir(exist_ok=True)
+            (data / "records.csv").write_text(f"system,name\n{system['code']},{system['name']}\n", encoding="utf-8")
+    return len(hosts)
+
+
+def reserve_grpc_ports() -> None:
+    """Keep Linux from lending our default gRPC ports (50051-50054, inside its ephemeral range) to outgoing
+    connections, which would stop a service from listening. Needs root; without it, the ports are only likely free."""
+    setting = Path("/proc/sys/net/ipv4/ip_local_reserved_ports")
+    ranges = f"{min(DEFAULT_GRPC_PORTS.values())}-{max(DEFAULT_GRPC_PORTS.values())}"
+    try:
+        current = setting.read_text().strip()
+        if ranges not in current.split(","):
+            setting.write_text(",".join(filter(None, [current, ranges])))
+    except OSError as error:
+        print(f"note: could not reserve ports {ranges} from the ephemeral range ({error})", flush=True)
+
+
 def run() -> int:
     port = int(os.environ.get("BROKER_PORT", DEFAULT_BROKER_PORT))
     stack = Stack(VAR, Broker(port, VAR / "log" / "broker.log"), dict(DEFAULT_GRPC_PORTS), dict(DEFAULT_HTTP_PORTS))
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    reserve_grpc_ports()
     try:
         token = create_operator_token(stack.auth_database_url)
         cli_config = VAR / "zyctl.json"
@@ -68,6 +116,8 @@ def run() -> int:
         cli_config.chmod(0o600)
         stack.start()
         load_demo_catalogue(stack.services["inventory"].grpc_target, token)
+        print(f"demo hosts ready: {prepare_demo_hosts()} local hosts under var/hosts/", flush=True)
+        load_demo_platforms(stack.services["interconnect"].grpc_target, token)
         _print_endpoints(stack, cli_config)
         stopping.wait()
         print("\nstopping every process make run started …", flush=True)
@@ -84,7 +134,11 @@ def _print_endpoints(stack: Stack, cli_config: Path) -> None:
         print(f"  {name:<13} gRPC {service.grpc_target:<17} HTTP {service.http_url}/healthz  /metrics")
     print(f"\n  databases and logs               {VAR}/")
     print(f"  zyctl configuration              {cli_config} (operator token inside)")
-    print("  try:                             .venv/bin/zyctl status\n", flush=True)
+    print("  try:                             .venv/bin/zyctl status", flush=True)
+    print(
+        "                                   .venv/bin/zyctl migrate start HA-WJW-JKK --auto-approve --watch\n",
+        flush=True,
+    )
 
 
 def docker_available() -> bool:

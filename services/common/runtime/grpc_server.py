@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import eventlet
 import grpc
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 health.threading = threading  # its Watch waits on a Condition from grpcio's real threads
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+BIND_ATTEMPTS = 20
+BIND_RETRY_SECONDS = 0.5
 _END_OF_STREAM = object()
 
 
@@ -116,13 +119,21 @@ class GrpcServer(SharedExtension, ProviderCollector):
         reflection.enable_server_reflection(
             [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
         )
-        self.port = self._server.add_insecure_port(self.address)
-        if not self.port:
-            raise RuntimeError(f"gRPC server cannot listen on {self.address}")
+        self.port = self._listen()
         self._server.start()
         for name in ["", *service_names]:
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("gRPC serving %s on port %s", ", ".join(service_names), self.port)
+
+    def _listen(self) -> int:
+        # Our default ports lie in Linux's ephemeral range: an outgoing connection may hold one for a moment.
+        for _ in range(BIND_ATTEMPTS - 1):
+            try:
+                return int(self._server.add_insecure_port(self.address))
+            except RuntimeError:
+                log.warning("gRPC port %s is busy; trying again", self.address)
+                eventlet.sleep(BIND_RETRY_SECONDS)
+        return int(self._server.add_insecure_port(self.address))
 
     def stop(self) -> None:
         self._health.enter_graceful_shutdown()

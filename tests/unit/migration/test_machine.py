@@ -1,0 +1,85 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from services.common.errors import FailedPrecondition, InvalidArgument
+from services.migration.domain import machine
+from services.migration.domain.model import MigrationRun, RunState, Step
+
+NOW = datetime(2016, 6, 30, tzinfo=UTC)
+
+
+def run(state: RunState = RunState.PENDING, **changes) -> MigrationRun:  # type: ignore[no-untyped-def]
+    return MigrationRun(
+        system_id="s-1",
+        system_code="HA-RST-SBK",
+        organisation_code="HA-RST",
+        created_at=NOW,
+        updated_at=NOW,
+        state=state,
+        **changes,
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "step", "after"),
+    [
+        (RunState.PRECHECK, Step.PRECHECK, RunState.SYNC),
+        (RunState.SYNC, Step.SYNC, RunState.DEPLOY),
+        (RunState.DEPLOY, Step.DEPLOY, RunState.AWAITING_APPROVAL),
+        (RunState.CUTOVER, Step.CUTOVER, RunState.VERIFY),
+        (RunState.VERIFY, Step.VERIFY, RunState.COMPLETED),
+        (RunState.ROLLING_BACK, Step.ROLLBACK, RunState.ROLLED_BACK),
+    ],
+)
+def test_each_completed_step_leads_to_the_next_state(state: RunState, step: Step, after: RunState) -> None:
+    assert machine.step_succeeded(run(state), step) is after
+
+
+def test_a_rehearsal_skips_the_approval() -> None:
+    assert machine.step_succeeded(run(RunState.DEPLOY, auto_approve=True), Step.DEPLOY) is RunState.CUTOVER
+
+
+@pytest.mark.parametrize(
+    ("state", "step"), [(RunState.PRECHECK, Step.PRECHECK), (RunState.SYNC, Step.SYNC), (RunState.DEPLOY, Step.DEPLOY)]
+)
+def test_a_failure_before_cutover_stops_the_run(state: RunState, step: Step) -> None:
+    assert machine.step_failed(run(state), step) is RunState.FAILED
+
+
+@pytest.mark.parametrize(("state", "step"), [(RunState.CUTOVER, Step.CUTOVER), (RunState.VERIFY, Step.VERIFY)])
+def test_a_failed_cutover_or_verify_rolls_back_by_itself(state: RunState, step: Step) -> None:
+    assert machine.step_failed(run(state), step) is RunState.ROLLING_BACK
+
+
+def test_approval_needs_a_decision_maker_and_a_rollback_plan() -> None:
+    waiting = run(RunState.AWAITING_APPROVAL)
+    with pytest.raises(InvalidArgument, match="rollback plan"):
+        machine.approve(waiting, "王主任", " ", NOW)
+
+    assert machine.approve(waiting, "王主任", "回切到原机房", NOW) is RunState.CUTOVER
+    assert (waiting.approved_by, waiting.rollback_plan) == ("王主任", "回切到原机房")
+
+
+def test_retry_resumes_at_the_failed_step() -> None:
+    assert machine.retry(run(RunState.FAILED, failed_step=Step.DEPLOY)) is RunState.DEPLOY
+
+
+@pytest.mark.parametrize(
+    ("action", "state"),
+    [
+        (machine.start, RunState.SYNC),
+        (machine.retry, RunState.COMPLETED),
+        (machine.cancel, RunState.CUTOVER),
+        (machine.rollback, RunState.PENDING),
+        (machine.cancel, RunState.COMPLETED),
+    ],
+)
+def test_illegal_moves_name_the_current_state(action, state: RunState) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(FailedPrecondition, match=f"it is {state.value}"):
+        action(run(state))
+
+
+def test_a_step_outcome_for_another_step_is_refused() -> None:
+    with pytest.raises(FailedPrecondition):
+        machine.step_succeeded(run(RunState.SYNC), Step.PRECHECK)
