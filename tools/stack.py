@@ -223,7 +223,7 @@ class Stack:
         return service
 
     def start(self) -> "Stack":
-        self.extra_env.setdefault("MIGRATION_SERVICE_TOKEN", self.service_token())
+        self.extra_env.setdefault("SERVICE_TOKEN", self.service_token())
         self.broker.start()
         for name in SERVICES:
             self.start_service(name)

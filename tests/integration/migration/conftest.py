@@ -34,10 +34,14 @@ class Landscape:
         (root / "target").mkdir()
         hosts = ", ".join(
             f"{{name: {code.lower()}-{role[:3]}, address: 127.0.0.1, role: {role}, connection: local, "
-            f"root: '{root / role}'}}" for role in ("source", "target"))
-        catalogue = (f"systems: [{{code: {code}, name: 测试系统, organisation: HA-WJW, admin_level: province, "
-                     f"mlps_level: {mlps}, target_zone: {zone}, rollback_contact: 张伟, hosts: [{hosts}], "
-                     f"depends_on: [{', '.join(depends_on)}]}}]")
+            f"root: '{root / role}'}}"
+            for role in ("source", "target")
+        )
+        catalogue = (
+            f"systems: [{{code: {code}, name: 测试系统, organisation: HA-WJW, admin_level: province, "
+            f"mlps_level: {mlps}, target_zone: {zone}, rollback_contact: 张伟, hosts: [{hosts}], "
+            f"depends_on: [{', '.join(depends_on)}]}}]"
+        )
         self.seed(catalogue)
         return root
 
@@ -63,8 +67,9 @@ zones:
 
 
 @pytest.fixture
-def landscape(container_factory, service_config, postgres_database, tmp_path, channel_to, tokens, operator_token,
-              request):  # type: ignore[no-untyped-def]
+def landscape(
+    container_factory, service_config, postgres_database, tmp_path, channel_to, tokens, operator_token, request
+):  # type: ignore[no-untyped-def]
     inventory_config = service_config(f"sqlite:///{tmp_path}/inventory.db")
     container_factory(InventoryService, inventory_config).start()
     overrides = getattr(request, "param", {})

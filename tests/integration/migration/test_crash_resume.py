@@ -15,13 +15,19 @@ from tools.stack import Stack
 
 
 def test_a_migration_survives_kill_9_of_its_orchestrator(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
-    stack = Stack.on_free_ports(tmp_path, database_urls={"migration": database_url},
-                                extra_env={"MIGRATION_SYNC_THROTTLE_SECONDS": "6", "MIGRATION_LEASE_SECONDS": "3",
-                                           "MIGRATION_POLL_SECONDS": "0.2"})
+    stack = Stack.on_free_ports(
+        tmp_path,
+        database_urls={"migration": database_url},
+        extra_env={
+            "MIGRATION_SYNC_THROTTLE_SECONDS": "6",
+            "MIGRATION_LEASE_SECONDS": "3",
+            "MIGRATION_POLL_SECONDS": "0.2",
+        },
+    )
     engine = create_engine(stack.auth_database_url)
     upgrade(engine, AUTH_VERSIONS)
     token = TokenStore(engine).create_token([OPERATOR])
-    stack.extra_env["MIGRATION_SERVICE_TOKEN"] = stack.service_token()
+    stack.extra_env["SERVICE_TOKEN"] = stack.service_token()
     stack.broker.start()
     try:
         for name in ("inventory", "migration"):
@@ -30,13 +36,20 @@ def test_a_migration_survives_kill_9_of_its_orchestrator(tmp_path, database_url)
         (root / "source" / "data").mkdir(parents=True)
         (root / "source" / "data" / "cards.csv").write_text("card,holder\n4101,张三\n", encoding="utf-8")
         (root / "target").mkdir()
-        hosts = ", ".join(f"{{name: jkk-{role[:3]}, address: 127.0.0.1, role: {role}, connection: local, "
-                          f"root: '{root / role}'}}" for role in ("source", "target"))
-        catalogue = BASE_CATALOGUE + (f"systems: [{{code: HA-WJW-JKK, name: 居民健康卡, organisation: HA-WJW, "
-                                      f"admin_level: province, mlps_level: 2, target_zone: ZY-A, hosts: [{hosts}]}}]")
+        hosts = ", ".join(
+            f"{{name: jkk-{role[:3]}, address: 127.0.0.1, role: {role}, connection: local, root: '{root / role}'}}"
+            for role in ("source", "target")
+        )
+        catalogue = BASE_CATALOGUE + (
+            f"systems: [{{code: HA-WJW-JKK, name: 居民健康卡, organisation: HA-WJW, "
+            f"admin_level: province, mlps_level: 2, target_zone: ZY-A, hosts: [{hosts}]}}]"
+        )
         with grpc.insecure_channel(stack.services["inventory"].grpc_target) as channel:
-            unary(inv_grpc.InventoryServiceStub(channel).ImportCatalog,
-                  inv.ImportCatalogRequest(content=catalogue.encode()), token)
+            unary(
+                inv_grpc.InventoryServiceStub(channel).ImportCatalog,
+                inv.ImportCatalogRequest(content=catalogue.encode()),
+                token,
+            )
 
         def migration() -> pb_grpc.MigrationServiceStub:
             return pb_grpc.MigrationServiceStub(grpc.insecure_channel(stack.services["migration"].grpc_target))
@@ -46,16 +59,32 @@ def test_a_migration_survives_kill_9_of_its_orchestrator(tmp_path, database_url)
         stack.services["migration"].kill()
 
         stack.start_service("migration").wait_healthy()
-        run = eventually(lambda: (r := unary(migration().GetMigration, pb.GetMigrationRequest(id="HA-WJW-JKK"),
-                                             token)).state in ("completed", "failed") and r,
-                         "the resumed run to end", timeout=180)
+        run = eventually(
+            lambda: (
+                (r := unary(migration().GetMigration, pb.GetMigrationRequest(id="HA-WJW-JKK"), token)).state
+                in ("completed", "failed")
+                and r
+            ),
+            "the resumed run to end",
+            timeout=180,
+        )
 
         assert run.state == "completed", run.error
         assert [(s.name, s.state) for s in run.steps] == [
-            ("precheck", "completed"), ("sync", "interrupted"), ("sync", "completed"), ("deploy", "completed"),
-            ("cutover", "completed"), ("verify", "completed")]
-        assert journal(root, "target") == ["precheck attempt=1", "sync attempt=2", "deploy attempt=1",
-                                           "cutover attempt=1", "verify attempt=1"]
+            ("precheck", "completed"),
+            ("sync", "interrupted"),
+            ("sync", "completed"),
+            ("deploy", "completed"),
+            ("cutover", "completed"),
+            ("verify", "completed"),
+        ]
+        assert journal(root, "target") == [
+            "precheck attempt=1",
+            "sync attempt=2",
+            "deploy attempt=1",
+            "cutover attempt=1",
+            "verify attempt=1",
+        ]
         assert (root / "target" / "data" / "cards.csv").read_text(encoding="utf-8") == "card,holder\n4101,张三\n"
     finally:
         stack.stop()

@@ -14,16 +14,20 @@ STEPS = ["precheck", "sync", "deploy", "cutover", "verify"]
 def test_a_rehearsal_runs_every_step_once_and_moves_data_and_traffic(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-JKK")
 
-    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-JKK", auto_approve=True),
-          landscape.token)
+    unary(
+        landscape.migration.StartMigration,
+        pb.StartMigrationRequest(system_code="HA-WJW-JKK", auto_approve=True),
+        landscape.token,
+    )
     run = landscape.wait_until_settled("HA-WJW-JKK")
 
     assert run.state == "completed", run.error
     assert [(s.name, s.state, s.attempt, s.percent) for s in run.steps] == [(n, "completed", 1, 100) for n in STEPS]
     assert (root / "target" / "data" / "people.csv").read_text(encoding="utf-8") == "id,name\n1,张三\n2,李四\n"
     assert (root / "source" / "ROUTE").read_text().startswith("serving=target")
-    assert journal(root, "target") == [f"{step} attempt=1" for step in ["precheck", "sync", "deploy", "cutover",
-                                                                         "verify"]]
+    assert journal(root, "target") == [
+        f"{step} attempt=1" for step in ["precheck", "sync", "deploy", "cutover", "verify"]
+    ]
 
 
 def test_cutover_waits_for_a_named_decision_maker_and_a_rollback_plan(landscape) -> None:  # type: ignore[no-untyped-def]
@@ -32,15 +36,20 @@ def test_cutover_waits_for_a_named_decision_maker_and_a_rollback_plan(landscape)
     assert landscape.wait_until_settled("HA-WJW-YCHZ").state == "awaiting_approval"
 
     with pytest.raises(grpc.RpcError) as missing_plan:
-        unary(landscape.migration.ApproveCutover, pb.ApproveCutoverRequest(id="HA-WJW-YCHZ", decided_by="王主任"),
-              landscape.token)
+        unary(
+            landscape.migration.ApproveCutover,
+            pb.ApproveCutoverRequest(id="HA-WJW-YCHZ", decided_by="王主任"),
+            landscape.token,
+        )
     assert missing_plan.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     with pytest.raises(grpc.RpcError) as illegal:
         unary(landscape.migration.RetryMigration, pb.GetMigrationRequest(id="HA-WJW-YCHZ"), landscape.token)
     assert illegal.value.code() is grpc.StatusCode.FAILED_PRECONDITION
     assert "it is awaiting_approval" in illegal.value.details()
 
-    approval = pb.ApproveCutoverRequest(id="HA-WJW-YCHZ", decided_by="王主任", rollback_plan="回切到原机房，30分钟内完成")
+    approval = pb.ApproveCutoverRequest(
+        id="HA-WJW-YCHZ", decided_by="王主任", rollback_plan="回切到原机房，30分钟内完成"
+    )
     unary(landscape.migration.ApproveCutover, approval, landscape.token)
     run = landscape.wait_until_settled("HA-WJW-YCHZ")
 
@@ -49,23 +58,38 @@ def test_cutover_waits_for_a_named_decision_maker_and_a_rollback_plan(landscape)
 
 def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-DZBL", mlps=3, zone="ZY-HLW")
-    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-DZBL", auto_approve=True),
-          landscape.token)
+    unary(
+        landscape.migration.StartMigration,
+        pb.StartMigrationRequest(system_code="HA-WJW-DZBL", auto_approve=True),
+        landscape.token,
+    )
 
     failed = landscape.wait_until_settled("HA-WJW-DZBL")
     assert (failed.state, failed.failed_step) == ("failed", "precheck")
     assert "等保 level 3 needs transport and storage cryptography" in failed.error
     assert "ZY-HLW" in failed.error
 
-    fix = inv.RegisterSystemRequest(code="HA-WJW-DZBL", name="测试系统", organisation_code="HA-WJW",
-                                    admin_level=inv.ADMIN_LEVEL_PROVINCE, mlps_level=3, target_zone="ZY-A")
+    fix = inv.RegisterSystemRequest(
+        code="HA-WJW-DZBL",
+        name="测试系统",
+        organisation_code="HA-WJW",
+        admin_level=inv.ADMIN_LEVEL_PROVINCE,
+        mlps_level=3,
+        target_zone="ZY-A",
+    )
     unary(landscape.inventory.UpdateSystem, fix, landscape.token)
     unary(landscape.migration.RetryMigration, pb.GetMigrationRequest(id="HA-WJW-DZBL"), landscape.token)
     run = landscape.wait_until_settled("HA-WJW-DZBL")
 
     assert run.state == "completed", run.error
-    assert journal(root, "target") == ["precheck attempt=1", "precheck attempt=2", "sync attempt=1",
-                                       "deploy attempt=1", "cutover attempt=1", "verify attempt=1"]
+    assert journal(root, "target") == [
+        "precheck attempt=1",
+        "precheck attempt=2",
+        "sync attempt=1",
+        "deploy attempt=1",
+        "cutover attempt=1",
+        "verify attempt=1",
+    ]
 
 
 def test_a_failed_verify_rolls_back_by_itself_and_leaves_the_source_serving(landscape) -> None:  # type: ignore[no-untyped-def]
@@ -76,8 +100,11 @@ def test_a_failed_verify_rolls_back_by_itself_and_leaves_the_source_serving(land
     with (root / "target" / "data" / "people.csv").open("a", encoding="utf-8") as drifted:
         drifted.write("3,王五\n")
 
-    unary(landscape.migration.ApproveCutover, pb.ApproveCutoverRequest(
-        id="HA-WJW-JYFW", decided_by="王主任", rollback_plan="回切"), landscape.token)
+    unary(
+        landscape.migration.ApproveCutover,
+        pb.ApproveCutoverRequest(id="HA-WJW-JYFW", decided_by="王主任", rollback_plan="回切"),
+        landscape.token,
+    )
     run = landscape.wait_until_settled("HA-WJW-JYFW")
 
     assert run.state == "rolled_back"

@@ -1,0 +1,64 @@
+"""The step playbooks parse, pass ansible-lint, and the progress count matches what they contain."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from services.migration.adapters.ansible import PLAYBOOKS, HostSpec, count_tasks, inventory_for
+from services.migration.domain.model import Step
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.parametrize("step", list(Step))
+def test_every_step_playbook_passes_the_syntax_check(step: Step, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "ansible-playbook"), "--syntax-check", "-i", "localhost,", str(PLAYBOOKS / f"{step.value}.yml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": f"{BIN}:/usr/bin:/bin",
+            "ANSIBLE_ROLES_PATH": str(PLAYBOOKS / "roles"),
+            "ANSIBLE_LOCAL_TEMP": str(tmp_path),
+            "HOME": str(tmp_path),
+        },
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_playbooks_pass_ansible_lint_at_the_production_profile(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "ansible-lint"), "--offline", "--profile", "production", "--nocolor", "."],
+        cwd=PLAYBOOKS,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path)},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_progress_counts_the_tasks_of_the_roles_each_play_uses() -> None:
+    # deploy: journal (2 tasks) + deploy (3 tasks)
+    assert count_tasks(Step.DEPLOY) == 5
+    # sync: two plays, each with the journal, then 4 source tasks and 3 target tasks
+    assert count_tasks(Step.SYNC) == 2 + 4 + 2 + 3
+
+
+def test_the_inventory_groups_hosts_by_role_with_their_connection() -> None:
+    inventory = inventory_for(
+        [
+            HostSpec("jkk-src", "source", "10.20.0.5", "ssh", 2222, "deploy", "/srv/jkk"),
+            HostSpec("jkk-dst", "target", "127.0.0.1", "local", root="/tmp/jkk"),
+        ]
+    )
+
+    source = inventory["all"]["children"]["source"]["hosts"]["jkk-src"]
+    target = inventory["all"]["children"]["target"]["hosts"]["jkk-dst"]
+    assert (source["ansible_port"], source["ansible_user"], source["zy_root"]) == (2222, "deploy", "/srv/jkk")
+    assert target["ansible_connection"] == "local" and "ansible_port" not in target
