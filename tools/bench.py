@@ -22,6 +22,7 @@ from services.common.db import create_engine
 from services.common.events import INVENTORY_EVENTS, SYSTEM_REGISTERED, new_event
 from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inventory_grpc
+from tools.bench_migration import bench_wave
 from tools.devstack import create_operator_token
 from tools.stack import REPO_ROOT, Stack, wait_for
 
@@ -205,6 +206,7 @@ def main() -> int:
         }
     finally:
         stack.stop()
+    results |= bench_wave(OUT)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     for name, value in results.items():

@@ -1,0 +1,163 @@
+"""Benchmark of the orchestrator: a wave of 20 systems × 5 steps at concurrency 5, against the same playbooks run by
+plain ansible-runner with the same concurrency, on the same machine in the same run."""
+
+import shutil
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import ansible_runner
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.migration.adapters.ansible import PLAYBOOKS, HostSpec, inventory_for
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
+from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
+from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
+from tools.devstack import create_operator_token
+from tools.stack import Stack, wait_for
+
+SYSTEMS = 20
+CONCURRENCY = 5
+STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
+
+
+def make_hosts(root: Path, code: str) -> list[HostSpec]:
+    data = root / code / "source" / "data"
+    data.mkdir(parents=True)
+    (data / "records.csv").write_text("id,name\n" + "".join(f"{i},记录{i}\n" for i in range(1000)), encoding="utf-8")
+    (root / code / "target").mkdir()
+    return [
+        HostSpec(f"{code.lower()}-{role[:3]}", role, "127.0.0.1", "local", root=str(root / code / role))
+        for role in ("source", "target")
+    ]
+
+
+def plain_wave(work: Path) -> float:
+    """The five playbooks per system straight through ansible-runner, five systems at a time."""
+    codes = [f"HA-PLAIN-S{i:02d}" for i in range(SYSTEMS)]
+    hosts = {code: make_hosts(work / "hosts", code) for code in codes}
+
+    def migrate(code: str) -> None:
+        for step in STEPS:
+            directory = work / "runs" / code
+            for needed in (directory / "staging", directory / "tmp"):
+                needed.mkdir(parents=True, exist_ok=True)
+            extravars = {
+                "zy_system_code": code,
+                "zy_mlps_level": 2,
+                "zy_zone": "ZY-A",
+                "zy_zone_crypto": True,
+                "zy_run_id": code,
+                "zy_step": step,
+                "zy_attempt": 1,
+                "zy_release": "r-plain",
+                "zy_staging": str(directory / "staging"),
+            }
+            result = ansible_runner.run(
+                private_data_dir=str(directory),
+                project_dir=str(PLAYBOOKS),
+                playbook=f"{step}.yml",
+                ident=step,
+                inventory=inventory_for(hosts[code]),
+                extravars=extravars,
+                quiet=True,
+                envvars={
+                    "ANSIBLE_ROLES_PATH": str(PLAYBOOKS / "roles"),
+                    "ANSIBLE_LOCAL_TEMP": str(directory / "tmp"),
+                    "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                },
+            )
+            if result.status != "successful":
+                raise RuntimeError(f"plain ansible-runner: {step} of {code} ended {result.status}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(migrate, codes))
+    return time.perf_counter() - started
+
+
+def orchestrated_wave(work: Path) -> float:
+    """The same wave through the migration service: CreateWave, StartWave, wait until it is finished."""
+    stack = Stack.on_free_ports(
+        work / "stack", extra_env={"MIGRATION_MAX_PARALLEL_RUNS": str(CONCURRENCY), "MIGRATION_POLL_SECONDS": "0.2"}
+    )
+    token = create_operator_token(stack.auth_database_url)
+    stack.start()
+    try:
+        codes = [f"HA-WAVE-S{i:02d}" for i in range(SYSTEMS)]
+        catalogue = _catalogue({code: make_hosts(work / "hosts", code) for code in codes})
+        metadata = (("authorization", f"Bearer {token}"),)
+        with grpc.insecure_channel(stack.services["inventory"].grpc_target) as channel:
+            inv_grpc.InventoryServiceStub(channel).ImportCatalog(
+                inv.ImportCatalogRequest(content=catalogue), metadata=metadata, timeout=60
+            )
+        with grpc.insecure_channel(stack.services["migration"].grpc_target) as channel:
+            migration = pb_grpc.MigrationServiceStub(channel)
+            now = datetime.now(UTC)
+            migration.CreateWave(
+                pb.CreateWaveRequest(
+                    name="bench",
+                    systems=codes,
+                    concurrency=CONCURRENCY,
+                    auto_approve=True,
+                    window_start=_stamp(now),
+                    window_end=_stamp(now + timedelta(hours=2)),
+                ),
+                metadata=metadata,
+                timeout=60,
+            )
+            started = time.perf_counter()
+            migration.StartWave(pb.GetWaveRequest(id="bench"), metadata=metadata, timeout=60)
+            wait_for(
+                lambda: migration.GetWave(pb.GetWaveRequest(id="bench"), metadata=metadata).state == "finished",
+                "the benchmark wave to finish",
+                1800,
+            )
+            elapsed = time.perf_counter() - started
+            runs = migration.GetWave(pb.GetWaveRequest(id="bench"), metadata=metadata).runs
+            failed = [r.system_code for r in runs if r.state != "completed"]
+            if failed:
+                raise RuntimeError(f"benchmark wave: {failed} did not complete")
+            return elapsed
+    finally:
+        stack.stop()
+
+
+def _catalogue(hosts: dict[str, list[HostSpec]]) -> bytes:
+    lines = [
+        "organisations: [{code: HA-BENCH, name: 基准测试, admin_level: province}]",
+        "zones: [{code: ZY-A, name: 政务外网A区, transport_crypto: true, storage_crypto: true}]",
+        "systems:",
+    ]
+    for code, specs in hosts.items():
+        listed = ", ".join(
+            f"{{name: {h.name}, address: 127.0.0.1, role: {h.role}, connection: local, root: '{h.root}'}}"
+            for h in specs
+        )
+        lines.append(
+            f"  - {{code: {code}, name: 系统, organisation: HA-BENCH, admin_level: province, mlps_level: 2, "
+            f"target_zone: ZY-A, hosts: [{listed}]}}"
+        )
+    return "\n".join(lines).encode()
+
+
+def _stamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def bench_wave(out: Path) -> dict:
+    work = (out / "wave").resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    plain = plain_wave(work / "plain")
+    ours = orchestrated_wave(work / "orchestrated")
+    return {
+        "wave_20x5_plain_ansible_runner_s": round(plain, 1),
+        "wave_20x5_orchestrated_s": round(ours, 1),
+        "wave_orchestrated_vs_plain_ratio": round(ours / plain, 3),
+    }
