@@ -5,4 +5,9 @@ import eventlet
 
 eventlet.monkey_patch()
 
-pytest_plugins = ["tests.fixtures.backing", "tests.fixtures.databases", "tests.fixtures.services"]
+pytest_plugins = [
+    "tests.fixtures.backing",
+    "tests.fixtures.databases",
+    "tests.fixtures.services",
+    "tests.fixtures.ssh_hosts",
+]

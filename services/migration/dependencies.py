@@ -30,7 +30,11 @@ class Orchestration(DependencyProvider):
         self.max_runs = int(config.get("MIGRATION_MAX_PARALLEL_RUNS", 10))
         self.lease = timedelta(seconds=float(config.get("MIGRATION_LEASE_SECONDS", 15)))
         self.work_dir = Path(config.get("MIGRATION_WORK_DIR", "var/migration-runs")).resolve()
-        self.step_extra = {"zy_sync_throttle_seconds": int(config.get("MIGRATION_SYNC_THROTTLE_SECONDS", 0))}
+        self.step_extra: dict[str, Any] = {
+            "zy_sync_throttle_seconds": int(config.get("MIGRATION_SYNC_THROTTLE_SECONDS", 0))
+        }
+        if key_file := config.get("MIGRATION_SSH_KEY_FILE"):
+            self.step_extra["ansible_ssh_private_key_file"] = str(Path(key_file).resolve())
         self.driving: dict[str, Any] = {}
         self._running = False
 

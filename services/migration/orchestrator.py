@@ -178,6 +178,7 @@ def _host_specs(system: SystemInfo) -> list[HostSpec]:
             port=h.port,
             user=h.user,
             root=str(Path(h.root).resolve()) if h.root else "",
+            python=h.python,
         )
         for h in system.hosts
     ]

@@ -39,6 +39,7 @@ class HostInfo:
     port: int
     user: str
     root: str
+    python: str = ""
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def host_to_proto(host: Host) -> inventory_pb2.Host:
         port=host.port,
         user=host.user,
         root=host.root,
+        python=host.python,
     )
 
 

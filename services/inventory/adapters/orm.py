@@ -83,6 +83,7 @@ hosts = sa.Table(
     sa.Column("port", sa.Integer, nullable=False),
     sa.Column("user", sa.String(64), nullable=False),
     sa.Column("root", sa.String(500), nullable=False),
+    sa.Column("python", sa.String(200), nullable=False),
 )
 
 dependencies = sa.Table(

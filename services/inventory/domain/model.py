@@ -102,6 +102,7 @@ class Host:
     port: int = 22
     user: str = ""
     root: str = ""
+    python: str = ""  # the interpreter Ansible uses on the host; empty: discovered
     id: str = field(default_factory=new_id)
 
 

@@ -73,6 +73,7 @@ SCHEMA: dict[Kind, dict[str, Field]] = {
         "port": Field("port", f.integer(1, 65535)),
         "user": Field("user", f.text(64)),
         "root": Field("root", f.text(500)),
+        "python": Field("python", f.text(200)),
     },
     Kind.DEPENDENCY: {
         "system": Field("system_code", f.code, required=True),

@@ -33,6 +33,7 @@ class HostSpec:
     port: int = 22
     user: str = ""
     root: str = ""
+    python: str = ""  # empty: Ansible discovers it
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,11 @@ def inventory_for(hosts: list[HostSpec]) -> dict[str, Any]:
             "zy_root": host.root or "/srv/zhongyuan",
         }
         if host.connection == "local":
-            variables["ansible_python_interpreter"] = sys.executable
+            variables["ansible_python_interpreter"] = host.python or sys.executable
         else:
             variables |= {"ansible_port": host.port, "ansible_user": host.user or "root"}
+            if host.python:
+                variables["ansible_python_interpreter"] = host.python
         groups[host.role]["hosts"][host.name] = variables
     return {"all": {"children": groups}}
 

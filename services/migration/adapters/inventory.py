@@ -37,6 +37,7 @@ class GrpcCatalogue:
                     port=h.port,
                     user=h.user,
                     root=h.root,
+                    python=h.python,
                 )
                 for h in found.hosts
             ],

@@ -72,7 +72,9 @@ def landscape(
 ):  # type: ignore[no-untyped-def]
     inventory_config = service_config(f"sqlite:///{tmp_path}/inventory.db")
     container_factory(InventoryService, inventory_config).start()
-    overrides = getattr(request, "param", {})
+    overrides = dict(getattr(request, "param", {}))
+    if overrides.get("MIGRATION_SSH_KEY_FILE") == "from ssh_lab":
+        overrides["MIGRATION_SSH_KEY_FILE"] = str(request.getfixturevalue("ssh_lab").key_file)
     migration_config = service_config(
         overrides.get("database", f"sqlite:///{tmp_path}/migration.db"),
         INVENTORY_GRPC_TARGET=inventory_config["GRPC_BIND_ADDRESS"],

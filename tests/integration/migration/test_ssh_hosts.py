@@ -1,0 +1,54 @@
+"""A migration over real SSH into hosts in their own network namespaces, and a host that cannot be reached."""
+
+import pytest
+
+from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
+from tests.fixtures.services import unary
+from tests.integration.migration.conftest import journal
+
+
+def register_over_ssh(landscape, code: str, source, target) -> None:  # type: ignore[no-untyped-def]
+    data = source.root / "data"
+    data.mkdir(parents=True)
+    (data / "ledger.csv").write_text("account,balance\n4101,100\n", encoding="utf-8")
+    hosts = ", ".join(
+        f"{{name: {h.name}, address: {h.address}, role: {role}, connection: ssh, user: root, root: '{h.root}', "
+        "python: /usr/bin/python3}"
+        for h, role in ((source, "source"), (target, "target"))
+    )
+    landscape.seed(
+        f"systems: [{{code: {code}, name: 财税监管平台, organisation: HA-WJW, admin_level: province, "
+        f"mlps_level: 3, target_zone: ZY-A, hosts: [{hosts}]}}]"
+    )
+
+
+@pytest.mark.parametrize("landscape", [{"MIGRATION_SSH_KEY_FILE": "from ssh_lab"}], indirect=True)
+def test_a_system_migrates_over_ssh_between_two_namespaced_hosts(ssh_lab, landscape) -> None:  # type: ignore[no-untyped-def]
+    source, target = ssh_lab.add_host("czt-src"), ssh_lab.add_host("czt-dst")
+    register_over_ssh(landscape, "HA-CZT-CSJG", source, target)
+
+    unary(
+        landscape.migration.StartMigration,
+        pb.StartMigrationRequest(system_code="HA-CZT-CSJG", auto_approve=True),
+        landscape.token,
+    )
+    run = landscape.wait_until_settled("HA-CZT-CSJG", timeout=240)
+
+    assert run.state == "completed", run.error
+    assert (target.root / "data" / "ledger.csv").read_text(encoding="utf-8") == "account,balance\n4101,100\n"
+    assert (source.root / "ROUTE").read_text().startswith(f"serving=target hosts={target.name}")
+    assert journal(target.root.parent, target.name)[-1] == "verify attempt=1"
+
+
+@pytest.mark.parametrize("landscape", [{"MIGRATION_SSH_KEY_FILE": "from ssh_lab"}], indirect=True)
+def test_an_unreachable_target_fails_the_precheck_naming_the_host(ssh_lab, landscape) -> None:  # type: ignore[no-untyped-def]
+    source, target = ssh_lab.add_host("czt-src"), ssh_lab.add_host("czt-dst")
+    register_over_ssh(landscape, "HA-CZT-ZHZS", source, target)
+    target.stop()
+
+    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-CZT-ZHZS"), landscape.token)
+    run = landscape.wait_until_settled("HA-CZT-ZHZS", timeout=240)
+
+    assert (run.state, run.failed_step) == ("failed", "precheck")
+    assert f"could not reach {target.name}" in run.error
+    assert (source.root / "data" / "ledger.csv").exists() and not (source.root / "ROUTE").exists()
