@@ -13,7 +13,7 @@ from rich.table import Table
 from services.common.auth import TokenStore
 from services.common.db import AUTH_VERSIONS, create_engine, upgrade
 from services.common.errors import InvalidArgument
-from services.zyctl import inventory
+from services.zyctl import interconnect, inventory, migration
 from services.zyctl.output import Output, OutputOption, console, print_json
 from services.zyctl.settings import load_settings
 
@@ -22,8 +22,14 @@ auth_app = typer.Typer(help="API tokens (run where the auth database is).", no_a
 app.add_typer(inventory.systems_app, name="systems")
 app.add_typer(inventory.catalog_app, name="catalog")
 app.add_typer(inventory.deps_app, name="deps")
+app.add_typer(migration.wave_app, name="wave")
+app.add_typer(migration.migrate_app, name="migrate")
 app.add_typer(auth_app, name="auth")
 app.command("assess")(inventory.assess)
+app.add_typer(interconnect.platforms_app, name="platforms")
+app.add_typer(interconnect.share_app, name="share")
+app.command("links")(interconnect.links)
+app.command("gate")(interconnect.gate)
 
 
 @app.command()

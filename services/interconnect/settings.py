@@ -1,0 +1,33 @@
+"""The interconnect's tunables, read from its config.yaml (each with an INTERCONNECT_... environment override)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from services.interconnect.domain.links import Thresholds
+
+
+@dataclass(frozen=True)
+class Settings:
+    thresholds: Thresholds
+    probe_timeout_seconds: float
+    gate_window: timedelta
+
+
+def settings_from(config: dict[str, Any]) -> Settings:
+    return Settings(
+        thresholds=Thresholds(
+            failures_to_down=_positive(config, "LINK_FAILURES_TO_DOWN", int),
+            successes_to_up=_positive(config, "LINK_SUCCESSES_TO_UP", int),
+            degraded_latency_ms=_positive(config, "LINK_DEGRADED_LATENCY_MS", float),
+        ),
+        probe_timeout_seconds=_positive(config, "PROBE_TIMEOUT_SECONDS", float),
+        gate_window=timedelta(seconds=_positive(config, "GATE_WINDOW_SECONDS", float)),
+    )
+
+
+def _positive(config: dict[str, Any], key: str, kind: type[int] | type[float]) -> Any:
+    value = kind(config[key])
+    if value <= 0:
+        raise ValueError(f"{key} must be positive, not {config[key]!r}")
+    return value

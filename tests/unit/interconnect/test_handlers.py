@@ -1,0 +1,165 @@
+"""Interconnect use cases on the real unit of work (in-memory SQLite): what they store and what they announce."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from services.common.auth import OPERATOR, Principal
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.events import (
+    EXCHANGE_OVERDUE,
+    EXCHANGE_RECORDED,
+    LINK_STATE_CHANGED,
+    PLATFORM_REGISTERED,
+    PLATFORM_UPDATED,
+    RESOURCE_SHARED,
+    SYSTEM_REGISTERED,
+    new_event,
+)
+from services.interconnect import handlers, queries
+from services.interconnect.domain.links import LinkState, ProbeResult, Thresholds
+from services.interconnect.handlers import Mode, RecordExchange
+from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+from tests.unit.interconnect.conftest import NOON
+
+OPERATOR_PRINCIPAL = Principal(frozenset([OPERATOR]))
+THRESHOLDS = Thresholds(failures_to_down=2, successes_to_up=1)
+WINDOW = timedelta(minutes=5)
+NETWORK = """
+platforms:
+  - {code: HA, name: 河南省政务云, admin_level: province, endpoint: "tcp://127.0.0.1:1"}
+  - {code: HA-ZZ, name: ZZ, admin_level: city, parent: HA, endpoint: "tcp://127.0.0.1:2"}
+shared_resources:
+  - {code: HA-ZZ-RK, name: RK, platform: HA-ZZ, direction: to_province, schedule: 1h}
+""".encode()
+
+
+def outbox_types(uow) -> list[str]:  # type: ignore[no-untyped-def]
+    with uow:
+        return list(uow.session.scalars(sa.text("SELECT ce_type FROM outbox ORDER BY id")))
+
+
+def probe_round(uow, result: ProbeResult, at) -> list:  # type: ignore[no-untyped-def]
+    return handlers.record_probes({"HA-ZZ": result}, THRESHOLDS, uow, at)
+
+
+def test_importing_the_demo_network_announces_every_platform_and_resource(uow, demo_platforms) -> None:  # type: ignore[no-untyped-def]
+    imported = handlers.import_platforms(demo_platforms, False, uow, NOON)
+
+    assert imported.platforms.created == 29 and imported.shared_resources.created == 6
+    assert outbox_types(uow).count(PLATFORM_REGISTERED) == 29
+    assert outbox_types(uow).count(RESOURCE_SHARED) == 6
+    again = handlers.import_platforms(demo_platforms, False, uow, NOON)
+    assert (again.platforms.unchanged, again.platforms.created) == (29, 0)
+
+
+def test_a_dry_run_counts_but_keeps_nothing(uow) -> None:  # type: ignore[no-untyped-def]
+    imported = handlers.import_platforms(NETWORK, True, uow, NOON)
+
+    assert imported.platforms.created == 2
+    assert handlers.probe_targets(uow) == {} and outbox_types(uow) == []
+
+
+def test_registering_twice_is_already_exists_and_updating_the_unknown_is_not_found(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+    values = {"code": "HA-ZZ", "name": "ZZ", "admin_level": "city", "parent": "HA", "endpoint": "tcp://a:1"}
+
+    with pytest.raises(AlreadyExists):
+        handlers.save_platform(values, uow, Mode.CREATE)
+    with pytest.raises(NotFound):
+        handlers.save_platform({**values, "code": "HA-LY"}, uow, Mode.UPDATE)
+
+
+def test_a_state_change_is_kept_in_the_history_and_announced(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+
+    assert probe_round(uow, ProbeResult.failure("connection refused"), NOON) == []
+    [change] = probe_round(uow, ProbeResult.failure("connection refused"), NOON + timedelta(seconds=10))
+
+    assert (change.previous_state, change.state) == (LinkState.UNKNOWN, LinkState.DOWN)
+    [kept] = queries.link_history("HA-ZZ", 0, uow, OPERATOR_PRINCIPAL)
+    assert kept == change and kept.error == "connection refused"
+    assert outbox_types(uow)[-1] == LINK_STATE_CHANGED
+
+
+def test_changing_an_endpoint_starts_the_link_afresh(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+    probe_round(uow, ProbeResult.answer(5), NOON)
+    values = {"code": "HA-ZZ", "name": "ZZ", "admin_level": "city", "parent": "HA", "endpoint": "tcp://10.41.1.1:443"}
+
+    handlers.save_platform(values, uow, Mode.UPDATE, NOON + timedelta(minutes=1))
+
+    platform, link = queries.get_platform("HA-ZZ", uow, OPERATOR_PRINCIPAL)
+    assert platform.endpoint == "tcp://10.41.1.1:443" and link.state is LinkState.UNKNOWN
+    assert outbox_types(uow)[-2:] == [PLATFORM_UPDATED, LINK_STATE_CHANGED]
+
+
+def test_an_overdue_exchange_is_announced_once_and_a_run_makes_it_fresh(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+    late = NOON + timedelta(hours=3)
+
+    assert [r.code for r in handlers.flag_overdue_exchanges(uow, late)] == ["HA-ZZ-RK"]
+    assert handlers.flag_overdue_exchanges(uow, late + timedelta(minutes=1)) == []
+    handlers.record_exchange(RecordExchange("HA-ZZ-RK", 1200, "sha256:9f2c"), uow, late)
+
+    assert outbox_types(uow)[-2:] == [EXCHANGE_OVERDUE, EXCHANGE_RECORDED]
+    [fresh] = queries.list_resources("HA-ZZ", False, uow, OPERATOR_PRINCIPAL, late)
+    assert (fresh.last_rows, fresh.last_checksum, fresh.overdue(late)) == (1200, "sha256:9f2c", False)
+
+
+@pytest.mark.parametrize(
+    ("command", "field"),
+    [
+        (RecordExchange("HA-ZZ-RK", -1, "sha256:1"), "rows"),
+        (RecordExchange("HA-ZZ-RK", 1, " "), "checksum"),
+        (RecordExchange("HA-ZZ-RK", 1, "sha256:1", NOON + timedelta(hours=1)), "exchanged_at"),
+    ],
+)
+def test_a_bad_exchange_run_is_refused_and_names_the_field(uow, command: RecordExchange, field: str) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+
+    with pytest.raises(InvalidArgument) as raised:
+        handlers.record_exchange(command, uow, NOON)
+
+    assert [v.field for v in raised.value.violations] == [field]
+
+
+def system_registered(code: str, organisation: str, level: int):  # type: ignore[no-untyped-def]
+    system = inventory_pb2.System(id=str(uuid.uuid4()), code=code, organisation_code=organisation, admin_level=level)
+    return new_event(SYSTEM_REGISTERED, "/zhongyuan/inventory", system.id, events_pb2.SystemRegistered(system=system))
+
+
+def test_the_gate_finds_a_systems_platform_from_the_inventorys_events(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+    city = system_registered("HA-ZZ-ZHYL", "HA-ZZ", inventory_pb2.ADMIN_LEVEL_CITY)
+    province = system_registered("HA-WJW-JKK", "HA-WJW", inventory_pb2.ADMIN_LEVEL_PROVINCE)
+    for event in (city, province, city):  # the second `city` is a redelivery
+        handlers.follow_inventory(event, uow)
+    probe_round(uow, ProbeResult.answer(5), NOON)
+
+    by_code = queries.check_cutover_readiness("HA-ZZ-ZHYL", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+    by_id = queries.check_cutover_readiness("", city.subject, WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+    later = queries.check_cutover_readiness("HA-ZZ-ZHYL", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON + WINDOW)
+    trivially = queries.check_cutover_readiness("HA-WJW-JKK", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+
+    assert by_code == by_id and by_code.platform_code == "HA-ZZ" and not by_code.ready
+    assert later.ready
+    assert trivially.ready and "province-level" in trivially.reasons[0]
+    with pytest.raises(NotFound):
+        queries.check_cutover_readiness("HA-NOPE-1", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+
+
+def test_a_system_code_registered_again_under_a_new_id_is_followed(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+    first = system_registered("HA-ZZ-ZHYL", "HA-PDS", inventory_pb2.ADMIN_LEVEL_CITY)
+    again = system_registered("HA-ZZ-ZHYL", "HA-ZZ-WJW", inventory_pb2.ADMIN_LEVEL_CITY)
+
+    handlers.follow_inventory(first, uow)
+    handlers.follow_inventory(again, uow)
+
+    decision = queries.check_cutover_readiness("", again.subject, WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+    assert decision.platform_code == "HA-ZZ", "a city bureau's system belongs to its city's platform"
+    with pytest.raises(NotFound):
+        queries.check_cutover_readiness("", first.subject, WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
