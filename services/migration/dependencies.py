@@ -16,6 +16,7 @@ from services.common.runtime.database import Database
 from services.common.runtime.grpc_client import GrpcClient
 from services.migration import handlers
 from services.migration.adapters import ansible
+from services.migration.adapters.gate import GrpcCutoverGate
 from services.migration.adapters.inventory import GrpcCatalogue
 from services.migration.orchestrator import Orchestrator
 
@@ -40,10 +41,11 @@ class Orchestration(DependencyProvider):
 
     def start(self) -> None:
         database = self._dependency(Database)
-        inventory = self._dependency(GrpcClient)
+        inventory, interconnect = self._client("inventory"), self._client("interconnect")
         self.orchestrator = Orchestrator(
             unit_of_work=database.unit_of_work,  # type: ignore[arg-type]
             catalogue=lambda: GrpcCatalogue(inventory.get_dependency(None)),
+            gate=lambda: GrpcCutoverGate(interconnect.get_dependency(None)),
             run_step=ansible.run_step,
             owner=self.owner,
             work_dir=self.work_dir,
@@ -66,6 +68,9 @@ class Orchestration(DependencyProvider):
 
     def _dependency(self, kind: type) -> Any:
         return next(d for d in self.container.dependencies if isinstance(d, kind))
+
+    def _client(self, attribute: str) -> GrpcClient:
+        return next(d for d in self.container.dependencies if isinstance(d, GrpcClient) and d.attr_name == attribute)
 
     def _schedule_and_claim_forever(self) -> None:
         while self._running:

@@ -18,7 +18,7 @@ from services.migration.adapters.ansible import HostSpec, StepJob, StepResult
 from services.migration.domain import machine
 from services.migration.domain.model import MigrationRun, RunState, Step, StepRecord
 from services.migration.handlers import now, transition
-from services.migration.ports import Catalogue, MigrationUnitOfWork, SystemInfo
+from services.migration.ports import Catalogue, CutoverGate, MigrationUnitOfWork, SystemInfo
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ CANCEL_POLL_SECONDS = 1.0
 class Orchestrator:
     unit_of_work: Callable[[], MigrationUnitOfWork]
     catalogue: Callable[[], Catalogue]
+    gate: Callable[[], CutoverGate]
     run_step: RunStep
     owner: str
     work_dir: Path
@@ -61,6 +62,9 @@ class Orchestrator:
         try:
             while (started := self._begin_step(run_id)) is not None:
                 job, record_id = started
+                if job.step is Step.CUTOVER and (closed := self._gate_refusal(job)):
+                    self._finish_step(run_id, record_id, closed, gate_closed=True)
+                    continue
                 result = self.run_step(job, self._reporter(run_id, record_id), self._cancel_check(run_id))
                 self._finish_step(run_id, record_id, result)
         finally:
@@ -97,6 +101,19 @@ class Orchestrator:
             extra=dict(self.step_extra or {}),
         )
 
+    def _gate_refusal(self, job: StepJob) -> StepResult | None:
+        """A failed result with the gate's reasons when a city or county system may not cut over now."""
+        system = self.catalogue().system(job.system_code)
+        if not system.city_or_county:
+            return None
+        answer = self.gate().check(system.id)
+        if answer.ready:
+            return None
+        where = f" of {answer.platform_code}" if answer.platform_code else ""
+        return StepResult(
+            ok=False, cancelled=False, message=f"cutover gate{where} is closed: " + "; ".join(answer.reasons)
+        )
+
     def _reporter(self, run_id: str, record_id: str) -> Callable[[int, str], None]:
         def report(percent: int, message: str) -> None:
             uow = self.unit_of_work()
@@ -124,7 +141,7 @@ class Orchestrator:
 
         return cancelled
 
-    def _finish_step(self, run_id: str, record_id: str, result: StepResult) -> None:
+    def _finish_step(self, run_id: str, record_id: str, result: StepResult, gate_closed: bool = False) -> None:
         uow = self.unit_of_work()
         with uow:
             run, record = uow.migrations.run(run_id), uow.migrations.step_record(record_id)
@@ -144,7 +161,8 @@ class Orchestrator:
                 record.state = "failed"
                 run.failed_step, run.error = record.step, result.message
                 self._publish(uow, messages.step_event("failed", run, record, wave_name, duration), run)
-                transition(run, machine.step_failed(run, record.step), uow, result.message)
+                target = machine.gate_closed(run) if gate_closed else machine.step_failed(run, record.step)
+                transition(run, target, uow, result.message)
             uow.commit()
 
     def _release(self, run_id: str) -> None:

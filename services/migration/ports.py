@@ -55,6 +55,23 @@ class SystemInfo:
     zone_crypto: bool
     hosts: list[HostInfo] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
+    admin_level: str = "province"  # province | city | county
+
+    @property
+    def city_or_county(self) -> bool:
+        return self.admin_level in ("city", "county")
+
+
+@dataclass(frozen=True)
+class GateAnswer:
+    ready: bool
+    platform_code: str
+    reasons: list[str]
+
+
+class CutoverGate(Protocol):
+    def check(self, system_id: str) -> GateAnswer:
+        """Whether the system's city or county link allows cutover now, and why not."""
 
 
 class Catalogue(Protocol):

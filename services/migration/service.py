@@ -19,6 +19,7 @@ from services.migration.adapters.inventory import GrpcCatalogue
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 from services.migration.dependencies import Orchestration
 from services.migration.domain.model import FINAL, RunState
+from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 
@@ -34,6 +35,7 @@ class MigrationService(web.Observable):
 
     uow = Database(SqlMigrationUnitOfWork, VERSIONS)
     inventory = GrpcClient(inventory_pb2_grpc.InventoryServiceStub, "INVENTORY_GRPC_TARGET")
+    interconnect = GrpcClient(interconnect_pb2_grpc.InterconnectServiceStub, "INTERCONNECT_GRPC_TARGET")
     orchestration = Orchestration()
 
     @kafka_consumer(INVENTORY_EVENTS)

@@ -55,6 +55,14 @@ def step_failed(run: MigrationRun, step: Step) -> RunState:
     return RunState.ROLLING_BACK if step in ROLLS_BACK_ON_FAILURE else RunState.FAILED
 
 
+def gate_closed(run: MigrationRun) -> RunState:
+    """The city's link or exchanges forbid cutover: nothing has changed yet, so the run fails without a rollback and
+    can be retried when the gate opens."""
+    if run.state is not RunState.CUTOVER:
+        raise _refuse(run, "hold the cutover of")
+    return RunState.FAILED
+
+
 def approve(run: MigrationRun, decided_by: str, rollback_plan: str, at: datetime) -> RunState:
     problems = [
         name for name, value in (("decided_by", decided_by), ("rollback_plan", rollback_plan)) if not value.strip()

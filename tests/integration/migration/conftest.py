@@ -24,7 +24,16 @@ class Landscape:
     token: str
     hosts_root: Path
 
-    def system(self, code: str, *, mlps: int = 2, zone: str = "ZY-A", depends_on: tuple[str, ...] = ()) -> Path:
+    def system(
+        self,
+        code: str,
+        *,
+        mlps: int = 2,
+        zone: str = "ZY-A",
+        depends_on: tuple[str, ...] = (),
+        organisation: str = "HA-WJW",
+        level: str = "province",
+    ) -> Path:
         """Register a system with a source and a target host (local directories) and data on the source."""
         root = self.hosts_root / code
         data = root / "source" / "data"
@@ -38,7 +47,7 @@ class Landscape:
             for role in ("source", "target")
         )
         catalogue = (
-            f"systems: [{{code: {code}, name: 测试系统, organisation: HA-WJW, admin_level: province, "
+            f"systems: [{{code: {code}, name: 测试系统, organisation: {organisation}, admin_level: {level}, "
             f"mlps_level: {mlps}, target_zone: {zone}, rollback_contact: 张伟, hosts: [{hosts}], "
             f"depends_on: [{', '.join(depends_on)}]}}]"
         )
@@ -72,16 +81,18 @@ def landscape(
 ):  # type: ignore[no-untyped-def]
     inventory_config = service_config(f"sqlite:///{tmp_path}/inventory.db")
     container_factory(InventoryService, inventory_config).start()
-    overrides = dict(getattr(request, "param", {}))
-    if overrides.get("MIGRATION_SSH_KEY_FILE") == "from ssh_lab":
-        overrides["MIGRATION_SSH_KEY_FILE"] = str(request.getfixturevalue("ssh_lab").key_file)
+    # a callable setting is computed from the test's other fixtures (an SSH key, another service's address)
+    overrides = {
+        key: value(request) if callable(value) else value for key, value in getattr(request, "param", {}).items()
+    }
     migration_config = service_config(
         overrides.get("database", f"sqlite:///{tmp_path}/migration.db"),
         INVENTORY_GRPC_TARGET=inventory_config["GRPC_BIND_ADDRESS"],
         SERVICE_TOKEN=tokens.create_token(["sre"]),
         MIGRATION_WORK_DIR=str(tmp_path / "runs"),
         MIGRATION_POLL_SECONDS=0.2,
-        **{k: v for k, v in overrides.items() if k != "database"},
+        # no interconnect unless a test brings one: only city and county systems ask its gate
+        **{"INTERCONNECT_GRPC_TARGET": "127.0.0.1:1", **{k: v for k, v in overrides.items() if k != "database"}},
     )
     container_factory(MigrationService, migration_config).start()
     world = Landscape(

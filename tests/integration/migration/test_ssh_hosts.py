@@ -7,6 +7,10 @@ from tests.fixtures.services import unary
 from tests.integration.migration.conftest import journal
 
 
+def LAB_KEY(request) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
+    return str(request.getfixturevalue("ssh_lab").key_file)
+
+
 def register_over_ssh(landscape, code: str, source, target) -> None:  # type: ignore[no-untyped-def]
     data = source.root / "data"
     data.mkdir(parents=True)
@@ -22,7 +26,7 @@ def register_over_ssh(landscape, code: str, source, target) -> None:  # type: ig
     )
 
 
-@pytest.mark.parametrize("landscape", [{"MIGRATION_SSH_KEY_FILE": "from ssh_lab"}], indirect=True)
+@pytest.mark.parametrize("landscape", [{"MIGRATION_SSH_KEY_FILE": LAB_KEY}], indirect=True)
 def test_a_system_migrates_over_ssh_between_two_namespaced_hosts(ssh_lab, landscape) -> None:  # type: ignore[no-untyped-def]
     source, target = ssh_lab.add_host("czt-src"), ssh_lab.add_host("czt-dst")
     register_over_ssh(landscape, "HA-CZT-CSJG", source, target)
@@ -40,7 +44,7 @@ def test_a_system_migrates_over_ssh_between_two_namespaced_hosts(ssh_lab, landsc
     assert journal(target.root.parent, target.name)[-1] == "verify attempt=1"
 
 
-@pytest.mark.parametrize("landscape", [{"MIGRATION_SSH_KEY_FILE": "from ssh_lab"}], indirect=True)
+@pytest.mark.parametrize("landscape", [{"MIGRATION_SSH_KEY_FILE": LAB_KEY}], indirect=True)
 def test_an_unreachable_target_fails_the_precheck_naming_the_host(ssh_lab, landscape) -> None:  # type: ignore[no-untyped-def]
     source, target = ssh_lab.add_host("czt-src"), ssh_lab.add_host("czt-dst")
     register_over_ssh(landscape, "HA-CZT-ZHZS", source, target)

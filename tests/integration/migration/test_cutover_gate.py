@@ -1,0 +1,61 @@
+"""A city system's cutover waits on the interconnect gate: a city link that is down fails the cutover with the gate's
+reasons, before anything is switched."""
+
+import grpc
+import pytest
+
+from services.common.config import load_config
+from services.interconnect.service import InterconnectService
+from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as ic
+from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc as ic_grpc
+from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
+from tests.fixtures.services import eventually, unary
+from tests.integration.migration.conftest import journal
+from tools.stack import free_port
+
+
+@pytest.fixture
+def interconnect(container_factory, service_config, tmp_path, channel_to):  # type: ignore[no-untyped-def]
+    probing = {k: v for k, v in load_config("interconnect").items() if k.startswith(("PROBE_", "LINK_", "EXCHANGE_"))}
+    probing |= {"PROBE_INTERVAL_SECONDS": 0.2, "PROBE_TIMEOUT_SECONDS": 0.5, "GATE_WINDOW_SECONDS": 1}
+    config = service_config(f"sqlite:///{tmp_path}/interconnect.db", **probing)
+    container_factory(InterconnectService, config).start()
+    return config["GRPC_BIND_ADDRESS"]
+
+
+def interconnect_target(request) -> str:  # type: ignore[no-untyped-def]
+    return request.getfixturevalue("interconnect")
+
+
+@pytest.mark.parametrize("landscape", [{"INTERCONNECT_GRPC_TARGET": interconnect_target}], indirect=True)
+def test_a_city_system_does_not_cut_over_while_its_city_link_is_down(landscape, interconnect, channel_to) -> None:  # type: ignore[no-untyped-def]
+    gate = ic_grpc.InterconnectServiceStub(channel_to(interconnect))
+    closed_port = free_port()
+    network = (
+        f'platforms:\n  - {{code: HA, name: 中原云, admin_level: province, endpoint: "tcp://127.0.0.1:{free_port()}"}}\n'
+        f"  - {{code: HA-ZZ, name: 郑州市, admin_level: city, parent: HA, "
+        f'endpoint: "tcp://127.0.0.1:{closed_port}"}}\n'
+    )
+    unary(gate.ImportPlatforms, ic.ImportPlatformsRequest(content=network.encode()), landscape.token)
+    landscape.seed("organisations: [{code: HA-ZZ, name: 郑州市, admin_level: city}]")
+    root = landscape.system("HA-ZZ-ZHYL", organisation="HA-ZZ", level="city")
+
+    def gate_knows_the_system() -> bool:
+        try:
+            unary(gate.CheckCutoverReadiness, ic.CheckCutoverReadinessRequest(code="HA-ZZ-ZHYL"), landscape.token)
+        except grpc.RpcError as error:
+            return error.code() is not grpc.StatusCode.NOT_FOUND
+        return True
+
+    eventually(gate_knows_the_system, "the interconnect to learn the system from the inventory's events", 90)
+    unary(
+        landscape.migration.StartMigration,
+        pb.StartMigrationRequest(system_code="HA-ZZ-ZHYL", auto_approve=True),
+        landscape.token,
+    )
+    run = landscape.wait_until_settled("HA-ZZ-ZHYL")
+
+    assert (run.state, run.failed_step) == ("failed", "cutover")
+    assert run.error.startswith("cutover gate of HA-ZZ is closed:")
+    assert not (root / "source" / "ROUTE").exists()
+    assert "cutover attempt=1" not in journal(root, "target")
