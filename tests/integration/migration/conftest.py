@@ -23,6 +23,7 @@ class Landscape:
     migration: Any
     token: str
     hosts_root: Path
+    migration_config: dict[str, Any]
 
     def system(
         self,
@@ -100,6 +101,7 @@ def landscape(
         migration=pb_grpc.MigrationServiceStub(channel_to(migration_config["GRPC_BIND_ADDRESS"])),
         token=operator_token,
         hosts_root=tmp_path / "hosts",
+        migration_config=migration_config,
     )
     world.seed(BASE_CATALOGUE)
     return world
