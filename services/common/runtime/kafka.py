@@ -78,7 +78,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
         config = self.container.config
         self.bootstrap = config["KAFKA_BOOTSTRAP"]
         self.max_attempts = self._max_attempts or int(config.get("KAFKA_MAX_ATTEMPTS", 3))
-        self.group_id = f"zhongyuan.{self.container.service_name}.{self.method_name}"
+        # The prefix lets two suites share one Kafka cluster (and every test have consumer groups of its own).
+        prefix = config.get("KAFKA_GROUP_PREFIX") or "zhongyuan"
+        self.group_id = f"{prefix}.{self.container.service_name}.{self.method_name}"
         self._failures: dict[tuple[int, int], int] = {}
         self._running = False
 

@@ -8,6 +8,7 @@ from services.common.config import load_config
 from services.interconnect.service import InterconnectService
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as ic
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc as ic_grpc
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from tests.fixtures.services import eventually, unary
 from tests.integration.migration.conftest import journal
@@ -40,9 +41,12 @@ def test_a_city_system_does_not_cut_over_while_its_city_link_is_down(landscape, 
     landscape.seed("organisations: [{code: HA-ZZ, name: 郑州市, admin_level: city}]")
     root = landscape.system("HA-ZZ-ZHYL", organisation="HA-ZZ", level="city")
 
+    system_id = unary(landscape.inventory.GetSystem, inv.GetSystemRequest(code="HA-ZZ-ZHYL"), landscape.token).id
+
     def gate_knows_the_system() -> bool:
+        # asked by id, as the orchestrator asks: a code would also match the city platform by its prefix
         try:
-            unary(gate.CheckCutoverReadiness, ic.CheckCutoverReadinessRequest(code="HA-ZZ-ZHYL"), landscape.token)
+            unary(gate.CheckCutoverReadiness, ic.CheckCutoverReadinessRequest(system_id=system_id), landscape.token)
         except grpc.RpcError as error:
             return error.code() is not grpc.StatusCode.NOT_FOUND
         return True
