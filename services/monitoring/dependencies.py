@@ -1,12 +1,21 @@
-"""Monitoring's own nameko wiring: the read-model collectors join the container's metrics registry."""
+"""Monitoring's own nameko wiring: read-model collectors on the container's metrics registry, page access."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
+from prometheus_client import Gauge
+from werkzeug.wrappers import Request
 
+from services.common.auth import Principal, TokenStore
+from services.common.db import create_engine
+from services.common.errors import Unauthenticated
 from services.common.runtime.database import Database
 from services.common.runtime.metrics import MetricsRegistry
-from services.monitoring.adapters.collectors import SystemsCollector
+from services.monitoring.adapters.collectors import ProgressCollector, SystemsCollector
+from services.monitoring.domain.progress import as_utc
+
+TOKEN_COOKIE = "zy_token"
 
 
 class ReadModelMetrics(DependencyProvider):
@@ -15,6 +24,59 @@ class ReadModelMetrics(DependencyProvider):
     def start(self) -> None:
         database = next(d for d in self.container.dependencies if isinstance(d, Database))
         self.metrics.registry.register(SystemsCollector(database.unit_of_work))  # type: ignore[arg-type]
+        self.metrics.registry.register(ProgressCollector(database.unit_of_work))  # type: ignore[arg-type]
 
     def get_dependency(self, worker_ctx: Any) -> None:
         return None
+
+
+class EventLag(DependencyProvider):
+    """This replica's view of how far behind its topics it is (a per-process observation, not read-model state)."""
+
+    metrics = MetricsRegistry()
+
+    def start(self) -> None:  # after setup: the shared registry exists by then
+        registry = self.metrics.registry
+        self.lag = Gauge(
+            "zhongyuan_monitoring_event_lag_seconds",
+            "From the newest folded event's time to when monitoring folded it, by topic.",
+            ["topic"],
+            registry=registry,
+        )
+        self.last = Gauge(
+            "zhongyuan_monitoring_last_event_timestamp_seconds",
+            "When monitoring last folded an event of the topic (Unix time).",
+            ["topic"],
+            registry=registry,
+        )
+
+    def get_dependency(self, worker_ctx: Any) -> "EventLag":
+        return self
+
+    def folded(self, topic: str, event_time: datetime) -> None:
+        now = datetime.now(UTC)
+        self.lag.labels(topic).set(max(0.0, (now - as_utc(event_time)).total_seconds()))
+        self.last.labels(topic).set(now.timestamp())
+
+
+class PageAccess(DependencyProvider):
+    """Who is asking for a page: a bearer token in the Authorization header, the zy_token cookie or ?token=."""
+
+    def setup(self) -> None:
+        self.tokens = TokenStore(create_engine(self.container.config["AUTH_DATABASE_URL"]))
+
+    def get_dependency(self, worker_ctx: Any) -> "PageAccess":
+        return self
+
+    def principal(self, request: Request) -> Principal:
+        token = page_token(request)
+        if not token:
+            raise Unauthenticated("open the page with ?token=<your token> or send 'Authorization: Bearer <token>'")
+        return self.tokens.authenticate(token)
+
+
+def page_token(request: Request) -> str:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.args.get("token") or request.cookies.get(TOKEN_COOKIE) or ""

@@ -1,18 +1,22 @@
-"""Monitoring service entrypoints: fold events into the read model, serve progress over gRPC and /metrics."""
+"""Monitoring service entrypoints: fold events into the read model; progress over gRPC, /metrics and pages."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import eventlet
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request, Response
 
-from services.common.auth import DEPARTMENT, OPERATOR, SRE
-from services.common.events import INVENTORY_EVENTS, SYSTEM_REGISTERED, Event
+from services.common.auth import DEPARTMENT, OPERATOR, SRE, Principal
+from services.common.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from services.common.events import INTERCONNECT_EVENTS, INVENTORY_EVENTS, MIGRATION_EVENTS, Event
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.kafka import kafka_consumer
-from services.monitoring import handlers
+from services.monitoring import handlers, pages
 from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
-from services.monitoring.dependencies import ReadModelMetrics
+from services.monitoring.dependencies import TOKEN_COOKIE, EventLag, PageAccess, ReadModelMetrics
+from services.monitoring.domain.report import QuarterlyReport, as_csv, as_markdown
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 
 MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
@@ -25,15 +29,61 @@ class MonitoringService(web.Observable):
 
     uow = Database(MonitoringUnitOfWork, VERSIONS)
     read_model_metrics = ReadModelMetrics()
+    access = PageAccess()
+    event_lag = EventLag()
 
     @kafka_consumer(INVENTORY_EVENTS)
     def on_inventory_event(self, event: Event) -> None:
-        if event.type == SYSTEM_REGISTERED:
-            handlers.record_system_registered(event, self.uow)
+        handlers.fold_event(event, self.uow)
+        self.event_lag.folded(INVENTORY_EVENTS, event.time)
+
+    @kafka_consumer(MIGRATION_EVENTS)
+    def on_migration_event(self, event: Event) -> None:
+        handlers.fold_event(event, self.uow)
+        self.event_lag.folded(MIGRATION_EVENTS, event.time)
+
+    @kafka_consumer(INTERCONNECT_EVENTS)
+    def on_interconnect_event(self, event: Event) -> None:
+        handlers.fold_event(event, self.uow)
+        self.event_lag.folded(INTERCONNECT_EVENTS, event.time)
+
+    @http("GET", "/status")
+    def overview_page(self, request: Request) -> Response:
+        return self._page(request, lambda principal: pages.overview_page(self.uow, principal))
+
+    @http("GET", "/status/org/<string:code>")
+    def organisation_page(self, request: Request, code: str) -> Response:
+        return self._page(request, lambda principal: pages.organisation_page(code, self.uow, principal))
+
+    @http("GET", "/status/wave/<string:name>")
+    def wave_page(self, request: Request, name: str) -> Response:
+        return self._page(request, lambda principal: pages.wave_page(name, self.uow, principal))
+
+    @http("GET", "/status/report/<string:code>/<string:quarter>")
+    def report_page(self, request: Request, code: str, quarter: str) -> Response:
+        return self._page(request, lambda principal: pages.report_page(code, quarter, self.uow, principal))
+
+    def _page(self, request: Request, build: Callable[[Principal], str]) -> Response:
+        try:
+            response = Response(build(self.access.principal(request)), mimetype="text/html")
+        except Unauthenticated as error:
+            return Response(f"未登录：{error}", status=401, mimetype="text/plain")
+        except PermissionDenied as error:
+            return Response(f"无权查看：{error}", status=403, mimetype="text/plain")
+        except InvalidArgument as error:
+            return Response(f"参数有误：{error}", status=400, mimetype="text/plain")
+        if request.args.get("token"):
+            response.set_cookie(TOKEN_COOKIE, request.args["token"], httponly=True, samesite="Strict")
+        return response
 
     @grpc_method(MONITORING, "CountSystems", roles=READERS)
     def count_systems(self, request: pb.CountSystemsRequest, context: CallContext) -> pb.CountSystemsResponse:
         return _counts_message(handlers.count_systems(request.organisation_code, self.uow, context.principal))
+
+    @grpc_method(MONITORING, "GetQuarterlyReport", roles=READERS)
+    def get_quarterly_report(self, request: pb.QuarterlyReportRequest, context: CallContext) -> pb.QuarterlyReport:
+        report = pages.report_of(request.organisation_code, request.quarter, self.uow, context.principal)
+        return _report_message(report)
 
     @grpc_method(MONITORING, "WatchSystemCounts", roles=READERS)
     def watch_system_counts(
@@ -46,6 +96,20 @@ class MonitoringService(web.Observable):
                 yield _counts_message(counts)
                 last = counts
             eventlet.sleep(WATCH_POLL_SECONDS)
+
+
+def _report_message(report: QuarterlyReport) -> pb.QuarterlyReport:
+    return pb.QuarterlyReport(
+        organisation_code=report.organisation_code,
+        quarter=report.quarter,
+        migrated=report.migrated,
+        in_progress=[pb.InProgressSystem(system_code=code, state=state) for code, state in report.in_progress],
+        blocked=[pb.BlockedSystem(system_code=code, reason=reason) for code, reason in report.blocked],
+        data_resources_planned=report.resources_planned,
+        data_resources_opened=report.resources_opened,
+        markdown=as_markdown(report),
+        csv=as_csv(report),
+    )
 
 
 def _counts_message(counts: dict[str, int]) -> pb.CountSystemsResponse:

@@ -13,7 +13,7 @@ from rich.table import Table
 from services.common.auth import TokenStore
 from services.common.db import AUTH_VERSIONS, create_engine, upgrade
 from services.common.errors import InvalidArgument
-from services.zyctl import interconnect, inventory, migration
+from services.zyctl import interconnect, inventory, migration, monitoring
 from services.zyctl.output import Output, OutputOption, console, print_json
 from services.zyctl.settings import load_settings
 
@@ -30,6 +30,7 @@ app.add_typer(interconnect.platforms_app, name="platforms")
 app.add_typer(interconnect.share_app, name="share")
 app.command("links")(interconnect.links)
 app.command("gate")(interconnect.gate)
+app.add_typer(monitoring.report_app, name="report")
 
 
 @app.command()

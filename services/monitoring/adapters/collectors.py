@@ -1,11 +1,17 @@
-"""Prometheus collectors that read the read model at scrape time (one grouped query, whatever the catalogue size)."""
+"""Prometheus collectors that read the read model at scrape time (one grouped query per metric, whatever the
+catalogue size). Counters and the histogram are counted from stored rows, so they survive restarts."""
 
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from services.monitoring.adapters.queries import SqlProgressQueries
 from services.monitoring.adapters.unit_of_work import MonitoringUnitOfWork
+from services.monitoring.domain.progress import DURATION_BUCKETS, as_utc, migrated_share
+
+LINK_UP = 1  # LinkState.LINK_STATE_UP; degraded still answers but is not "up"
 
 
 class SystemsCollector(Collector):
@@ -22,3 +28,133 @@ class SystemsCollector(Collector):
             for department, count in sorted(uow.systems.count_by_organisation().items()):
                 gauge.add_metric([department], count)
         yield gauge
+
+
+class ProgressCollector(Collector):
+    """Migrations, steps, 上云率, links, exchanges, data opening, from one read-model session."""
+
+    def __init__(self, unit_of_work: Callable[[], MonitoringUnitOfWork], today: Callable[[], date] = date.today):
+        self._unit_of_work = unit_of_work
+        self._today = today
+
+    def collect(self) -> Iterator[Metric]:
+        with self._unit_of_work() as uow:
+            families = [build(uow.progress) for build in _MIGRATION_FAMILIES + _ESTATE_FAMILIES]
+            families.append(_overdue_data_resources(uow.progress, self._today()))
+        for family in families:
+            yield from family
+
+
+def _gauge(name: str, documentation: str, labels: list[str], rows: Iterator[tuple]) -> list[Metric]:
+    gauge = GaugeMetricFamily(name, documentation, labels=labels)
+    for *values, value in rows:
+        gauge.add_metric([str(v) for v in values], float(value or 0))
+    return [gauge]
+
+
+def _seconds(moment: datetime | None) -> float:
+    return as_utc(moment).timestamp() if moment else 0.0
+
+
+def _migrations(q: SqlProgressQueries) -> list[Metric]:
+    return _gauge(
+        "zhongyuan_migrations",
+        "Systems by the state of their latest migration run, by department.",
+        ["department", "state"],
+        q.migrations_by_state(),
+    )
+
+
+def _steps_total(q: SqlProgressQueries) -> list[Metric]:
+    counter = CounterMetricFamily(
+        "zhongyuan_migration_steps", "Migration step attempts finished, by step and result.", labels=["step", "result"]
+    )
+    for step, result, count in q.steps_by_result():
+        counter.add_metric([step, result], count)
+    return [counter]
+
+
+def _step_duration(q: SqlProgressQueries) -> list[Metric]:
+    histogram = HistogramMetricFamily(
+        "zhongyuan_migration_step_duration_seconds", "How long finished step attempts took.", labels=["step"]
+    )
+    for step, *cumulative, count, total in q.step_durations():
+        buckets = [(str(b), c or 0) for b, c in zip(DURATION_BUCKETS, cumulative, strict=True)]
+        histogram.add_metric([step], buckets + [("+Inf", count)], sum_value=total or 0.0)
+    return [histogram]
+
+
+def _wave_progress(q: SqlProgressQueries) -> list[Metric]:
+    rows = ((wave, _seconds(at)) for wave, at in q.wave_last_progress())
+    return _gauge(
+        "zhongyuan_wave_last_progress_timestamp_seconds",
+        "When any system of the wave last made progress (Unix time).",
+        ["wave"],
+        rows,
+    )
+
+
+def _oldest_running(q: SqlProgressQueries) -> list[Metric]:
+    rows = ((org, _seconds(at)) for org, at in q.oldest_running_progress())
+    return _gauge(
+        "zhongyuan_migration_oldest_progress_timestamp_seconds",
+        "Of the department's running migrations, the oldest last-progress time (Unix time): stuck migrations.",
+        ["department"],
+        rows,
+    )
+
+
+def _share(label: str) -> Callable[[SqlProgressQueries], list[Metric]]:
+    def build(q: SqlProgressQueries) -> list[Metric]:
+        rows = ((key, migrated_share(migrated or 0, total)) for key, total, migrated in q.migrated_share(label))
+        name = "zhongyuan_migrated_ratio" if label == "department" else "zhongyuan_city_migrated_ratio"
+        return _gauge(name, f"上云率: share of systems migrated, by {label}.", [label], rows)
+
+    return build
+
+
+def _links(q: SqlProgressQueries) -> list[Metric]:
+    links = list(q.links())
+    up = _gauge(
+        "zhongyuan_city_link_up",
+        "1 while the city platform's link to the province is up.",
+        ["city"],
+        ((city, 1 if state == LINK_UP else 0) for city, state, _ in links),
+    )
+    latency = _gauge(
+        "zhongyuan_city_link_probe_latency_seconds",
+        "Latency of the last answered probe of the city's link.",
+        ["city"],
+        ((city, ms / 1000) for city, _, ms in links),
+    )
+    return up + latency
+
+
+def _exchanges(q: SqlProgressQueries) -> list[Metric]:
+    rows = list(q.exchanges())
+    overdue = _gauge(
+        "zhongyuan_exchange_overdue_resources",
+        "Shared resources whose exchange with the province is overdue, by city platform.",
+        ["city"],
+        ((city, late) for city, late, _ in rows),
+    )
+    freshness = _gauge(
+        "zhongyuan_exchange_last_timestamp_seconds",
+        "When the city platform last exchanged any shared resource (Unix time).",
+        ["city"],
+        ((city, _seconds(at)) for city, _, at in rows),
+    )
+    return overdue + freshness
+
+
+def _overdue_data_resources(q: SqlProgressQueries, today: date) -> list[Metric]:
+    return _gauge(
+        "zhongyuan_data_resources_overdue",
+        "Data resources past their planned opening date and not opened, by department.",
+        ["department"],
+        q.overdue_data_resources(today),
+    )
+
+
+_MIGRATION_FAMILIES = [_migrations, _steps_total, _step_duration, _wave_progress, _oldest_running]
+_ESTATE_FAMILIES = [_share("department"), _share("city"), _links, _exchanges]

@@ -1,9 +1,12 @@
-"""The monitoring read model: the latest known state of every system, built from the services' events."""
+"""The monitoring read model: the latest known state of every system, run, step, link, exchange and data resource,
+built from the services' events (it can be rebuilt by replaying the topics)."""
 
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Moment = sa.DateTime(timezone=True)
 
 
 class ReadModelBase(DeclarativeBase):
@@ -18,4 +21,79 @@ class SystemView(ReadModelBase):
     name: Mapped[str] = mapped_column(sa.String(200))
     organisation_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     status: Mapped[str] = mapped_column(sa.String(32))
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(Moment)
+    city: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class MigrationView(ReadModelBase):
+    """The latest run of each system."""
+
+    __tablename__ = "migration_view"
+
+    system_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    run_id: Mapped[str] = mapped_column(sa.String(36))
+    system_code: Mapped[str] = mapped_column(sa.String(64))
+    organisation_code: Mapped[str] = mapped_column(sa.String(64), index=True)
+    wave_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    state: Mapped[str] = mapped_column(sa.String(32))
+    step: Mapped[str] = mapped_column(sa.String(32), default="")
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    started_at: Mapped[datetime] = mapped_column(Moment)
+    last_progress_at: Mapped[datetime] = mapped_column(Moment)
+    completed_at: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
+
+
+class StepView(ReadModelBase):
+    __tablename__ = "step_view"
+
+    run_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    step: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    system_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    percent: Mapped[int] = mapped_column(sa.Integer)
+    attempt: Mapped[int] = mapped_column(sa.Integer)
+    message: Mapped[str] = mapped_column(sa.String(500), default="")
+    updated_at: Mapped[datetime] = mapped_column(Moment)
+
+
+class StepOutcome(ReadModelBase):
+    """One row per finished step attempt: the steps counter and duration histogram are counted from these."""
+
+    __tablename__ = "step_outcome"
+
+    event_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    step: Mapped[str] = mapped_column(sa.String(32))
+    result: Mapped[str] = mapped_column(sa.String(16))
+    duration_seconds: Mapped[float] = mapped_column(sa.Float)
+    organisation_code: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(Moment)
+
+
+class LinkView(ReadModelBase):
+    __tablename__ = "link_view"
+
+    platform_code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    state: Mapped[int] = mapped_column(sa.Integer)
+    latency_ms: Mapped[float] = mapped_column(sa.Float)
+    updated_at: Mapped[datetime] = mapped_column(Moment)
+
+
+class ExchangeView(ReadModelBase):
+    __tablename__ = "exchange_view"
+
+    resource_code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    platform_code: Mapped[str] = mapped_column(sa.String(64))
+    last_exchange_at: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
+    overdue: Mapped[bool] = mapped_column(sa.Boolean)
+    updated_at: Mapped[datetime] = mapped_column(Moment)
+
+
+class DataResourceView(ReadModelBase):
+    __tablename__ = "data_resource_view"
+
+    code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation_code: Mapped[str] = mapped_column(sa.String(64), index=True)
+    planned_opening_date: Mapped[str] = mapped_column(sa.String(10))
+    actual_opening_date: Mapped[str] = mapped_column(sa.String(10))
+    updated_at: Mapped[datetime] = mapped_column(Moment)

@@ -1,11 +1,12 @@
 """Reading and writing the read model."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.monitoring.adapters.orm import SystemView
+from services.monitoring.domain.progress import as_utc as _as_utc
 
 
 class SqlSystemViews:
@@ -13,7 +14,15 @@ class SqlSystemViews:
         self._session = session
 
     def upsert(
-        self, *, system_id: str, code: str, name: str, organisation_code: str, status: str, at: datetime
+        self,
+        *,
+        system_id: str,
+        code: str,
+        name: str,
+        organisation_code: str,
+        status: str,
+        at: datetime,
+        city: str = "",
     ) -> None:
         """Keep the newest state: an older event arriving late changes nothing."""
         row = self._session.get(SystemView, system_id)
@@ -26,15 +35,17 @@ class SqlSystemViews:
                     organisation_code=organisation_code,
                     status=status,
                     updated_at=at,
+                    city=city,
                 )
             )
         elif _as_utc(row.updated_at) <= at:
-            row.code, row.name, row.organisation_code, row.status, row.updated_at = (
+            row.code, row.name, row.organisation_code, row.status, row.updated_at, row.city = (
                 code,
                 name,
                 organisation_code,
                 status,
                 at,
+                city,
             )
 
     def count_by_organisation(self, organisation_code: str | None = None) -> dict[str, int]:
@@ -42,8 +53,3 @@ class SqlSystemViews:
         if organisation_code:
             query = query.where(SystemView.organisation_code == organisation_code)
         return {org: count for org, count in self._session.execute(query)}
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

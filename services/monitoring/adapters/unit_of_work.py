@@ -3,7 +3,14 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from services.common.db import SqlUnitOfWork
+from services.monitoring.adapters.queries import SqlProgressQueries
 from services.monitoring.adapters.repository import SqlSystemViews
+from services.monitoring.adapters.views import (
+    SqlDataResourceViews,
+    SqlLinkViews,
+    SqlMigrationViews,
+    SqlStepViews,
+)
 
 VERSIONS = Path(__file__).parents[1] / "migrations" / "versions"
 
@@ -11,3 +18,8 @@ VERSIONS = Path(__file__).parents[1] / "migrations" / "versions"
 class MonitoringUnitOfWork(SqlUnitOfWork):
     def bind(self, session: Session) -> None:
         self.systems = SqlSystemViews(session)
+        self.migrations = SqlMigrationViews(session)
+        self.steps = SqlStepViews(session)
+        self.links = SqlLinkViews(session)
+        self.data_resources = SqlDataResourceViews(session)
+        self.progress = SqlProgressQueries(session)

@@ -32,7 +32,7 @@ def registered(system_id: str, org: str = "HA-WJW") -> Event:
 def test_a_registered_system_enters_the_read_model() -> None:
     uow = FakeMonitoringUnitOfWork()
 
-    handlers.record_system_registered(registered("s-1"), uow)
+    handlers.fold_event(registered("s-1"), uow)
 
     assert uow.systems.rows["s-1"]["organisation_code"] == "HA-WJW"
     assert uow.commits == 1
@@ -41,10 +41,10 @@ def test_a_registered_system_enters_the_read_model() -> None:
 def test_a_redelivered_event_changes_nothing() -> None:
     uow = FakeMonitoringUnitOfWork()
     event = registered("s-1")
-    handlers.record_system_registered(event, uow)
+    handlers.fold_event(event, uow)
     uow.systems.rows["s-1"]["status"] = "changed since"
 
-    handlers.record_system_registered(event, uow)
+    handlers.fold_event(event, uow)
 
     assert uow.systems.rows["s-1"]["status"] == "changed since"
     assert uow.commits == 1
@@ -61,7 +61,7 @@ def test_an_older_event_arriving_late_does_not_overwrite_a_newer_state() -> None
         time=datetime.now(UTC) - timedelta(hours=1),
     )
 
-    handlers.record_system_registered(newer, uow)
-    handlers.record_system_registered(older, uow)
+    handlers.fold_event(newer, uow)
+    handlers.fold_event(older, uow)
 
     assert uow.systems.rows["s-1"]["organisation_code"] == "HA-RST"

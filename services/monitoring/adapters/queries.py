@@ -1,0 +1,177 @@
+"""Questions the read model answers: one grouped query per metric, plus the rows pages and reports show."""
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.monitoring.adapters.orm import (
+    DataResourceView,
+    ExchangeView,
+    LinkView,
+    MigrationView,
+    StepOutcome,
+    StepView,
+    SystemView,
+)
+from services.monitoring.domain.progress import (
+    ACTIVE_STATES,
+    DURATION_BUCKETS,
+    MIGRATED_STATE,
+    MIGRATED_SYSTEM_STATUS,
+    RUNNING_STATES,
+    as_utc,
+)
+
+_MIGRATED = sa.case(
+    (sa.or_(SystemView.status == MIGRATED_SYSTEM_STATUS, MigrationView.state == MIGRATED_STATE), 1), else_=0
+)
+
+
+class SqlProgressQueries:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def _rows(self, query: Any) -> Iterator[Any]:
+        return iter(self._session.execute(query).all())
+
+    def migrations_by_state(self) -> Iterator[Any]:
+        m = MigrationView
+        return self._rows(
+            sa.select(m.organisation_code, m.state, sa.func.count()).group_by(m.organisation_code, m.state)
+        )
+
+    def steps_by_result(self) -> Iterator[Any]:
+        o = StepOutcome
+        return self._rows(sa.select(o.step, o.result, sa.func.count()).group_by(o.step, o.result))
+
+    def step_durations(self) -> Iterator[Any]:
+        """Per step: the cumulative count at each bucket bound, the count and the sum of durations."""
+        d = StepOutcome.duration_seconds
+        buckets = [sa.func.sum(sa.case((d <= bound, 1), else_=0)) for bound in DURATION_BUCKETS]
+        query = sa.select(StepOutcome.step, *buckets, sa.func.count(), sa.func.sum(d)).group_by(StepOutcome.step)
+        return self._rows(query)
+
+    def wave_last_progress(self) -> Iterator[Any]:
+        m = MigrationView
+        return self._rows(
+            sa.select(m.wave_name, sa.func.max(m.last_progress_at)).where(m.wave_name != "").group_by(m.wave_name)
+        )
+
+    def oldest_running_progress(self) -> Iterator[Any]:
+        m = MigrationView
+        query = sa.select(m.organisation_code, sa.func.min(m.last_progress_at))
+        return self._rows(query.where(m.state.in_(RUNNING_STATES)).group_by(m.organisation_code))
+
+    def migrated_share(self, by: str) -> Iterator[Any]:
+        """(department or city, systems, migrated) for every system not retired."""
+        key = SystemView.organisation_code if by == "department" else SystemView.city
+        query = (
+            sa.select(key, sa.func.count(), sa.func.sum(_MIGRATED))
+            .select_from(SystemView)
+            .outerjoin(MigrationView, MigrationView.system_id == SystemView.system_id)
+            .where(SystemView.status != "retired", key != "")
+            .group_by(key)
+        )
+        return self._rows(query)
+
+    def links(self) -> Iterator[Any]:
+        return self._rows(sa.select(LinkView.platform_code, LinkView.state, LinkView.latency_ms))
+
+    def exchanges(self) -> Iterator[Any]:
+        e = ExchangeView
+        overdue = sa.func.sum(sa.case((e.overdue, 1), else_=0))
+        query = sa.select(e.platform_code, overdue, sa.func.max(e.last_exchange_at)).group_by(e.platform_code)
+        return self._rows(query)
+
+    def overdue_data_resources(self, today: date) -> Iterator[Any]:
+        r = DataResourceView
+        late = sa.and_(r.actual_opening_date == "", r.planned_opening_date != "", r.planned_opening_date < str(today))
+        return self._rows(sa.select(r.organisation_code, sa.func.count()).where(late).group_by(r.organisation_code))
+
+    def organisation_summaries(self) -> list[dict[str, Any]]:
+        """Province overview: per organisation its systems, migrated, active and blocked counts, newest change."""
+        m = MigrationView
+        query = (
+            sa.select(
+                SystemView.organisation_code,
+                sa.func.count(),
+                sa.func.sum(_MIGRATED),
+                sa.func.sum(sa.case((m.state.in_(ACTIVE_STATES), 1), else_=0)),
+                sa.func.sum(sa.case((m.state.in_(("failed", "rolled_back")), 1), else_=0)),
+                sa.func.max(m.last_progress_at),
+            )
+            .select_from(SystemView)
+            .outerjoin(m, m.system_id == SystemView.system_id)
+            .where(SystemView.status != "retired")
+            .group_by(SystemView.organisation_code)
+            .order_by(SystemView.organisation_code)
+        )
+        keys = ("organisation_code", "systems", "migrated", "active", "blocked", "last_progress_at")
+        return [_with_utc(dict(zip(keys, row, strict=True))) for row in self._session.execute(query)]
+
+    def systems_of(self, *, organisation_code: str = "", wave_name: str = "") -> list[dict[str, Any]]:
+        """Each system with its latest run and that run's steps (for an organisation, or the systems of a wave)."""
+        query = sa.select(SystemView, MigrationView).outerjoin(
+            MigrationView, MigrationView.system_id == SystemView.system_id
+        )
+        if organisation_code:
+            query = query.where(SystemView.organisation_code == organisation_code)
+        if wave_name:
+            query = query.where(MigrationView.wave_name == wave_name)
+        rows = self._session.execute(query.order_by(SystemView.code)).all()
+        steps = self._steps_of([run.run_id for _, run in rows if run is not None])
+        return [_system_row(system, run, steps.get(run.run_id, []) if run else []) for system, run in rows]
+
+    def _steps_of(self, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        if not run_ids:
+            return found
+        for step in self._session.scalars(sa.select(StepView).where(StepView.run_id.in_(run_ids))):
+            found.setdefault(step.run_id, []).append(
+                {"step": step.step, "status": step.status, "percent": step.percent, "message": step.message}
+            )
+        return found
+
+    def runs_of(self, organisation_code: str) -> list[dict[str, Any]]:
+        m = MigrationView
+        query = sa.select(m).where(m.organisation_code == organisation_code).order_by(m.system_code)
+        return [_run_dict(run) for run in self._session.scalars(query)]
+
+    def data_resources_of(self, organisation_code: str) -> list[dict[str, Any]]:
+        r = DataResourceView
+        query = sa.select(r.code, r.name, r.planned_opening_date, r.actual_opening_date)
+        keys = ("code", "name", "planned_opening_date", "actual_opening_date")
+        rows = self._session.execute(query.where(r.organisation_code == organisation_code).order_by(r.code))
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def _with_utc(row: dict[str, Any]) -> dict[str, Any]:
+    """SQL sums are NULL over no rows and SQLite times are naive: give the page zeros and UTC."""
+    counts = {key: row[key] or 0 for key in ("migrated", "active", "blocked")}
+    last = row["last_progress_at"]
+    return {**row, **counts, "last_progress_at": as_utc(last) if isinstance(last, datetime) else None}
+
+
+def _run_dict(run: MigrationView) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "system_code": run.system_code,
+        "wave_name": run.wave_name,
+        "state": run.state,
+        "step": run.step,
+        "reason": run.reason,
+        "started_at": as_utc(run.started_at),
+        "last_progress_at": as_utc(run.last_progress_at),
+        "completed_at": as_utc(run.completed_at) if run.completed_at else None,
+    }
+
+
+def _system_row(system: SystemView, run: MigrationView | None, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    row: dict[str, Any] = {"code": system.code, "name": system.name, "organisation_code": system.organisation_code}
+    row["status"] = system.status
+    row["run"] = _run_dict(run) if run else None
+    row["steps"] = steps
+    return row

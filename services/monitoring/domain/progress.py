@@ -1,0 +1,70 @@
+"""Pure rules of the progress read model: which states count as what, cities, buckets, quarters. No I/O."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+RUNNING_STATES = ("precheck", "sync", "deploy", "cutover", "verify", "rolling_back")
+ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "verify", "rolling_back")
+BLOCKED_STATES = ("failed", "rolled_back")
+MIGRATED_STATE = "completed"
+MIGRATED_SYSTEM_STATUS = "migrated"
+STEP_RESULTS = {"zhongyuan.migration.step.completed.v1": "completed", "zhongyuan.migration.step.failed.v1": "failed"}
+# Step duration histogram: one second up to 48 hours (a large data sync may run for days).
+DURATION_BUCKETS = (1.0, 10.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0, 172800.0)
+CITY_LEVELS = (2, 3)  # AdminLevel CITY, COUNTY: their organisation code is the city label
+STALE_AFTER_SECONDS = 900
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def next_first_day(self) -> date:
+        return date(self.year + 1, 1, 1) if self.number == 4 else date(self.year, 3 * self.number + 1, 1)
+
+    def starts(self) -> datetime:
+        return datetime.combine(self.first_day, datetime.min.time(), UTC)
+
+    def ends(self) -> datetime:
+        return datetime.combine(self.next_first_day, datetime.min.time(), UTC)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Naive times (SQLite hands them back, some producers send them) are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_quarter(text: str) -> Quarter:
+    """'2016Q2' → Quarter(2016, 2); ValueError for anything else."""
+    match = _QUARTER.match(text.strip().upper())
+    if match is None:
+        raise ValueError(f"{text!r} is not a quarter like 2016Q2")
+    return Quarter(int(match.group(1)), int(match.group(2)))
+
+
+def city_of(organisation_code: str, admin_level: int) -> str:
+    """The city label of a system: its organisation's code for cities and counties, empty for provincial units."""
+    return organisation_code if admin_level in CITY_LEVELS else ""
+
+
+def migrated_share(migrated: int, total: int) -> float:
+    """上云率: the share of systems migrated, 0 for an organisation with no systems."""
+    return migrated / total if total else 0.0
+
+
+def is_stale(last_update: datetime | None, state: str, now: datetime, after: float = STALE_AFTER_SECONDS) -> bool:
+    """A running migration is stale when nothing was heard of it for `after` seconds."""
+    if last_update is None or state not in ACTIVE_STATES:
+        return False
+    return (now - last_update).total_seconds() > after

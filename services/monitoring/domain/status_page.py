@@ -1,0 +1,83 @@
+"""What a status page shows, decided without I/O: Chinese labels, step bars, blockers, ages and stale rows."""
+
+from datetime import datetime
+from typing import Any
+
+from services.monitoring.domain.progress import ACTIVE_STATES, BLOCKED_STATES, is_stale
+
+STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
+STATE_LABELS = {
+    "": "未开始",
+    "pending": "待开始",
+    "precheck": "预检",
+    "sync": "数据同步",
+    "deploy": "部署",
+    "awaiting_approval": "待割接审批",
+    "cutover": "割接",
+    "verify": "验证",
+    "completed": "已上云",
+    "failed": "失败",
+    "cancelled": "已取消",
+    "rolling_back": "回滚中",
+    "rolled_back": "已回滚",
+}
+STEP_LABELS = {"precheck": "预检", "sync": "数据同步", "deploy": "部署", "cutover": "割接", "verify": "验证"}
+REFRESH_SECONDS = 15
+
+
+def age_text(seconds: float) -> str:
+    """'N 秒前' / 'N 分钟前' / 'N 小时前' for an 'updated … ago' cell."""
+    if seconds < 120:
+        return f"{max(0, int(seconds))} 秒前"
+    if seconds < 7200:
+        return f"{int(seconds // 60)} 分钟前"
+    return f"{int(seconds // 3600)} 小时前"
+
+
+def step_bars(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One bar per step in run order; steps not reached yet show 0 %."""
+    known = {step["step"]: step for step in steps}
+    return [_bar(name, known.get(name)) for name in STEPS]
+
+
+def _bar(name: str, step: dict[str, Any] | None) -> dict[str, Any]:
+    percent = 0 if step is None else max(0, min(100, int(step["percent"])))
+    status = "" if step is None else step["status"]
+    return {"name": name, "label": STEP_LABELS[name], "percent": percent, "status": status}
+
+
+def blocker(run: dict[str, Any] | None, steps: list[dict[str, Any]]) -> str:
+    """Why a system is not moving: the failure reason, the failed task, or the approval it waits for."""
+    if run is None:
+        return ""
+    if run["state"] == "awaiting_approval":
+        return "等待割接审批"
+    if run["state"] not in BLOCKED_STATES:
+        return ""
+    failed = [step["message"] for step in steps if step["status"] == "failed" and step["message"]]
+    return run["reason"] or (failed[0] if failed else STATE_LABELS[run["state"]])
+
+
+def system_row(system: dict[str, Any], now: datetime) -> dict[str, Any]:
+    run = system["run"]
+    state = run["state"] if run else ("completed" if system["status"] == "migrated" else "")
+    last = run["last_progress_at"] if run else None
+    return {
+        "code": system["code"],
+        "name": system["name"],
+        "state": state,
+        "state_label": STATE_LABELS.get(state, state),
+        "wave": run["wave_name"] if run else "",
+        "started": run["started_at"].strftime("%Y-%m-%d %H:%M") if run else "",
+        "bars": step_bars(system["steps"]),
+        "blocker": blocker(run, system["steps"]),
+        "updated": age_text((now - last).total_seconds()) if last else "",
+        "stale": is_stale(last, state, now),
+        "active": state in ACTIVE_STATES,
+    }
+
+
+def overview_row(summary: dict[str, Any], now: datetime) -> dict[str, Any]:
+    last = summary["last_progress_at"]
+    share = summary["migrated"] / summary["systems"] if summary["systems"] else 0.0
+    return {**summary, "share": f"{share:.0%}", "updated": age_text((now - last).total_seconds()) if last else ""}

@@ -1,0 +1,97 @@
+"""Department status pages: server-rendered, Chinese, self-refreshing, only the department's own systems."""
+
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS
+from services.monitoring.service import MonitoringService
+from tests.fixtures.services import eventually
+from tests.integration.monitoring.browser import open_page
+from tests.integration.monitoring.helpers import unique_department
+from tests.integration.monitoring.migration_events import CATCH_UP, Run, hours_ago, send, system_registered
+
+
+@pytest.fixture
+def pages(database_url, container_factory, service_config) -> str:  # type: ignore[no-untyped-def]
+    config = service_config(database_url)
+    container_factory(MonitoringService, config).start()
+    return f"http://{config['WEB_SERVER_ADDRESS']}"
+
+
+@pytest.fixture
+def estate(producer):  # type: ignore[no-untyped-def]
+    """Two departments: one syncing, one failed and one stale system of `mine`, one system of `theirs`."""
+    mine, theirs = unique_department(), unique_department()
+    syncing, failing, stale = Run(mine, f"{mine}-JKK"), Run(mine, f"{mine}-SBK"), Run(mine, f"{mine}-OLD")
+    other = Run(theirs, f"{theirs}-SECRET", wave_name=syncing.wave_name)
+    send(
+        producer,
+        *(system_registered(run) for run in (syncing, failing, stale, other)),
+        syncing.state("pending", "precheck"),
+        syncing.step(STEP_COMPLETED, "precheck", seconds=5),
+        syncing.state("precheck", "sync"),
+        syncing.step(STEP_PROGRESS, "sync", percent=40, message="rsync 数据"),
+        failing.state("pending", "precheck"),
+        failing.step(STEP_FAILED, "precheck", seconds=2, message="目标主机磁盘空间不足"),
+        failing.state("precheck", "failed", "预检失败：目标主机磁盘空间不足"),
+        stale.state("pending", "deploy", at=hours_ago(2)),
+        other.state("pending", "sync"),
+    )
+    return mine, theirs, (syncing, failing, stale, other)
+
+
+def status(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_a_department_sees_its_systems_steps_and_blockers_in_chromium(pages, estate, tokens, tmp_path) -> None:
+    mine, theirs, (syncing, failing, stale, other) = estate
+    token = tokens.create_token([f"department:{mine}"])
+    page = f"{pages}/status/org/{mine}"
+    eventually(
+        lambda: all(
+            text in status(page, token)[1] for text in ("40%", "预检失败", "状态过期", f"{mine}-SBK", f"{mine}-OLD")
+        ),
+        "the runs folded",
+        timeout=CATCH_UP,
+    )
+
+    shown = open_page(f"{page}?token={token}", f"status-page-{mine}", tmp_path / "profile")
+
+    rows = {code: row["text"] for code, row in shown["rows"].items()}
+    assert shown["status"] == 200
+    assert shown["title"] == f"{mine} 系统迁移上云进度 · 中原云迁移进度"
+    assert set(rows) == {syncing.system_code, failing.system_code, stale.system_code}
+    assert "数据同步 40%" in rows[syncing.system_code] and "预检 100%" in rows[syncing.system_code]
+    assert "预检失败：目标主机磁盘空间不足" in rows[failing.system_code]
+    assert "状态过期" in rows[stale.system_code] and "stale" in shown["rows"][stale.system_code]["classes"]
+    assert "状态过期" not in rows[syncing.system_code]
+    assert other.system_code not in shown["html"] and theirs not in shown["html"]
+    assert shown["refresh"] == "15" and shown["external"] == []
+    assert shown["screenshot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shown["screenshot"].stat().st_size > 10_000
+
+
+def test_pages_need_the_right_token(pages, estate, tokens, operator_token) -> None:
+    mine, theirs, (syncing, *_, other) = estate
+    department = tokens.create_token([f"department:{mine}"])
+    wave_page = f"{pages}/status/wave/{urllib.parse.quote(syncing.wave_name)}"
+    both = lambda: all(run.system_code in status(wave_page, operator_token)[1] for run in (syncing, other))  # noqa: E731
+    eventually(both, "both departments' runs", timeout=CATCH_UP)
+
+    assert status(f"{pages}/status/org/{mine}")[0] == 401
+    assert status(f"{pages}/status/org/{mine}", "zy_not-a-token")[0] == 401
+    assert status(f"{pages}/status/org/{theirs}", department)[0] == 403
+    assert status(f"{pages}/status", department)[0] == 403
+    code, overview = status(f"{pages}/status", operator_token)
+    assert code == 200 and f'data-code="{mine}"' in overview and f'data-code="{theirs}"' in overview
+    code, wave = status(wave_page, department)
+    assert code == 200 and syncing.system_code in wave and other.system_code not in wave

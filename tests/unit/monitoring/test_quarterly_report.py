@@ -1,0 +1,44 @@
+from datetime import UTC, datetime
+
+from services.monitoring.domain.progress import parse_quarter
+from services.monitoring.domain.report import as_csv, as_markdown, quarterly_report
+
+
+def run(code: str, state: str, completed: datetime | None = None, reason: str = "") -> dict:
+    return {"system_code": code, "state": state, "completed_at": completed, "reason": reason}
+
+
+RUNS = [
+    run("HA-WJW-JKK", "completed", datetime(2016, 5, 3, tzinfo=UTC)),
+    run("HA-WJW-OLD", "completed", datetime(2016, 3, 31, 23, tzinfo=UTC)),  # the quarter before
+    run("HA-WJW-YB", "sync"),
+    run("HA-WJW-FY", "failed", reason="预检失败：磁盘空间不足"),
+]
+RESOURCES = [
+    {"planned_opening_date": "2016-04-30", "actual_opening_date": "2016-04-28"},
+    {"planned_opening_date": "2016-06-30", "actual_opening_date": ""},
+    {"planned_opening_date": "2016-06-30", "actual_opening_date": "2016-07-02"},  # opened late: not this quarter
+    {"planned_opening_date": "2016-09-30", "actual_opening_date": "2016-05-01"},  # planned next quarter
+]
+
+
+def test_the_report_counts_only_what_falls_in_the_quarter() -> None:
+    report = quarterly_report("HA-WJW", parse_quarter("2016Q2"), RUNS, RESOURCES)
+
+    assert report.migrated == ["HA-WJW-JKK"]
+    assert report.in_progress == [("HA-WJW-YB", "sync")]
+    assert report.blocked == [("HA-WJW-FY", "预检失败：磁盘空间不足")]
+    assert (report.resources_planned, report.resources_opened) == (3, 1)
+
+
+def test_the_report_reads_as_markdown_and_csv() -> None:
+    report = quarterly_report("HA-WJW", parse_quarter("2016Q2"), RUNS, RESOURCES)
+
+    markdown = as_markdown(report)
+    assert markdown.startswith("# HA-WJW 2016Q2 季度报送")
+    assert "- 受阻：1 个\n  - HA-WJW-FY：预检失败：磁盘空间不足" in markdown
+    assert "计划 3 项，已开放 1 项" in markdown
+    lines = as_csv(report).splitlines()
+    assert lines[0] == "organisation,quarter,category,system,detail"
+    assert "HA-WJW,2016Q2,migrated,HA-WJW-JKK," in lines
+    assert "HA-WJW,2016Q2,data_resources_opened,,1" in lines
