@@ -1,5 +1,6 @@
 """SQLAlchemy plumbing shared by every service: engines, the kernel tables, Alembic upgrades, the SQL unit of work."""
 
+import enum
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +50,13 @@ class ProcessedEvent(KernelBase):
     ce_type: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
     ce_subject: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
     processed_at: sa.orm.Mapped[datetime] = sa.orm.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:
+    """An enum stored as its value in a plain string column (no database enum types to migrate)."""
+    return sa.Enum(
+        enum_class, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e], validate_strings=True
+    )
 
 
 def create_engine(url: str) -> sa.Engine:

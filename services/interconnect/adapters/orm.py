@@ -1,12 +1,12 @@
 """Tables of the interconnect database, mapped onto the domain classes (the domain stays free of SQLAlchemy)."""
 
-import enum
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
+from services.common.db import enum_column
 from services.interconnect.domain.links import Link, LinkState
 from services.interconnect.domain.model import (
     AdminLevel,
@@ -19,13 +19,6 @@ from services.interconnect.domain.model import (
 
 mapper_registry = registry()
 metadata = mapper_registry.metadata
-
-
-def choice(enum_class: type[enum.Enum]) -> sa.Enum:
-    """An enum stored as its value in a plain string column (no database enum types to migrate)."""
-    return sa.Enum(
-        enum_class, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e], validate_strings=True
-    )
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -46,7 +39,7 @@ platforms = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("code", sa.String(64), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("admin_level", choice(AdminLevel), nullable=False),
+    sa.Column("admin_level", enum_column(AdminLevel), nullable=False),
     sa.Column("parent_code", sa.String(64)),
     sa.Column("endpoint", sa.String(500), nullable=False),
     sa.Column("network_segment", sa.String(64), nullable=False),
@@ -57,7 +50,7 @@ links = sa.Table(
     "link",
     metadata,
     sa.Column("platform_code", sa.String(64), primary_key=True),
-    sa.Column("state", choice(LinkState), nullable=False),
+    sa.Column("state", enum_column(LinkState), nullable=False),
     sa.Column("since", UtcDateTime, nullable=False),
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("successes", sa.Integer, nullable=False),
@@ -88,7 +81,7 @@ shared_resources = sa.Table(
     sa.Column("code", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("platform_code", sa.String(64), nullable=False, index=True),
-    sa.Column("direction", choice(Direction), nullable=False),
+    sa.Column("direction", enum_column(Direction), nullable=False),
     sa.Column("schedule_seconds", sa.BigInteger, nullable=False),
     sa.Column("registered_at", UtcDateTime, nullable=False),
     sa.Column("last_exchange_at", UtcDateTime),
@@ -114,7 +107,7 @@ system_homes = sa.Table(
     sa.Column("system_id", sa.String(36), primary_key=True),
     sa.Column("code", sa.String(64), nullable=False, unique=True),
     sa.Column("organisation_code", sa.String(64), nullable=False),
-    sa.Column("admin_level", choice(AdminLevel), nullable=False),
+    sa.Column("admin_level", enum_column(AdminLevel), nullable=False),
 )
 
 for table, entity in (

@@ -1,10 +1,9 @@
 """Tables of the inventory database, mapped onto the domain classes (the domain stays free of SQLAlchemy)."""
 
-import enum
-
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
+from services.common.db import enum_column
 from services.inventory.domain.model import (
     AdminLevel,
     BaseLibrary,
@@ -26,13 +25,6 @@ mapper_registry = registry()
 metadata = mapper_registry.metadata
 
 
-def choice(enum_class: type[enum.Enum]) -> sa.Enum:
-    """An enum stored as its value in a plain string column (no database enum types to migrate)."""
-    return sa.Enum(
-        enum_class, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e], validate_strings=True
-    )
-
-
 zones = sa.Table(
     "zone",
     metadata,
@@ -47,7 +39,7 @@ organisations = sa.Table(
     metadata,
     sa.Column("code", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("admin_level", choice(AdminLevel), nullable=False),
+    sa.Column("admin_level", enum_column(AdminLevel), nullable=False),
     sa.Column("parent_code", sa.String(64)),
     sa.Column("retired", sa.Boolean, nullable=False),
 )
@@ -59,15 +51,15 @@ systems = sa.Table(
     sa.Column("code", sa.String(64), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("organisation_code", sa.String(64), nullable=False, index=True),
-    sa.Column("admin_level", choice(AdminLevel), nullable=False),
+    sa.Column("admin_level", enum_column(AdminLevel), nullable=False),
     sa.Column("mlps_level", sa.Integer, nullable=False),
-    sa.Column("status", choice(SystemStatus), nullable=False),
+    sa.Column("status", enum_column(SystemStatus), nullable=False),
     sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("tech_stack", sa.String(200), nullable=False),
     sa.Column("data_volume_gb", sa.Float, nullable=False),
     sa.Column("current_location", sa.String(200), nullable=False),
     sa.Column("target_zone_code", sa.String(64)),
-    sa.Column("strategy", choice(Strategy)),
+    sa.Column("strategy", enum_column(Strategy)),
     sa.Column("rollback_contact", sa.String(200), nullable=False),
 )
 
@@ -78,8 +70,8 @@ hosts = sa.Table(
     sa.Column("name", sa.String(63), nullable=False, unique=True),
     sa.Column("system_code", sa.String(64), nullable=False, index=True),
     sa.Column("address", sa.String(253), nullable=False),
-    sa.Column("role", choice(HostRole), nullable=False),
-    sa.Column("connection", choice(Connection), nullable=False),
+    sa.Column("role", enum_column(HostRole), nullable=False),
+    sa.Column("connection", enum_column(Connection), nullable=False),
     sa.Column("port", sa.Integer, nullable=False),
     sa.Column("user", sa.String(64), nullable=False),
     sa.Column("root", sa.String(500), nullable=False),
@@ -101,9 +93,9 @@ data_resources = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("organisation_code", sa.String(64), nullable=False, index=True),
     sa.Column("system_code", sa.String(64), nullable=False),
-    sa.Column("base_library", choice(BaseLibrary), nullable=False),
-    sa.Column("sharing_type", choice(SharingType), nullable=False),
-    sa.Column("opening_type", choice(OpeningType), nullable=False),
+    sa.Column("base_library", enum_column(BaseLibrary), nullable=False),
+    sa.Column("sharing_type", enum_column(SharingType), nullable=False),
+    sa.Column("opening_type", enum_column(OpeningType), nullable=False),
     sa.Column("planned_opening_date", sa.Date),
     sa.Column("actual_opening_date", sa.Date),
     sa.Column("retired", sa.Boolean, nullable=False),

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
+from services.common.db import enum_column
 from services.migration.domain.model import (
     MigrationRun,
     RunState,
@@ -17,10 +18,6 @@ mapper_registry = registry()
 metadata = mapper_registry.metadata
 
 
-def choice(enum_class: type) -> sa.Enum:
-    return sa.Enum(enum_class, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-
-
 waves = sa.Table(
     "wave",
     metadata,
@@ -31,7 +28,7 @@ waves = sa.Table(
     sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("auto_approve", sa.Boolean, nullable=False),
-    sa.Column("state", choice(WaveState), nullable=False),
+    sa.Column("state", enum_column(WaveState), nullable=False),
 )
 
 wave_systems = sa.Table(
@@ -53,8 +50,8 @@ runs = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("wave_id", sa.String(36), index=True),
     sa.Column("auto_approve", sa.Boolean, nullable=False),
-    sa.Column("state", choice(RunState), nullable=False, index=True),
-    sa.Column("failed_step", choice(Step)),
+    sa.Column("state", enum_column(RunState), nullable=False, index=True),
+    sa.Column("failed_step", enum_column(Step)),
     sa.Column("error", sa.Text, nullable=False),
     sa.Column("approved_by", sa.String(200), nullable=False),
     sa.Column("rollback_plan", sa.Text, nullable=False),
@@ -69,7 +66,7 @@ step_records = sa.Table(
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("run_id", sa.String(36), nullable=False, index=True),
-    sa.Column("step", choice(Step), nullable=False),
+    sa.Column("step", enum_column(Step), nullable=False),
     sa.Column("attempt", sa.Integer, nullable=False),
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("state", sa.String(32), nullable=False),
