@@ -27,6 +27,8 @@ SERVICES = ("inventory", "migration", "interconnect", "monitoring")
 DEFAULT_GRPC_PORTS = {"inventory": 50051, "migration": 50052, "interconnect": 50053, "monitoring": 50054}
 DEFAULT_HTTP_PORTS = {"inventory": 8001, "migration": 8002, "interconnect": 8003, "monitoring": 8004}
 DEFAULT_BROKER_PORT = 9092
+# zyctl's `tls` settings and the service settings (TLS variables in extra_env or the environment) they come from.
+CLI_TLS_FILES = {"ca": "GRPC_TLS_CA_FILE", "cert": "GRPC_TLS_CLIENT_CERT_FILE", "key": "GRPC_TLS_CLIENT_KEY_FILE"}
 
 
 def tansu_binary() -> Path:
@@ -247,8 +249,12 @@ class Stack:
         self.broker.stop()
 
     def cli_config(self, token: str) -> dict:
+        """zyctl's settings for this stack; it trusts (and authenticates with) what the services' own calls use."""
+        environment = self.environment()
+        tls = {key: environment[variable] for key, variable in CLI_TLS_FILES.items() if environment.get(variable)}
         return {
             "token": token,
             "targets": {name: f"127.0.0.1:{port}" for name, port in self.grpc_ports.items()},
             "http": {name: f"http://127.0.0.1:{port}" for name, port in self.http_ports.items()},
+            **({"tls": tls} if tls else {}),
         }

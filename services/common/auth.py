@@ -19,12 +19,15 @@ OPERATOR = "operator"
 SRE = "sre"
 DEPARTMENT = "department:*"  # in a method's allowed roles: any department token
 TOKEN_PREFIX = "zy_"
+TOKEN_ID_LENGTH = 12
 _DEPARTMENT_ROLE = re.compile(r"^department:[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
 class Principal:
     roles: frozenset[str]
+    name: str = ""  # the token's description: who or what it was issued to
+    token_id: str = ""  # the start of the token's hash: names the token in audit records without revealing it
 
     @property
     def department(self) -> str | None:
@@ -107,4 +110,6 @@ class TokenStore:
             row = session.get(ApiToken, hash_token(token))
         if row is None:
             raise Unauthenticated("unknown or revoked token")
-        return Principal(roles=frozenset(row.roles.split(",")))
+        return Principal(
+            roles=frozenset(row.roles.split(",")), name=row.description, token_id=row.token_hash[:TOKEN_ID_LENGTH]
+        )

@@ -1,10 +1,12 @@
 """SQLAlchemy plumbing shared by every service: engines, the kernel tables, Alembic upgrades, the SQL unit of work."""
 
 import enum
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -13,6 +15,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from services.common.events import Event
 from services.common.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 KERNEL_VERSIONS = MIGRATIONS / "kernel"
@@ -69,6 +74,41 @@ def create_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def database_unreachable(error: BaseException) -> bool:
+    """The database could not be reached (restarting, failing over, a SQLite file locked too long): this passes, and
+    is no fault of the work that ran into it."""
+    if isinstance(error, sa.exc.OperationalError):
+        return True
+    return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
+
+
+def retry_while_database_unreachable(work: Callable[[], T], what: str, give_up_after: float = 60.0) -> T:
+    """Run `work` (a whole unit of work) again while the database is unreachable, for up to `give_up_after` seconds;
+    any other error, or the last one, propagates."""
+    deadline = time.monotonic() + give_up_after
+    pause = 0.25
+    while True:
+        try:
+            return work()
+        except sa.exc.DBAPIError as error:
+            if not database_unreachable(error) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("database unreachable while %s; trying again in %.2f s: %s", what, pause, error)
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)
+
+
+def unless_database_unreachable(work: Callable[[], T], what: str, otherwise: T) -> T:
+    """`work()`, or `otherwise` when the database cannot be reached just now: for work that may be skipped."""
+    try:
+        return work()
+    except sa.exc.DBAPIError as error:
+        if not database_unreachable(error):
+            raise
+        log.warning("database unreachable, skipped %s: %s", what, error)
+        return otherwise
+
+
 def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
     # WAL lets readers (scrapes, tools) run beside the writer; NORMAL sync keeps commits durable across a process
     # crash (kill -9) while sparing an fsync per transaction.
@@ -106,15 +146,58 @@ class SqlOutbox:
         )
 
 
+class RowsByKey:
+    """One table's rows by primary key, as a unit of work sees them: for folding a batch of events without a query
+    and a flush per event.
+
+    `load(keys)` fetches the rows a batch will touch in one query; `get` then answers from memory, rows `add`ed in
+    this unit of work included (so it needs no autoflush), and queries only for keys it was not given."""
+
+    def __init__(self, session: Session, model: type[Any]):
+        self._session = session
+        self._model = model
+        self._columns = list(sa.inspect(model).primary_key)
+        self._rows: dict[Any, Any] = {}
+        self._known: set[Any] = set()  # keys whose row (or its absence) is in _rows
+
+    def _key(self, row: Any) -> Any:
+        values = tuple(getattr(row, column.key) for column in self._columns)
+        return values[0] if len(values) == 1 else values
+
+    def load(self, keys: Iterable[Any]) -> None:
+        wanted = set(keys) - self._known
+        if not wanted:
+            return
+        column = self._columns[0] if len(self._columns) == 1 else sa.tuple_(*self._columns)
+        for row in self._session.scalars(sa.select(self._model).where(column.in_(wanted))):
+            self._rows[self._key(row)] = row
+        self._known |= wanted
+
+    def get(self, key: Any) -> Any | None:
+        if key not in self._known:
+            self.load([key])
+        return self._rows.get(key)
+
+    def add(self, row: Any) -> Any:
+        self._session.add(row)
+        self._rows[self._key(row)] = row
+        self._known.add(self._key(row))
+        return row
+
+
 class SqlInbox:
     def __init__(self, session: Session):
-        self._session = session
+        self._processed = RowsByKey(session, ProcessedEvent)
+
+    def load(self, deliveries: Iterable[tuple[Event, str]]) -> None:
+        """Look up at once whether each (event, consumer) was processed before, ahead of first_delivery calls."""
+        self._processed.load((event.id, consumer) for event, consumer in deliveries)
 
     def first_delivery(self, event: Event, *, consumer: str) -> bool:
         # A concurrent duplicate loses on the primary key at commit and is retried, then seen here.
-        if self._session.get(ProcessedEvent, (event.id, consumer)) is not None:
+        if self._processed.get((event.id, consumer)) is not None:
             return False
-        self._session.add(
+        self._processed.add(
             ProcessedEvent(event_id=event.id, consumer=consumer, ce_type=event.type, ce_subject=event.subject)
         )
         return True

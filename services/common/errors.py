@@ -1,5 +1,7 @@
 """Errors a use case raises for the caller to see. No transport imports: the gRPC bridge maps them to status codes."""
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -24,6 +26,20 @@ class InvalidArgument(ZhongyuanError):
     @classmethod
     def field(cls, field: str, reason: str) -> "InvalidArgument":
         return cls([FieldViolation(field, reason)])
+
+    def renamed(self, names: Mapping[str, str]) -> "InvalidArgument":
+        """The same violations, each field named as in `names` where it is there."""
+        return InvalidArgument([FieldViolation(names.get(v.field, v.field), v.reason) for v in self.violations])
+
+
+@contextmanager
+def fields_named(names: Mapping[str, str]) -> Iterator[None]:
+    """Violations raised inside name their fields as in `names`: as the request calls a field that the catalogue or
+    registry knows by another name (a request's `organisation_code` is a catalogue row's `organisation`)."""
+    try:
+        yield
+    except InvalidArgument as error:
+        raise error.renamed(names) from None
 
 
 class NotFound(ZhongyuanError):

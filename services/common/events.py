@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.message import DecodeError, Message
 
+from services.pb.zhongyuan.audit.v1 import events_pb2 as audit_events
 from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect_events
 from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
 from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
@@ -21,6 +22,7 @@ INVENTORY_EVENTS = "zhongyuan.inventory.events.v1"
 MIGRATION_EVENTS = "zhongyuan.migration.events.v1"
 INTERCONNECT_EVENTS = "zhongyuan.interconnect.events.v1"
 MONITORING_EVENTS = "zhongyuan.monitoring.events.v1"
+AUDIT_EVENTS = "zhongyuan.audit.events.v1"
 DEADLETTER = "zhongyuan.deadletter.v1"
 
 SYSTEM_REGISTERED = "zhongyuan.inventory.system.registered.v1"
@@ -44,6 +46,8 @@ STEP_COMPLETED = "zhongyuan.migration.step.completed.v1"
 STEP_FAILED = "zhongyuan.migration.step.failed.v1"
 RUN_STATE_CHANGED = "zhongyuan.migration.run.state_changed.v1"
 
+CALL_RECORDED = "zhongyuan.audit.call.recorded.v1"
+
 EVENT_TYPES: dict[str, type[Message]] = {
     STEP_STARTED: migration_events.StepEvent,
     STEP_PROGRESS: migration_events.StepEvent,
@@ -63,6 +67,7 @@ EVENT_TYPES: dict[str, type[Message]] = {
     RESOURCE_SHARED: interconnect_events.ResourceShared,
     EXCHANGE_RECORDED: interconnect_events.ExchangeRecorded,
     EXCHANGE_OVERDUE: interconnect_events.ExchangeOverdue,
+    CALL_RECORDED: audit_events.CallRecorded,
 }
 
 Headers = Sequence[tuple[str, bytes]]

@@ -4,6 +4,7 @@ Handlers receive a UnitOfWork and never touch a session: unit tests pass fakes o
 """
 
 import abc
+from collections.abc import Iterable
 from typing import Protocol, Self
 
 from services.common.events import Event
@@ -15,6 +16,9 @@ class Outbox(Protocol):
 
 
 class Inbox(Protocol):
+    def load(self, deliveries: Iterable[tuple[Event, str]]) -> None:
+        """Look up a batch of (event, consumer) at once, so the first_delivery calls that follow need no query."""
+
     def first_delivery(self, event: Event, *, consumer: str) -> bool:
         """Record that `consumer` handled `event`; False when it already had (a redelivery)."""
 

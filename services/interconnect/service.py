@@ -4,11 +4,13 @@ probe every platform's link and look for overdue exchanges."""
 from datetime import UTC, datetime
 
 from services.common.auth import DEPARTMENT, OPERATOR, SRE
+from services.common.errors import fields_named
 from services.common.events import INVENTORY_EVENTS, Event
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.kafka import kafka_consumer
+from services.common.timestamps import moment_of
 from services.interconnect import handlers, queries
 from services.interconnect.adapters import messages as m
 from services.interconnect.adapters.unit_of_work import VERSIONS, InterconnectUnitOfWork
@@ -45,12 +47,12 @@ class InterconnectService(web.Observable):
         handlers.flag_overdue_exchanges(self.uow)
 
     # platforms
-    @grpc_method(INTERCONNECT, "RegisterPlatform", roles=WRITERS)
+    @grpc_method(INTERCONNECT, "RegisterPlatform", roles=WRITERS, audited=True)
     def register_platform(self, request: pb.Platform, context: CallContext) -> pb.Platform:
         platform = handlers.save_platform(m.values_of(request, drop=PLATFORM_OUTPUTS), self.uow, Mode.CREATE)
         return m.platform_to_proto(platform)
 
-    @grpc_method(INTERCONNECT, "UpdatePlatform", roles=WRITERS)
+    @grpc_method(INTERCONNECT, "UpdatePlatform", roles=WRITERS, audited=True)
     def update_platform(self, request: pb.Platform, context: CallContext) -> pb.Platform:
         handlers.save_platform(m.values_of(request, drop=PLATFORM_OUTPUTS), self.uow, Mode.UPDATE)
         return m.platform_to_proto(*queries.get_platform(request.code, self.uow, context.principal))
@@ -67,7 +69,7 @@ class InterconnectService(web.Observable):
             platforms=[m.platform_to_proto(p, link) for p, link in page.items], next_page_token=page.next_page_token
         )
 
-    @grpc_method(INTERCONNECT, "ImportPlatforms", roles=WRITERS)
+    @grpc_method(INTERCONNECT, "ImportPlatforms", roles=WRITERS, audited=True)
     def import_platforms(self, request: pb.ImportPlatformsRequest, context: CallContext) -> pb.ImportPlatformsResponse:
         imported = handlers.import_platforms(request.content, request.dry_run, self.uow)
         counts = [
@@ -88,10 +90,11 @@ class InterconnectService(web.Observable):
         return pb.GetLinkHistoryResponse(changes=[m.change_to_proto(change) for change in changes])
 
     # resource sharing
-    @grpc_method(INTERCONNECT, "ShareResource", roles=WRITERS)
+    @grpc_method(INTERCONNECT, "ShareResource", roles=WRITERS, audited=True)
     def share_resource(self, request: pb.SharedResource, context: CallContext) -> pb.SharedResource:
         now = datetime.now(UTC)
-        resource = handlers.share_resource(m.values_of(request, drop=RESOURCE_OUTPUTS), self.uow, now)
+        with fields_named(m.REQUEST_FIELDS):
+            resource = handlers.share_resource(m.values_of(request, drop=RESOURCE_OUTPUTS), self.uow, now)
         return m.resource_to_proto(resource, now)
 
     @grpc_method(INTERCONNECT, "ListSharedResources", roles=READERS)
@@ -102,9 +105,9 @@ class InterconnectService(web.Observable):
         found = queries.list_resources(request.platform, request.overdue_only, self.uow, context.principal, now)
         return pb.ListSharedResourcesResponse(resources=[m.resource_to_proto(r, now) for r in found])
 
-    @grpc_method(INTERCONNECT, "RecordExchange", roles=WRITERS)
+    @grpc_method(INTERCONNECT, "RecordExchange", roles=WRITERS, audited=True)
     def record_exchange(self, request: pb.ExchangeRun, context: CallContext) -> pb.ExchangeRun:
-        exchanged_at = request.exchanged_at.ToDatetime(UTC) if request.HasField("exchanged_at") else None
+        exchanged_at = moment_of(request, "exchanged_at")
         command = handlers.RecordExchange(request.resource, request.rows, request.checksum, exchanged_at)
         return m.run_to_proto(handlers.record_exchange(command, self.uow))
 

@@ -6,13 +6,24 @@ from typing import Any, Generic, TypeVar
 
 from services.common import paging
 from services.common.auth import Principal
-from services.common.errors import NotFound, PermissionDenied
-from services.inventory.domain import export, ordering, readiness
-from services.inventory.domain.model import DataResource, Dependency, Host, Organisation, System, Zone
+from services.common.errors import InvalidArgument, NotFound, PermissionDenied
+from services.inventory.domain import export, fields, ordering, readiness
+from services.inventory.domain.model import (
+    BaseLibrary,
+    DataResource,
+    Dependency,
+    Host,
+    Organisation,
+    Strategy,
+    System,
+    SystemStatus,
+    Zone,
+)
 from services.inventory.handlers import Format, find_system
 from services.inventory.ports import CatalogUnitOfWork
 
 T = TypeVar("T")
+CHOICE_FILTERS = {"status": SystemStatus, "strategy": Strategy, "base_library": BaseLibrary}
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,18 @@ def _readable(entity: Any, organisation_code: str, principal: Principal, what: s
     return entity
 
 
+def _choices_checked(filters: dict[str, Any]) -> dict[str, Any]:
+    """Filters on a choice (status, strategy, base library) as stored; INVALID_ARGUMENT for a value no row has."""
+    checked = dict(filters)
+    for name, choices in CHOICE_FILTERS.items():
+        if filters.get(name):
+            try:
+                checked[name] = fields.one_of(choices)(filters[name])
+            except ValueError as error:
+                raise InvalidArgument.field(name, str(error)) from None
+    return checked
+
+
 def _page(uow: CatalogUnitOfWork, kind: type[T], key: str, size: int, token: str, **filters: Any) -> Page[T]:
     limit = paging.page_size(size)
     rows = uow.catalog.page(
@@ -73,7 +96,7 @@ def get_system(*, system_id: str, code: str, uow: CatalogUnitOfWork, principal: 
 def list_systems(
     filters: dict[str, Any], size: int, token: str, uow: CatalogUnitOfWork, principal: Principal
 ) -> Page[System]:
-    filters = {**filters, "organisation_code": scope(principal, filters.get("organisation_code", ""))}
+    filters = {**_choices_checked(filters), "organisation_code": scope(principal, filters.get("organisation_code", ""))}
     with uow:
         return _page(uow, System, "code", size, token, **filters)
 
@@ -136,7 +159,7 @@ def list_data_resources(
     principal: Principal,
     today: date | None = None,
 ) -> Page[DataResource]:
-    filters = {**filters, "organisation_code": scope(principal, filters.get("organisation_code", ""))}
+    filters = {**_choices_checked(filters), "organisation_code": scope(principal, filters.get("organisation_code", ""))}
     with uow:
         if not overdue_only:
             return _page(uow, DataResource, "code", size, token, **filters)

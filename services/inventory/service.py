@@ -1,6 +1,7 @@
 """Inventory service entrypoints: decode the request, call a use case, encode the answer."""
 
 from services.common.auth import DEPARTMENT, OPERATOR, SRE
+from services.common.errors import fields_named
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
@@ -23,11 +24,11 @@ class InventoryService(web.Observable):
     uow = Database(InventoryUnitOfWork, VERSIONS)
 
     # organisations and zones
-    @grpc_method(INVENTORY, "CreateOrganisation", roles=WRITERS)
+    @grpc_method(INVENTORY, "CreateOrganisation", roles=WRITERS, audited=True)
     def create_organisation(self, request: pb.Organisation, context: CallContext) -> pb.Organisation:
         return m.organisation_to_proto(handlers.save(Kind.ORGANISATION, m.values_of(request), self.uow, Mode.CREATE))
 
-    @grpc_method(INVENTORY, "UpdateOrganisation", roles=WRITERS)
+    @grpc_method(INVENTORY, "UpdateOrganisation", roles=WRITERS, audited=True)
     def update_organisation(self, request: pb.Organisation, context: CallContext) -> pb.Organisation:
         return m.organisation_to_proto(handlers.save(Kind.ORGANISATION, m.values_of(request), self.uow, Mode.UPDATE))
 
@@ -45,7 +46,7 @@ class InventoryService(web.Observable):
             organisations=[m.organisation_to_proto(o) for o in page.items], next_page_token=page.next_page_token
         )
 
-    @grpc_method(INVENTORY, "RetireOrganisation", roles=WRITERS)
+    @grpc_method(INVENTORY, "RetireOrganisation", roles=WRITERS, audited=True)
     def retire_organisation(self, request: pb.GetByCodeRequest, context: CallContext) -> pb.Organisation:
         return m.organisation_to_proto(handlers.retire_organisation(request.code, self.uow))
 
@@ -54,13 +55,16 @@ class InventoryService(web.Observable):
         return pb.ListZonesResponse(zones=[m.zone_to_proto(z) for z in queries.list_zones(self.uow)])
 
     # systems
-    @grpc_method(INVENTORY, "RegisterSystem", roles=WRITERS)
+    @grpc_method(INVENTORY, "RegisterSystem", roles=WRITERS, audited=True)
     def register_system(self, request: pb.RegisterSystemRequest, context: CallContext) -> pb.System:
-        return m.system_to_proto(handlers.save(Kind.SYSTEM, m.system_values(request), self.uow, Mode.CREATE))
+        with fields_named(m.SYSTEM_REQUEST_FIELDS):
+            system = handlers.save(Kind.SYSTEM, m.system_values(request), self.uow, Mode.CREATE)
+        return m.system_to_proto(system)
 
-    @grpc_method(INVENTORY, "UpdateSystem", roles=WRITERS)
+    @grpc_method(INVENTORY, "UpdateSystem", roles=WRITERS, audited=True)
     def update_system(self, request: pb.RegisterSystemRequest, context: CallContext) -> pb.System:
-        handlers.save(Kind.SYSTEM, m.system_values(request), self.uow, Mode.UPDATE)
+        with fields_named(m.SYSTEM_REQUEST_FIELDS):
+            handlers.save(Kind.SYSTEM, m.system_values(request), self.uow, Mode.UPDATE)
         return self._system_detail("", request.code, context)
 
     @grpc_method(INVENTORY, "GetSystem", roles=READERS)
@@ -85,16 +89,16 @@ class InventoryService(web.Observable):
             systems=[m.system_to_proto(s) for s in page.items], next_page_token=page.next_page_token
         )
 
-    @grpc_method(INVENTORY, "RetireSystem", roles=WRITERS)
+    @grpc_method(INVENTORY, "RetireSystem", roles=WRITERS, audited=True)
     def retire_system(self, request: pb.GetSystemRequest, context: CallContext) -> pb.System:
         return m.system_to_proto(handlers.retire_system(system_id=request.id, code=request.code, uow=self.uow))
 
     # hosts and dependencies
-    @grpc_method(INVENTORY, "AddHost", roles=WRITERS)
+    @grpc_method(INVENTORY, "AddHost", roles=WRITERS, audited=True)
     def add_host(self, request: pb.Host, context: CallContext) -> pb.Host:
         return m.host_to_proto(handlers.save(Kind.HOST, m.values_of(request, drop=("id",)), self.uow, Mode.CREATE))
 
-    @grpc_method(INVENTORY, "UpdateHost", roles=WRITERS)
+    @grpc_method(INVENTORY, "UpdateHost", roles=WRITERS, audited=True)
     def update_host(self, request: pb.Host, context: CallContext) -> pb.Host:
         return m.host_to_proto(handlers.save(Kind.HOST, m.values_of(request, drop=("id",)), self.uow, Mode.UPDATE))
 
@@ -109,11 +113,11 @@ class InventoryService(web.Observable):
             hosts=[m.host_to_proto(h) for h in page.items], next_page_token=page.next_page_token
         )
 
-    @grpc_method(INVENTORY, "RetireHost", roles=WRITERS)
+    @grpc_method(INVENTORY, "RetireHost", roles=WRITERS, audited=True)
     def retire_host(self, request: pb.GetHostRequest, context: CallContext) -> pb.Host:
         return m.host_to_proto(handlers.remove_host(request.name, self.uow))
 
-    @grpc_method(INVENTORY, "AddDependency", roles=WRITERS)
+    @grpc_method(INVENTORY, "AddDependency", roles=WRITERS, audited=True)
     def add_dependency(self, request: pb.Dependency, context: CallContext) -> pb.Dependency:
         return m.dependency_to_proto(handlers.save(Kind.DEPENDENCY, m.values_of(request), self.uow, Mode.CREATE))
 
@@ -124,17 +128,17 @@ class InventoryService(web.Observable):
         found = queries.list_dependencies(request.system, self.uow, context.principal)
         return pb.ListDependenciesResponse(dependencies=[m.dependency_to_proto(d) for d in found])
 
-    @grpc_method(INVENTORY, "RemoveDependency", roles=WRITERS)
+    @grpc_method(INVENTORY, "RemoveDependency", roles=WRITERS, audited=True)
     def remove_dependency(self, request: pb.Dependency, context: CallContext) -> pb.Dependency:
         return m.dependency_to_proto(handlers.remove_dependency(request.system, request.depends_on, self.uow))
 
     # data resources
-    @grpc_method(INVENTORY, "CreateDataResource", roles=WRITERS)
+    @grpc_method(INVENTORY, "CreateDataResource", roles=WRITERS, audited=True)
     def create_data_resource(self, request: pb.DataResource, context: CallContext) -> pb.DataResource:
         values = m.values_of(request, drop=("id",))
         return m.data_resource_to_proto(handlers.save(Kind.DATA_RESOURCE, values, self.uow, Mode.CREATE))
 
-    @grpc_method(INVENTORY, "UpdateDataResource", roles=WRITERS)
+    @grpc_method(INVENTORY, "UpdateDataResource", roles=WRITERS, audited=True)
     def update_data_resource(self, request: pb.DataResource, context: CallContext) -> pb.DataResource:
         values = m.values_of(request, drop=("id",))
         return m.data_resource_to_proto(handlers.save(Kind.DATA_RESOURCE, values, self.uow, Mode.UPDATE))
@@ -155,12 +159,12 @@ class InventoryService(web.Observable):
             data_resources=[m.data_resource_to_proto(d) for d in page.items], next_page_token=page.next_page_token
         )
 
-    @grpc_method(INVENTORY, "RetireDataResource", roles=WRITERS)
+    @grpc_method(INVENTORY, "RetireDataResource", roles=WRITERS, audited=True)
     def retire_data_resource(self, request: pb.GetByCodeRequest, context: CallContext) -> pb.DataResource:
         return m.data_resource_to_proto(handlers.retire_data_resource(request.code, self.uow))
 
     # the catalogue as a whole
-    @grpc_method(INVENTORY, "ImportCatalog", roles=WRITERS)
+    @grpc_method(INVENTORY, "ImportCatalog", roles=WRITERS, audited=True)
     def import_catalog(self, request: pb.ImportCatalogRequest, context: CallContext) -> pb.ImportCatalogResponse:
         command = handlers.ImportCatalog(
             FORMATS.get(request.format, handlers.Format.YAML), request.content, request.dry_run

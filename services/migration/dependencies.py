@@ -78,6 +78,8 @@ class Orchestration(DependencyProvider):
                 handlers.schedule_waves(self.unit_of_work())  # type: ignore[arg-type]
                 free = self.max_runs - len(self.driving)
                 for run_id in self.orchestrator.claim_work(free) if free > 0 else []:
+                    if run_id in self.driving:  # its lease ran out while the database was away: still ours
+                        continue
                     self.driving[run_id] = self.container.spawn_managed_thread(lambda r=run_id: self._drive(r))
             except Exception:
                 log.exception("orchestrator %s could not schedule or claim runs", self.owner)
@@ -94,7 +96,7 @@ class Orchestration(DependencyProvider):
     def _renew_leases_forever(self) -> None:
         while self._running:
             try:
-                self.orchestrator.renew_leases()
+                self.orchestrator.renew_leases(list(self.driving))
             except Exception:
                 log.exception("orchestrator %s could not renew its leases", self.owner)
             eventlet.sleep(self.lease.total_seconds() / 3)

@@ -11,7 +11,7 @@ from services.common.events import MIGRATION_EVENTS
 from services.migration.adapters import messages
 from services.migration.domain import machine, scheduling
 from services.migration.domain.model import MigrationRun, RunState, Wave, WaveState, WaveSystem
-from services.migration.ports import Catalogue, MigrationUnitOfWork
+from services.migration.ports import Catalogue, MigrationUnitOfWork, SystemInfo
 
 MAX_CONCURRENCY = 50
 MIGRATED = "migrated"
@@ -34,10 +34,11 @@ def now() -> datetime:
 def create_wave(command: CreateWave, uow: MigrationUnitOfWork, catalogue: Catalogue) -> Wave:
     _check_wave_fields(command)
     layers = catalogue.dependency_order(command.systems)
+    members = {code: catalogue.system(code) for code in command.systems}
     with uow:
         if uow.migrations.wave(command.name) is not None:
             raise FailedPrecondition(f"a wave named {command.name} already exists")
-        _check_dependencies(command.systems, uow, catalogue)
+        _check_dependencies(members, uow, catalogue)
         assert command.window_start and command.window_end
         wave = Wave(
             name=command.name,
@@ -50,7 +51,10 @@ def create_wave(command: CreateWave, uow: MigrationUnitOfWork, catalogue: Catalo
         uow.migrations.add(wave)
         for number, layer in enumerate(layers):
             for code in layer:
-                uow.migrations.add(WaveSystem(wave_id=wave.id, system_code=code, layer=number))
+                organisation = members[code].organisation_code
+                uow.migrations.add(
+                    WaveSystem(wave_id=wave.id, system_code=code, layer=number, organisation_code=organisation)
+                )
         uow.commit()
     return wave
 
@@ -73,12 +77,11 @@ def _check_wave_fields(command: CreateWave) -> None:
         raise InvalidArgument(problems)
 
 
-def _check_dependencies(codes: list[str], uow: MigrationUnitOfWork, catalogue: Catalogue) -> None:
+def _check_dependencies(members: dict[str, SystemInfo], uow: MigrationUnitOfWork, catalogue: Catalogue) -> None:
     """Every dependency is migrated, in an earlier wave, or in this wave (its layers then order them)."""
-    members = set(codes)
     problems = []
-    for code in codes:
-        for needed in catalogue.system(code).depends_on:
+    for code, system in members.items():
+        for needed in system.depends_on:
             if needed in members or uow.migrations.waves_holding(needed):
                 continue
             if catalogue.system(needed).status != MIGRATED:
@@ -96,9 +99,11 @@ def start_wave(wave_ref: str, uow: MigrationUnitOfWork, catalogue: Catalogue) ->
         wave = _wave(wave_ref, uow)
         if wave.state is not WaveState.PLANNED:
             raise FailedPrecondition(f"wave {wave.name} is {wave.state.value}, not planned")
-        for member in uow.migrations.members(wave.id):
-            _refuse_if_active(member.system_code, uow)
-            system = catalogue.system(member.system_code)
+        # The inventory is asked before anything is written: a write held open across a call to another service
+        # stalls every other writer of a SQLite database (its lock wait blocks the whole process).
+        systems = [catalogue.system(member.system_code) for member in uow.migrations.members(wave.id)]
+        for system in systems:
+            _refuse_if_active(system.code, uow)
             uow.migrations.add(_new_run(system.id, system.code, system.organisation_code, wave.id, wave.auto_approve))
         wave.state = WaveState.RUNNING
         uow.commit()
@@ -106,6 +111,8 @@ def start_wave(wave_ref: str, uow: MigrationUnitOfWork, catalogue: Catalogue) ->
 
 
 def start_migration(code: str, auto_approve: bool, uow: MigrationUnitOfWork, catalogue: Catalogue) -> MigrationRun:
+    if not code.strip():
+        raise InvalidArgument.field("system_code", "give the code of the system to migrate")
     system = catalogue.system(code)
     with uow:
         _refuse_if_active(code, uow)
@@ -195,7 +202,7 @@ def transition(run: MigrationRun, target: RunState, uow: MigrationUnitOfWork, re
     previous = run.state
     run.state, run.updated_at = target, now()
     wave = uow.migrations.wave(run.wave_id) if run.wave_id else None
-    event = messages.state_changed(run, previous, wave.name if wave else "", reason)
+    event = messages.state_changed(run, previous, wave, reason)
     uow.outbox.publish(event, topic=MIGRATION_EVENTS, key=run.system_id)
 
 

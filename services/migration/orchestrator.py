@@ -6,17 +6,18 @@ No nameko here: the runtime (service.py, dependencies.py) calls these functions 
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from services.common.db import retry_while_database_unreachable, unless_database_unreachable
 from services.common.events import MIGRATION_EVENTS
 from services.migration.adapters import messages
 from services.migration.adapters.ansible import HostSpec, StepJob, StepResult
 from services.migration.domain import machine
-from services.migration.domain.model import MigrationRun, RunState, Step, StepRecord
+from services.migration.domain.model import MigrationRun, RunState, Step, StepRecord, Wave
 from services.migration.handlers import now, transition
 from services.migration.ports import Catalogue, CutoverGate, MigrationUnitOfWork, SystemInfo
 
@@ -50,10 +51,11 @@ class Orchestrator:
             uow.commit()
         return claimed
 
-    def renew_leases(self) -> int:
+    def renew_leases(self, run_ids: Collection[str]) -> int:
+        """Keep the leases on the runs this replica is driving."""
         uow = self.unit_of_work()
         with uow:
-            renewed = uow.migrations.renew_claims(self.owner, now() + self.lease)
+            renewed = uow.migrations.renew_claims(self.owner, run_ids, now() + self.lease)
             uow.commit()
         return renewed
 
@@ -77,17 +79,18 @@ class Orchestrator:
             if run is None or run.claimed_by != self.owner or run.step is None:
                 return None
             step = run.step
+            # Asked before anything is recorded: with the inventory away, no attempt is begun (nor interrupted).
+            system = self.catalogue().system(run.system_code)
             records = uow.migrations.steps(run_id)
             for stale in (r for r in records if r.state == "running"):
                 stale.state, stale.finished_at = "interrupted", now()  # the process driving it died
             record = StepRecord(run_id=run_id, step=step, attempt=_next_attempt(records, step), started_at=now())
             uow.migrations.add(record)
-            self._publish(uow, messages.step_event("started", run, record, self._wave_name(uow, run)), run)
+            self._publish(uow, messages.step_event("started", run, record, self._wave(uow, run)), run)
             uow.commit()
-            return self._job(run, record), record.id
+            return self._job(run, record, system), record.id
 
-    def _job(self, run: MigrationRun, record: StepRecord) -> StepJob:
-        system = self.catalogue().system(run.system_code)
+    def _job(self, run: MigrationRun, record: StepRecord, system: SystemInfo) -> StepJob:
         return StepJob(
             run_id=run.id,
             step=record.step,
@@ -115,14 +118,18 @@ class Orchestrator:
         )
 
     def _reporter(self, run_id: str, record_id: str) -> Callable[[int, str], None]:
+        # A progress report may be skipped, but must not abort the playbook: a database restart only loses it.
         def report(percent: int, message: str) -> None:
+            unless_database_unreachable(lambda: save(percent, message), f"reporting progress of run {run_id}", None)
+
+        def save(percent: int, message: str) -> None:
             uow = self.unit_of_work()
             with uow:
                 run, record = uow.migrations.run(run_id), uow.migrations.step_record(record_id)
                 if run is None or record is None:
                     return
                 record.percent, record.message = percent, message
-                self._publish(uow, messages.step_event("progress", run, record, self._wave_name(uow, run)), run)
+                self._publish(uow, messages.step_event("progress", run, record, self._wave(uow, run)), run)
                 uow.commit()
 
         return report
@@ -132,35 +139,44 @@ class Orchestrator:
 
         def cancelled() -> bool:
             if not last["cancelled"] and time.monotonic() - float(last["checked"]) >= CANCEL_POLL_SECONDS:
-                uow = self.unit_of_work()
-                with uow:
-                    run = uow.migrations.run(run_id)
-                    last["cancelled"] = bool(run and run.cancel_requested)
+                last["cancelled"] = unless_database_unreachable(asked, f"checking run {run_id} for a cancel", False)
                 last["checked"] = time.monotonic()
             return bool(last["cancelled"])
+
+        def asked() -> bool:
+            uow = self.unit_of_work()
+            with uow:
+                run = uow.migrations.run(run_id)
+                return bool(run and run.cancel_requested)
 
         return cancelled
 
     def _finish_step(self, run_id: str, record_id: str, result: StepResult, gate_closed: bool = False) -> None:
+        # The playbook has run: a database restart must not lose its outcome (the step would then run again).
+        retry_while_database_unreachable(
+            lambda: self._record_outcome(run_id, record_id, result, gate_closed), f"recording a step of run {run_id}"
+        )
+
+    def _record_outcome(self, run_id: str, record_id: str, result: StepResult, gate_closed: bool) -> None:
         uow = self.unit_of_work()
         with uow:
             run, record = uow.migrations.run(run_id), uow.migrations.step_record(record_id)
             assert run is not None and record is not None
             record.finished_at, record.message = now(), result.message
             duration = (record.finished_at - _aware(record.started_at)).total_seconds()
-            wave_name = self._wave_name(uow, run)
+            wave = self._wave(uow, run)
             if result.cancelled:
                 record.state = "cancelled"
                 run.cancel_requested = False
                 transition(run, RunState.CANCELLED, uow, "cancelled by an operator")
             elif result.ok:
                 record.state, record.percent = "completed", 100
-                self._publish(uow, messages.step_event("completed", run, record, wave_name, duration), run)
+                self._publish(uow, messages.step_event("completed", run, record, wave, duration), run)
                 transition(run, machine.step_succeeded(run, record.step), uow, f"{record.step.value} completed")
             else:
                 record.state = "failed"
                 run.failed_step, run.error = record.step, result.message
-                self._publish(uow, messages.step_event("failed", run, record, wave_name, duration), run)
+                self._publish(uow, messages.step_event("failed", run, record, wave, duration), run)
                 target = machine.gate_closed(run) if gate_closed else machine.step_failed(run, record.step)
                 transition(run, target, uow, result.message)
             uow.commit()
@@ -176,9 +192,8 @@ class Orchestrator:
         uow.outbox.publish(event, topic=MIGRATION_EVENTS, key=run.system_id)
 
     @staticmethod
-    def _wave_name(uow: MigrationUnitOfWork, run: MigrationRun) -> str:
-        wave = uow.migrations.wave(run.wave_id) if run.wave_id else None
-        return wave.name if wave else ""
+    def _wave(uow: MigrationUnitOfWork, run: MigrationRun) -> Wave | None:
+        return uow.migrations.wave(run.wave_id) if run.wave_id else None
 
 
 def _next_attempt(records: list[StepRecord], step: Step) -> int:

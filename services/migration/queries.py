@@ -1,11 +1,15 @@
-"""Reading waves and runs; a department sees only its own organisation's runs."""
+"""Reading waves and runs; a department sees only its own organisation's runs and wave members."""
 
 from services.common.auth import Principal
-from services.common.errors import NotFound
+from services.common.errors import InvalidArgument, NotFound
 from services.migration.adapters import messages
+from services.migration.domain import visibility
+from services.migration.domain.model import RunState
 from services.migration.handlers import find_run
 from services.migration.ports import MigrationUnitOfWork
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
+
+STATES = [state.value for state in RunState]
 
 
 def run_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.MigrationRun:
@@ -20,6 +24,8 @@ def run_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.Mig
 
 
 def runs_view(wave_id: str, state: str, uow: MigrationUnitOfWork, principal: Principal) -> list[pb.MigrationRun]:
+    if state and state not in STATES:
+        raise InvalidArgument.field("state", f"{state!r} is not a run state ({', '.join(STATES)})")
     with uow:
         found = uow.migrations.runs(wave_id=wave_id or None, state=state or None)
         return [
@@ -30,18 +36,31 @@ def runs_view(wave_id: str, state: str, uow: MigrationUnitOfWork, principal: Pri
 
 
 def wave_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.Wave:
+    """The wave with the members and runs the caller may see.
+
+    A department asking for a wave without one of its systems gets NOT_FOUND, as for another department's run
+    (GetMigration): the answer does not tell it whether such a wave exists.
+    """
+    department = principal.department
     with uow:
         wave = uow.migrations.wave(ref)
-        if wave is None:
+        members = uow.migrations.members(wave.id) if wave else []
+        if wave is None or not visibility.wave_seen_by(department, members):
             raise NotFound(f"no wave {ref}")
         runs = [
             messages.run_to_proto(r, uow.migrations.steps(r.id))
-            for r in uow.migrations.runs(wave_id=wave.id)
-            if principal.may_read(r.organisation_code)
+            for r in visibility.runs_seen_by(department, uow.migrations.runs(wave_id=wave.id))
         ]
-        return messages.wave_to_proto(wave, uow.migrations.members(wave.id), runs)
+        return messages.wave_to_proto(wave, visibility.members_seen_by(department, members), runs)
 
 
-def waves_view(uow: MigrationUnitOfWork) -> list[pb.Wave]:
+def waves_view(uow: MigrationUnitOfWork, principal: Principal) -> list[pb.Wave]:
+    """Every wave the caller may see, each with the members it may see."""
+    department = principal.department
     with uow:
-        return [messages.wave_to_proto(w, uow.migrations.members(w.id)) for w in uow.migrations.waves()]
+        waves = [(wave, uow.migrations.members(wave.id)) for wave in uow.migrations.waves()]
+        return [
+            messages.wave_to_proto(wave, visibility.members_seen_by(department, members))
+            for wave, members in waves
+            if visibility.wave_seen_by(department, members)
+        ]

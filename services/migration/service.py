@@ -1,8 +1,6 @@
 """Migration service entrypoints: waves and runs over gRPC; the orchestrator works in the background."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from typing import Any
 
 import eventlet
 
@@ -14,6 +12,7 @@ from services.common.runtime.database import Database
 from services.common.runtime.grpc_client import GrpcClient
 from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.kafka import kafka_consumer
+from services.common.timestamps import moment_of
 from services.migration import handlers, queries
 from services.migration.adapters.inventory import GrpcCatalogue
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
@@ -42,14 +41,14 @@ class MigrationService(web.Observable):
     def on_inventory_event(self, event: Event) -> None:
         note_event(event, self.uow, consumer="migration.inventory")
 
-    @grpc_method(MIGRATION, "CreateWave", roles=OPERATORS)
+    @grpc_method(MIGRATION, "CreateWave", roles=OPERATORS, audited=True)
     def create_wave(self, request: pb.CreateWaveRequest, context: CallContext) -> pb.Wave:
         command = handlers.CreateWave(
             name=request.name,
             systems=list(request.systems),
             concurrency=request.concurrency,
-            window_start=_moment(request, "window_start"),
-            window_end=_moment(request, "window_end"),
+            window_start=moment_of(request, "window_start"),
+            window_end=moment_of(request, "window_end"),
             auto_approve=request.auto_approve,
         )
         wave = handlers.create_wave(command, self.uow, GrpcCatalogue(self.inventory))
@@ -61,14 +60,14 @@ class MigrationService(web.Observable):
 
     @grpc_method(MIGRATION, "ListWaves", roles=READERS)
     def list_waves(self, request: pb.ListWavesRequest, context: CallContext) -> pb.ListWavesResponse:
-        return pb.ListWavesResponse(waves=queries.waves_view(self.uow))
+        return pb.ListWavesResponse(waves=queries.waves_view(self.uow, context.principal))
 
-    @grpc_method(MIGRATION, "StartWave", roles=OPERATORS)
+    @grpc_method(MIGRATION, "StartWave", roles=OPERATORS, audited=True)
     def start_wave(self, request: pb.GetWaveRequest, context: CallContext) -> pb.Wave:
         wave = handlers.start_wave(request.id, self.uow, GrpcCatalogue(self.inventory))
         return queries.wave_view(wave.id, self.uow, context.principal)
 
-    @grpc_method(MIGRATION, "StartMigration", roles=OPERATORS)
+    @grpc_method(MIGRATION, "StartMigration", roles=OPERATORS, audited=True)
     def start_migration(self, request: pb.StartMigrationRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.start_migration(
             request.system_code, request.auto_approve, self.uow, GrpcCatalogue(self.inventory)
@@ -85,22 +84,22 @@ class MigrationService(web.Observable):
             runs=queries.runs_view(request.wave_id, request.state, self.uow, context.principal)
         )
 
-    @grpc_method(MIGRATION, "ApproveCutover", roles=OPERATORS)
+    @grpc_method(MIGRATION, "ApproveCutover", roles=OPERATORS, audited=True)
     def approve_cutover(self, request: pb.ApproveCutoverRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.approve_cutover(request.id, request.decided_by, request.rollback_plan, self.uow)
         return queries.run_view(run.id, self.uow, context.principal)
 
-    @grpc_method(MIGRATION, "CancelMigration", roles=OPERATORS)
+    @grpc_method(MIGRATION, "CancelMigration", roles=OPERATORS, audited=True)
     def cancel_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.cancel(request.id, self.uow)
         return queries.run_view(run.id, self.uow, context.principal)
 
-    @grpc_method(MIGRATION, "RetryMigration", roles=OPERATORS)
+    @grpc_method(MIGRATION, "RetryMigration", roles=OPERATORS, audited=True)
     def retry_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.retry(request.id, self.uow)
         return queries.run_view(run.id, self.uow, context.principal)
 
-    @grpc_method(MIGRATION, "RollbackMigration", roles=OPERATORS)
+    @grpc_method(MIGRATION, "RollbackMigration", roles=OPERATORS, audited=True)
     def rollback_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.rollback(request.id, self.uow)
         return queries.run_view(run.id, self.uow, context.principal)
@@ -129,7 +128,3 @@ class MigrationService(web.Observable):
             if wave.state == "finished":
                 return
             eventlet.sleep(WATCH_POLL_SECONDS)
-
-
-def _moment(request: Any, field: str) -> datetime | None:
-    return getattr(request, field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None

@@ -1,8 +1,8 @@
 """Monitoring use cases: fold every service's events into the read model (once per event id), answer questions."""
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC
 from typing import Any
 
 from services.common.auth import Principal
@@ -24,6 +24,7 @@ from services.common.events import (
     SYSTEM_UPDATED,
     Event,
 )
+from services.common.timestamps import moment_of
 from services.common.unit_of_work import UnitOfWork
 from services.monitoring.domain.progress import STEP_RESULTS, as_utc, city_of
 
@@ -35,13 +36,14 @@ STEP_STATUS = {STEP_STARTED: "started", STEP_PROGRESS: "running", STEP_COMPLETED
 Fold = Callable[[Event, Any], None]
 
 
-def _fold_once(event: Event, uow: UnitOfWork, consumer: str, fold: Fold) -> None:
+def _fold_once(event: Event, uow: UnitOfWork) -> None:
+    """Inside the caller's unit of work: fold the event unless this consumer has folded it before."""
+    if event.type not in FOLDS:
+        return  # a type the read model does not need
+    consumer, fold = FOLDS[event.type]
     event = replace(event, time=as_utc(event.time))  # a producer may have sent a time without an offset
-    with uow:
-        if not uow.inbox.first_delivery(event, consumer=consumer):
-            return
+    if uow.inbox.first_delivery(event, consumer=consumer):
         fold(event, uow)
-        uow.commit()
 
 
 def _system(event: Event, uow: Any) -> None:
@@ -69,13 +71,15 @@ def _data_resource(event: Event, uow: Any) -> None:
     )
 
 
-def _identity(payload: Any) -> dict[str, str]:
+def _identity(payload: Any) -> dict[str, Any]:
     return {
         "system_id": payload.system_id,
         "run_id": payload.run_id,
         "system_code": payload.system_code,
         "organisation_code": payload.organisation_code,
         "wave_name": payload.wave_name,
+        "wave_window_start": moment_of(payload, "wave_window_start"),
+        "wave_window_end": moment_of(payload, "wave_window_end"),
     }
 
 
@@ -115,8 +119,8 @@ def _link(event: Event, uow: Any) -> None:
 
 def _exchange(event: Event, uow: Any) -> None:
     resource = event.payload.resource  # type: ignore[attr-defined]
-    last = resource.last_exchange_at.ToDatetime(UTC) if resource.HasField("last_exchange_at") else None
-    uow.links.record_exchange(
+    last = moment_of(resource, "last_exchange_at")
+    uow.exchanges.record(
         resource_code=resource.code,
         platform_code=resource.platform,
         last_exchange_at=last,
@@ -124,6 +128,38 @@ def _exchange(event: Event, uow: Any) -> None:
         at=event.time,
     )
 
+
+# The read-model rows each fold may touch, as (repository, key): fetched for a whole batch ahead of folding it.
+def _system_row(event: Event) -> list[tuple[str, Any]]:
+    return [("systems", event.payload.system.id)]  # type: ignore[attr-defined]
+
+
+def _data_resource_row(event: Event) -> list[tuple[str, Any]]:
+    return [("data_resources", event.payload.data_resource.code)]  # type: ignore[attr-defined]
+
+
+def _run_rows(event: Event) -> list[tuple[str, Any]]:
+    payload: Any = event.payload
+    rows: list[tuple[str, Any]] = [("migrations", payload.system_id)]
+    return rows + [("steps", (payload.run_id, payload.step))] if event.type in STEP_STATUS else rows
+
+
+def _link_row(event: Event) -> list[tuple[str, Any]]:
+    return [("links", event.payload.link.platform_code)]  # type: ignore[attr-defined]
+
+
+def _exchange_row(event: Event) -> list[tuple[str, Any]]:
+    return [("exchanges", event.payload.resource.code)]  # type: ignore[attr-defined]
+
+
+TOUCHES: dict[Fold, Callable[[Event], list[tuple[str, Any]]]] = {
+    _system: _system_row,
+    _data_resource: _data_resource_row,
+    _run_state: _run_rows,
+    _step: _run_rows,
+    _link: _link_row,
+    _exchange: _exchange_row,
+}
 
 FOLDS: dict[str, tuple[str, Fold]] = {
     SYSTEM_REGISTERED: (SYSTEMS_CONSUMER, _system),
@@ -140,11 +176,25 @@ FOLDS: dict[str, tuple[str, Fold]] = {
 }
 
 
-def fold_event(event: Event, uow: UnitOfWork) -> None:
-    """Fold one event of any topic into the read model; types the read model does not need are ignored."""
-    if event.type in FOLDS:
-        consumer, fold = FOLDS[event.type]
-        _fold_once(event, uow, consumer, fold)
+def _prefetch(events: list[Event], uow: Any) -> None:
+    """One query per table for the rows the batch touches, instead of one per event."""
+    known = [event for event in events if event.type in FOLDS]
+    uow.inbox.load((event, FOLDS[event.type][0]) for event in known)
+    wanted: dict[str, set[Any]] = defaultdict(set)
+    for event in known:
+        for repository, key in TOUCHES[FOLDS[event.type][1]](event):
+            wanted[repository].add(key)
+    for repository, keys in wanted.items():
+        getattr(uow, repository).prefetch(keys)
+
+
+def fold_events(events: list[Event], uow: UnitOfWork) -> None:
+    """Fold events of any topic into the read model in one transaction (all or none), each at most once."""
+    with uow:
+        _prefetch(events, uow)
+        for event in events:
+            _fold_once(event, uow)
+        uow.commit()
 
 
 def count_systems(organisation_code: str, uow: UnitOfWork, principal: Principal) -> dict[str, int]:

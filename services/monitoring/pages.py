@@ -2,17 +2,14 @@
 
 from datetime import UTC, datetime
 
-from services.common.auth import OPERATOR, SRE, Principal
+from services.common.auth import Principal
 from services.common.errors import InvalidArgument, PermissionDenied
 from services.common.unit_of_work import UnitOfWork
+from services.monitoring import progress
 from services.monitoring.adapters.html import render
 from services.monitoring.domain.progress import parse_quarter
 from services.monitoring.domain.report import QuarterlyReport, quarterly_report
-from services.monitoring.domain.status_page import REFRESH_SECONDS, STATE_LABELS, overview_row, system_row
-
-
-def _may_see_all(principal: Principal) -> bool:
-    return bool(principal.roles & {OPERATOR, SRE})
+from services.monitoring.domain.status_page import REFRESH_SECONDS, STATE_LABELS
 
 
 def _page(template: str, title: str, **context: object) -> str:
@@ -21,37 +18,19 @@ def _page(template: str, title: str, **context: object) -> str:
 
 
 def overview_page(uow: UnitOfWork, principal: Principal) -> str:
-    """The province at a glance (operators and SREs)."""
-    if not _may_see_all(principal):
-        raise PermissionDenied("the province overview is for operators")
-    now = datetime.now(UTC)
-    with uow:
-        rows = [overview_row(s, now) for s in uow.progress.organisation_summaries()]  # type: ignore[attr-defined]
-    return _page("overview.html", "全省系统迁移上云总览", rows=rows)
+    view = progress.province(uow, principal)
+    return _page("overview.html", "全省系统迁移上云总览", rows=view.organisations, totals=view.totals)
 
 
 def organisation_page(organisation_code: str, uow: UnitOfWork, principal: Principal) -> str:
-    """One organisation's systems; its own department token or an operator's."""
-    if not principal.may_read(organisation_code):
-        raise PermissionDenied(f"department {principal.department} may not see the page of {organisation_code}")
-    now = datetime.now(UTC)
-    with uow:
-        systems = uow.progress.systems_of(organisation_code=organisation_code)  # type: ignore[attr-defined]
-        summaries = uow.progress.organisation_summaries()  # type: ignore[attr-defined]
-        resources = uow.progress.data_resources_of(organisation_code)  # type: ignore[attr-defined]
-    summary = next((overview_row(s, now) for s in summaries if s["organisation_code"] == organisation_code), None)
-    rows = [system_row(system, now) for system in systems]
+    view = progress.organisation(organisation_code, uow, principal)
     title = f"{organisation_code} 系统迁移上云进度"
-    return _page("systems.html", title, rows=rows, summary=summary, resources=resources)
+    return _page("systems.html", title, rows=view.systems, summary=view.summary, resources=view.resources)
 
 
 def wave_page(wave_name: str, uow: UnitOfWork, principal: Principal) -> str:
-    """One wave's systems; a department sees only its own among them."""
-    now = datetime.now(UTC)
-    with uow:
-        systems = uow.progress.systems_of(wave_name=wave_name)  # type: ignore[attr-defined]
-    rows = [system_row(s, now) for s in systems if principal.may_read(s["organisation_code"])]
-    return _page("systems.html", f"迁移批次「{wave_name}」进度", rows=rows, summary=None)
+    view = progress.wave(wave_name, uow, principal)
+    return _page("systems.html", f"迁移批次「{wave_name}」进度", rows=view.systems, summary=None, wave=view.summary)
 
 
 def report_of(organisation_code: str, quarter: str, uow: UnitOfWork, principal: Principal) -> QuarterlyReport:

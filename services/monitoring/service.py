@@ -8,12 +8,14 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.auth import DEPARTMENT, OPERATOR, SRE, Principal
 from services.common.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from services.common.events import INTERCONNECT_EVENTS, INVENTORY_EVENTS, MIGRATION_EVENTS, Event
+from services.common.events import AUDIT_EVENTS, INTERCONNECT_EVENTS, INVENTORY_EVENTS, MIGRATION_EVENTS, Event
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.kafka import kafka_consumer
-from services.monitoring import handlers, pages
+from services.monitoring import audit, handlers, pages, progress
+from services.monitoring.adapters import messages
+from services.monitoring.adapters.audit import filter_of
 from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
 from services.monitoring.dependencies import TOKEN_COOKIE, EventLag, PageAccess, ReadModelMetrics
 from services.monitoring.domain.report import QuarterlyReport, as_csv, as_markdown
@@ -21,6 +23,7 @@ from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 
 MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
 READERS = (OPERATOR, SRE, DEPARTMENT)
+AUDITORS = (OPERATOR, SRE)
 WATCH_POLL_SECONDS = 0.5
 
 
@@ -32,20 +35,20 @@ class MonitoringService(web.Observable):
     access = PageAccess()
     event_lag = EventLag()
 
-    @kafka_consumer(INVENTORY_EVENTS)
-    def on_inventory_event(self, event: Event) -> None:
-        handlers.fold_event(event, self.uow)
-        self.event_lag.folded(INVENTORY_EVENTS, event.time)
+    @kafka_consumer(INVENTORY_EVENTS, batch=True)
+    def on_inventory_events(self, events: list[Event]) -> None:
+        handlers.fold_events(events, self.uow)
+        self.event_lag.folded(INVENTORY_EVENTS, events[-1].time)
 
-    @kafka_consumer(MIGRATION_EVENTS)
-    def on_migration_event(self, event: Event) -> None:
-        handlers.fold_event(event, self.uow)
-        self.event_lag.folded(MIGRATION_EVENTS, event.time)
+    @kafka_consumer(MIGRATION_EVENTS, batch=True)
+    def on_migration_events(self, events: list[Event]) -> None:
+        handlers.fold_events(events, self.uow)
+        self.event_lag.folded(MIGRATION_EVENTS, events[-1].time)
 
-    @kafka_consumer(INTERCONNECT_EVENTS)
-    def on_interconnect_event(self, event: Event) -> None:
-        handlers.fold_event(event, self.uow)
-        self.event_lag.folded(INTERCONNECT_EVENTS, event.time)
+    @kafka_consumer(INTERCONNECT_EVENTS, batch=True)
+    def on_interconnect_events(self, events: list[Event]) -> None:
+        handlers.fold_events(events, self.uow)
+        self.event_lag.folded(INTERCONNECT_EVENTS, events[-1].time)
 
     @http("GET", "/status")
     def overview_page(self, request: Request) -> Response:
@@ -80,6 +83,34 @@ class MonitoringService(web.Observable):
     def count_systems(self, request: pb.CountSystemsRequest, context: CallContext) -> pb.CountSystemsResponse:
         return _counts_message(handlers.count_systems(request.organisation_code, self.uow, context.principal))
 
+    @grpc_method(MONITORING, "GetProvinceProgress", roles=READERS)
+    def get_province_progress(
+        self, request: pb.GetProvinceProgressRequest, context: CallContext
+    ) -> pb.ProvinceProgress:
+        return messages.province_progress(progress.province(self.uow, context.principal))
+
+    @grpc_method(MONITORING, "GetOrganisationProgress", roles=READERS)
+    def get_organisation_progress(
+        self, request: pb.GetOrganisationProgressRequest, context: CallContext
+    ) -> pb.OrganisationProgress:
+        view = progress.organisation(request.organisation_code, self.uow, context.principal)
+        return messages.organisation_progress(view)
+
+    @grpc_method(MONITORING, "GetWaveProgress", roles=READERS)
+    def get_wave_progress(self, request: pb.GetWaveProgressRequest, context: CallContext) -> pb.WaveProgress:
+        return messages.wave_progress(progress.wave(request.wave_name, self.uow, context.principal))
+
+    @grpc_method(MONITORING, "WatchProgress", roles=READERS)
+    def watch_progress(self, request: pb.WatchProgressRequest, context: CallContext) -> Iterator[pb.ProgressUpdate]:
+        current = _progress_of(request, self.uow, context.principal)
+        last = None
+        while context.is_active():
+            update = current()
+            if update != last:
+                yield update
+                last = update
+            eventlet.sleep(WATCH_POLL_SECONDS)
+
     @grpc_method(MONITORING, "GetQuarterlyReport", roles=READERS)
     def get_quarterly_report(self, request: pb.QuarterlyReportRequest, context: CallContext) -> pb.QuarterlyReport:
         report = pages.report_of(request.organisation_code, request.quarter, self.uow, context.principal)
@@ -96,6 +127,35 @@ class MonitoringService(web.Observable):
                 yield _counts_message(counts)
                 last = counts
             eventlet.sleep(WATCH_POLL_SECONDS)
+
+    # the audit trail of every service's mutating calls
+    @kafka_consumer(AUDIT_EVENTS)
+    def on_audit_event(self, event: Event) -> None:
+        audit.keep_audit_record(event, self.uow)
+        self.event_lag.folded(AUDIT_EVENTS, event.time)
+
+    @grpc_method(MONITORING, "ListAuditRecords", roles=AUDITORS)
+    def list_audit_records(
+        self, request: pb.ListAuditRecordsRequest, context: CallContext
+    ) -> pb.ListAuditRecordsResponse:
+        page = audit.list_audit_records(filter_of(request), request.page_size, request.page_token, self.uow)
+        return pb.ListAuditRecordsResponse(records=page.records, next_page_token=page.next_page_token)
+
+
+def _progress_of(
+    request: pb.WatchProgressRequest, uow: MonitoringUnitOfWork, principal: Principal
+) -> Callable[[], pb.ProgressUpdate]:
+    """How to read the progress of the scope the watcher asked for."""
+    scope = request.WhichOneof("scope")
+    if scope == "organisation_code":
+        code = request.organisation_code
+        return lambda: pb.ProgressUpdate(
+            organisation=messages.organisation_progress(progress.organisation(code, uow, principal))
+        )
+    if scope == "wave_name":
+        name = request.wave_name
+        return lambda: pb.ProgressUpdate(wave=messages.wave_progress(progress.wave(name, uow, principal)))
+    return lambda: pb.ProgressUpdate(province=messages.province_progress(progress.province(uow, principal)))
 
 
 def _report_message(report: QuarterlyReport) -> pb.QuarterlyReport:

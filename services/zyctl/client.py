@@ -7,6 +7,7 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from services.common.runtime.tls import PemFile, channel_credentials, key_pair, open_channel
 from services.zyctl.settings import Settings
 
 TIMEOUT_SECONDS = 60
@@ -17,6 +18,7 @@ CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_sen
 class Api:
     def __init__(self, settings: Settings):
         self.settings = settings
+        self._credentials = self.credentials()
 
     @property
     def metadata(self) -> tuple[tuple[str, str], ...]:
@@ -24,8 +26,17 @@ class Api:
 
     @contextmanager
     def stub(self, service: str, stub_class: type) -> Iterator:
-        with grpc.insecure_channel(self.settings.targets[service], options=CHANNEL_OPTIONS) as channel:
+        with self.channel(service) as channel:
             yield stub_class(channel)
+
+    def channel(self, service: str) -> grpc.Channel:
+        return open_channel(self.settings.targets[service], self._credentials, CHANNEL_OPTIONS)
+
+    def credentials(self) -> grpc.ChannelCredentials | None:
+        """TLS when a CA is configured (--tls-ca / ZYCTL_TLS_CA), presenting a client certificate for mutual TLS."""
+        files = {"ZYCTL_TLS_CERT": self.settings.tls_cert, "ZYCTL_TLS_KEY": self.settings.tls_key}
+        ca = PemFile("ZYCTL_TLS_CA", self.settings.tls_ca) if self.settings.tls_ca else None
+        return channel_credentials(ca, key_pair(files, "ZYCTL_TLS_CERT", "ZYCTL_TLS_KEY"))
 
 
 def describe_error(error: grpc.RpcError) -> str:

@@ -1,6 +1,7 @@
 """zyctl — the operators' command line for the 中原云 migration suite (talks gRPC to the services)."""
 
 import json
+import os
 import sys
 import urllib.request
 from typing import Annotated
@@ -13,9 +14,9 @@ from rich.table import Table
 from services.common.auth import TokenStore
 from services.common.db import AUTH_VERSIONS, create_engine, upgrade
 from services.common.errors import InvalidArgument
-from services.zyctl import interconnect, inventory, migration, monitoring
-from services.zyctl.output import Output, OutputOption, console, print_json
-from services.zyctl.settings import load_settings
+from services.zyctl import audit, interconnect, inventory, migration, monitoring
+from services.zyctl.client import Api
+from services.zyctl.output import Output, OutputOption, api, console, print_json
 
 app = typer.Typer(help="Operate the 中原云 migration suite.", no_args_is_help=True)
 auth_app = typer.Typer(help="API tokens (run where the auth database is).", no_args_is_help=True)
@@ -31,13 +32,31 @@ app.add_typer(interconnect.share_app, name="share")
 app.command("links")(interconnect.links)
 app.command("gate")(interconnect.gate)
 app.add_typer(monitoring.report_app, name="report")
+app.command("progress")(monitoring.progress)
+app.add_typer(audit.audit_app, name="audit")
+
+
+@app.callback()
+def transport_security(
+    tls_ca: Annotated[
+        str, typer.Option(envvar="ZYCTL_TLS_CA", help="CA certificate (PEM) of the services: talk TLS to them")
+    ] = "",
+    tls_cert: Annotated[
+        str, typer.Option(envvar="ZYCTL_TLS_CERT", help="Client certificate (PEM) for mutual TLS, with --tls-key")
+    ] = "",
+    tls_key: Annotated[str, typer.Option(envvar="ZYCTL_TLS_KEY", help="Private key (PEM) of --tls-cert")] = "",
+) -> None:
+    # The options are their environment variables, which load_settings() reads wherever a command needs them.
+    for name, value in (("CA", tls_ca), ("CERT", tls_cert), ("KEY", tls_key)):
+        if value:
+            os.environ[f"ZYCTL_TLS_{name}"] = value
 
 
 @app.command()
 def status(output: OutputOption = Output.table) -> None:
     """Health of the four services (gRPC health check and /healthz)."""
-    settings = load_settings()
-    rows = [_service_health(name, settings.targets[name], settings.http[name]) for name in settings.targets]
+    client = api()
+    rows = [_service_health(client, name) for name in client.settings.targets]
     if output is Output.json:
         print_json(rows)
     else:
@@ -49,19 +68,19 @@ def status(output: OutputOption = Output.table) -> None:
         raise typer.Exit(1)
 
 
-def _service_health(name: str, target: str, http_url: str) -> dict[str, str]:
+def _service_health(client: Api, name: str) -> dict[str, str]:
     return {
         "service": name,
-        "grpc_target": target,
-        "grpc": _grpc_health(target),
-        "http_url": http_url,
-        "http": _http_health(http_url),
+        "grpc_target": client.settings.targets[name],
+        "grpc": _grpc_health(client, name),
+        "http_url": client.settings.http[name],
+        "http": _http_health(client.settings.http[name]),
     }
 
 
-def _grpc_health(target: str) -> str:
+def _grpc_health(client: Api, name: str) -> str:
     try:
-        with grpc.insecure_channel(target) as channel:
+        with client.channel(name) as channel:
             reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=3)
         return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
     except grpc.RpcError as error:

@@ -11,6 +11,7 @@ import typer
 from google.protobuf.json_format import MessageToDict
 from rich.console import Console
 
+from services.common.runtime.tls import TransportSecurityError
 from services.zyctl.client import TIMEOUT_SECONDS, Api, describe_error
 from services.zyctl.settings import load_settings
 
@@ -27,7 +28,11 @@ OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table or j
 
 
 def api() -> Api:
-    return Api(load_settings())
+    try:
+        return Api(load_settings())
+    except TransportSecurityError as error:
+        console.print(f"TLS settings: {error}", style="red", highlight=False, markup=False)
+        raise typer.Exit(2) from error
 
 
 def call(client: Api, method: Callable[..., T], request: Any) -> T:

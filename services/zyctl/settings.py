@@ -1,4 +1,8 @@
-"""Where the CLI finds its token and the services: ZYCTL_CONFIG (JSON written by `make run`), then defaults."""
+"""Where the CLI finds its token and the services: ZYCTL_CONFIG (JSON written by `make run`), then defaults.
+
+TLS: the JSON's `tls` object (`ca`, and `cert` + `key` for mutual TLS) or ZYCTL_TLS_CA, ZYCTL_TLS_CERT, ZYCTL_TLS_KEY
+(zyctl's --tls-ca, --tls-cert, --tls-key set these); with a CA the CLI talks TLS to every service.
+"""
 
 import json
 import os
@@ -27,6 +31,9 @@ class Settings:
     token: str = ""
     targets: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
     http: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HTTP))
+    tls_ca: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
 
 
 def config_file() -> Path | None:
@@ -43,4 +50,11 @@ def load_settings() -> Settings:
         token=os.environ.get("ZYCTL_TOKEN") or data.get("token", ""),
         targets={**DEFAULT_TARGETS, **data.get("targets", {})},
         http={**DEFAULT_HTTP, **data.get("http", {})},
+        tls_ca=_tls_file(data, "ca"),
+        tls_cert=_tls_file(data, "cert"),
+        tls_key=_tls_file(data, "key"),
     )
+
+
+def _tls_file(data: dict, name: str) -> str:
+    return os.environ.get(f"ZYCTL_TLS_{name.upper()}") or data.get("tls", {}).get(name, "")

@@ -17,6 +17,9 @@ class FakeInbox:
     def __init__(self) -> None:
         self.seen: set[tuple[str, str]] = set()
 
+    def load(self, deliveries: object) -> None:
+        """The SQL inbox looks a batch up at once; in memory there is nothing to do."""
+
     def first_delivery(self, event: Event, *, consumer: str) -> bool:
         if (event.id, consumer) in self.seen:
             return False

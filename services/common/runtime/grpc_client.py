@@ -2,10 +2,10 @@
 
 from typing import Any
 
-import grpc
 from nameko.extensions import DependencyProvider
 
 from services.common.runtime.real_threads import wait_green
+from services.common.runtime.tls import client_credentials, open_channel
 
 
 class GreenStub:
@@ -26,7 +26,10 @@ class GreenStub:
 
 
 class GrpcClient(DependencyProvider):
-    """`inventory = GrpcClient(InventoryServiceStub, "INVENTORY_GRPC_TARGET")`, authenticated by SERVICE_TOKEN."""
+    """`inventory = GrpcClient(InventoryServiceStub, "INVENTORY_GRPC_TARGET")`, authenticated by SERVICE_TOKEN.
+
+    The channel uses TLS when GRPC_TLS_CA_FILE is set (mutual TLS with GRPC_TLS_CLIENT_CERT_FILE/KEY_FILE).
+    """
 
     def __init__(self, stub_class: type, target_key: str, timeout: float = 10.0, **kwargs: Any):
         self.stub_class = stub_class
@@ -39,9 +42,10 @@ class GrpcClient(DependencyProvider):
         self.target = config[self.target_key]
         token = config.get("SERVICE_TOKEN") or ""
         self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.credentials = client_credentials(config)
 
     def start(self) -> None:
-        self.channel = grpc.insecure_channel(self.target)
+        self.channel = open_channel(self.target, self.credentials)
         self.stub = self.stub_class(self.channel)
 
     def stop(self) -> None:

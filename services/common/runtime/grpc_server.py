@@ -8,6 +8,7 @@ worker; the worker's result (or error, or streamed items) travels back through t
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -16,16 +17,20 @@ import grpc
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
+from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector, SharedExtension
 
+from services.common import audit
 from services.common.auth import Principal, TokenStore, authorize, bearer_token
 from services.common.db import create_engine
 from services.common.errors import ZhongyuanError
+from services.common.runtime.database import Database
 from services.common.runtime.grpc_status import Unavailable, abort, status_for
 from services.common.runtime.real_threads import RealThreadPool, queue, threading, wait_green, waker
+from services.common.runtime.tls import server_credentials
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +54,17 @@ class PendingCall:
     error: BaseException | None = None
     stream: Any = field(default_factory=queue.SimpleQueue)
     cancelled: bool = False
+    principal: Principal | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    status: status_pb2.Status | None = None  # what the caller sees for `error`, when already worked out
 
     def succeed(self, response: Message) -> None:
         self.response = response
         self.done.set()
 
-    def fail(self, error: BaseException) -> None:
+    def fail(self, error: BaseException, status: status_pb2.Status | None = None) -> None:
         self.error = error
+        self.status = status
         self.done.set()
         self.stream.put(error)
 
@@ -108,6 +117,9 @@ class GrpcServer(SharedExtension, ProviderCollector):
         self.max_message_bytes = int(config.get("GRPC_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES))
         self.threads = int(config.get("GRPC_THREADS", 16))
         self.tokens = TokenStore(create_engine(config["AUTH_DATABASE_URL"]))
+        self.credentials = server_credentials(config)
+        self.probe_address = config.get("GRPC_HEALTH_ADDRESS") or ""
+        self._probe_server: grpc.Server | None = None
 
     def start(self) -> None:
         waker.start()
@@ -119,31 +131,48 @@ class GrpcServer(SharedExtension, ProviderCollector):
         reflection.enable_server_reflection(
             [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
         )
-        self.port = self._listen()
+        self.port = self._listen(self._server, self.address, self.credentials)
         self._server.start()
+        self._probe_server = self._serve_health_for_probes()
         for name in ["", *service_names]:
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("gRPC serving %s on port %s", ", ".join(service_names), self.port)
 
-    def _listen(self) -> int:
+    def _listen(self, server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
         # Our default ports lie in Linux's ephemeral range: an outgoing connection may hold one for a moment.
         for _ in range(BIND_ATTEMPTS - 1):
             try:
-                return int(self._server.add_insecure_port(self.address))
+                return _add_port(server, address, credentials)
             except RuntimeError:
-                log.warning("gRPC port %s is busy; trying again", self.address)
+                log.warning("gRPC port %s is busy; trying again", address)
                 eventlet.sleep(BIND_RETRY_SECONDS)
-        return int(self._server.add_insecure_port(self.address))
+        return _add_port(server, address, credentials)
+
+    def _serve_health_for_probes(self) -> grpc.Server | None:
+        """grpc.health.v1 alone, in plaintext, on GRPC_HEALTH_ADDRESS: kubelet's gRPC probes cannot speak TLS."""
+        if not self.probe_address:
+            return None
+        server = grpc.server(self._pool, options=[("grpc.so_reuseport", 0)])
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        self._listen(server, self.probe_address, None)
+        server.start()
+        return server
 
     def stop(self) -> None:
         self._health.enter_graceful_shutdown()
         self.wait_for_providers()
         wait_green(_Stopped(self._server.stop(grace=2)))
+        self._stop_probe_server()
         self._pool.shutdown()
 
     def kill(self) -> None:
         self._server.stop(grace=None)
+        self._stop_probe_server()
         self._pool.shutdown()
+
+    def _stop_probe_server(self) -> None:
+        if self._probe_server is not None:
+            self._probe_server.stop(grace=None)
 
     def _options(self) -> list[tuple[str, int]]:
         return [
@@ -182,7 +211,7 @@ class GrpcServer(SharedExtension, ProviderCollector):
         call = self._submit(entrypoint, request, context)
         call.done.wait()
         if call.error is not None:
-            abort(context, status_for(call.error, entrypoint.rpc))
+            abort(context, call.status or status_for(call.error, entrypoint.rpc))
         return call.response
 
     def _stream_on_real_thread(
@@ -191,28 +220,42 @@ class GrpcServer(SharedExtension, ProviderCollector):
         call = self._submit(entrypoint, request, context)
         while (item := call.stream.get()) is not _END_OF_STREAM:
             if isinstance(item, BaseException):
-                abort(context, status_for(item, entrypoint.rpc))
+                abort(context, call.status or status_for(item, entrypoint.rpc))
             yield item
 
     def _start_worker(self, call: PendingCall) -> None:
         try:
             if call.entrypoint not in self._providers:
                 raise Unavailable(f"{self.container.service_name} is stopping")
-            principal = self.tokens.authenticate(bearer_token(call.metadata))
-            authorize(principal, call.entrypoint.roles, call.entrypoint.rpc)
-            call.entrypoint.spawn(call, principal)
+            call.principal = self.tokens.authenticate(bearer_token(call.metadata))
+            authorize(call.principal, call.entrypoint.roles, call.entrypoint.rpc)
+            call.entrypoint.spawn(call, call.principal)
         except ContainerBeingKilled:
             call.fail(Unavailable(f"{self.container.service_name} is shutting down"))
-        except Exception as error:
+        except Unavailable as error:
             call.fail(error)
+        except Exception as error:
+            call.entrypoint.fail(call, error)  # refused callers of an audited method are recorded too
+
+
+def _add_port(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
+    if credentials is None:
+        return int(server.add_insecure_port(address))
+    return int(server.add_secure_port(address, credentials))
 
 
 class GrpcEntrypoint(Entrypoint):
-    """`@grpc(SERVICE_DESCRIPTOR, "Method", roles=[...])`: the method gets (request, CallContext)."""
+    """`@grpc(SERVICE_DESCRIPTOR, "Method", roles=[...], audited=True)`: the method gets (request, CallContext).
+
+    An audited method (every one that changes something) leaves an audit record of each call, whatever its outcome,
+    in the service's Database before the caller gets the answer (see services.common.audit).
+    """
 
     server = GrpcServer()
 
-    def __init__(self, service: ServiceDescriptor, rpc: str, *, roles: Sequence[str], **kwargs: Any):
+    def __init__(
+        self, service: ServiceDescriptor, rpc: str, *, roles: Sequence[str], audited: bool = False, **kwargs: Any
+    ):
         if rpc not in service.methods_by_name:
             raise ValueError(f"{service.full_name} has no method {rpc}")
         if not roles:
@@ -222,13 +265,24 @@ class GrpcEntrypoint(Entrypoint):
         self.roles = tuple(roles)
         method: MethodDescriptor = service.methods_by_name[rpc]
         self.streams = method.server_streaming
+        if audited and self.streams:
+            raise ValueError(f"{service.full_name}.{rpc} streams: only unary methods can be audited")
+        self.audited = audited
         self.request_class = GetMessageClass(method.input_type)
         self.response_class = GetMessageClass(method.output_type)
         kwargs.setdefault("expected_exceptions", ZhongyuanError)
         super().__init__(**kwargs)
 
     def setup(self) -> None:
+        if self.audited:
+            self._database = self._only_database()
         self.server.register_provider(self)
+
+    def _only_database(self) -> Database:
+        found = [provider for provider in self.container.dependencies if isinstance(provider, Database)]
+        if len(found) != 1:
+            raise ValueError(f"{self.rpc} is audited, so its service needs exactly one Database, not {len(found)}")
+        return found[0]
 
     def stop(self) -> None:
         self.server.unregister_provider(self)
@@ -240,14 +294,41 @@ class GrpcEntrypoint(Entrypoint):
     def _handle_result(self, call: PendingCall, worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         try:
             if exc_info is not None:
-                call.fail(exc_info[1])
+                self.fail(call, exc_info[1])
             elif self.streams:
                 self._relay_stream(call, result)
             else:
-                call.succeed(self._checked(result))
+                response = self._checked(result)
+                self._audit(call)
+                call.succeed(response)
         except Exception as error:
-            call.fail(error)
+            self.fail(call, error)
         return result, exc_info
+
+    def fail(self, call: PendingCall, error: BaseException) -> None:
+        """Answer `call` with `error`; an audited method records the outcome first."""
+        status = status_for(error, self.rpc)
+        self._audit(call, status)
+        call.fail(error, status)
+
+    def _audit(self, call: PendingCall, status: status_pb2.Status | None = None) -> None:
+        if not self.audited:
+            return
+        record = audit.audit_record(
+            service=self.container.service_name,
+            method=self.rpc,
+            principal=call.principal,
+            request=call.request,
+            at=call.received_at,
+            peer=call.peer,
+        )
+        if status is not None:
+            record = audit.failed(record, code_pb2.Code.Name(status.code), status.message)
+        try:
+            audit.SqlAuditTrail(self._database.session_factory).record(record)
+        except Exception:
+            # The call's own change has committed by now: failing the call would misreport it to the caller.
+            log.exception("could not write the audit record of %s (outcome %s)", self.rpc, record.outcome)
 
     def _relay_stream(self, call: PendingCall, items: Iterable[Message]) -> None:
         # Runs inside the worker, so the generator still has its dependencies.

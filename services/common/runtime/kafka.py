@@ -3,7 +3,14 @@
 The consumer takes records in order within a partition, runs one worker per record and commits an offset only after
 its worker succeeded. A failed record is redelivered (seek back) until it has failed KAFKA_MAX_ATTEMPTS times, then it
 is copied to zhongyuan.deadletter.v1 with the reason and its origin in headers, and the partition moves on. A record
-that cannot even be decoded goes there at once. Handlers see each event at least once: they dedupe by event id.
+that cannot even be decoded (CloudEvents headers missing, a type not in EVENT_TYPES, a payload that does not parse)
+goes there at once. A worker that failed because the database was unreachable spends no attempt: the partition waits
+for the database, since dead-lettering would lose records that are not at fault. Handlers see each event at least
+once: they dedupe by event id.
+
+`@kafka_consumer(TOPIC, batch=True)` hands the method a list: the decoded records of one partition's poll, in order,
+so a handler can fold them in one transaction. When that worker fails, the same records are delivered again one by
+one (each as a list of one), so a poison record is retried and dead-lettered on its own and the others go through.
 """
 
 import logging
@@ -16,6 +23,7 @@ from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartitio
 from kafka.consumer.fetcher import ConsumerRecord
 from nameko.extensions import Entrypoint, SharedExtension
 
+from services.common.db import database_unreachable
 from services.common.events import DEADLETTER, Event, MalformedEvent, decode_event
 from services.common.runtime.metrics import MetricsRegistry
 
@@ -27,9 +35,13 @@ CONSUMER_SETTINGS = {
     # Group joins take about half the session timeout; the 45 s default would stall every start by 23 s.
     "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,
-    "max_poll_records": 200,
+    "max_poll_records": 500,
+    # A fetch waits this long for records when there are none yet; the 500 ms default is added to an idle
+    # consumer's latency on brokers that answer only at the deadline.
+    "fetch_max_wait_ms": 100,
 }
 RECONNECT_SECONDS = 1.0
+DATABASE_RETRY_SECONDS = 1.0
 
 
 class KafkaProducerProvider(SharedExtension):
@@ -64,14 +76,15 @@ class KafkaProducerProvider(SharedExtension):
 
 
 class KafkaConsumerEntrypoint(Entrypoint):
-    """`@kafka_consumer(TOPIC)`: the method gets one decoded Event per record."""
+    """`@kafka_consumer(TOPIC)`: the method gets one decoded Event per record (a list of Events with batch=True)."""
 
     producer = KafkaProducerProvider()
     metrics = MetricsRegistry()
 
-    def __init__(self, topic: str, *, max_attempts: int | None = None, **kwargs: Any):
+    def __init__(self, topic: str, *, max_attempts: int | None = None, batch: bool = False, **kwargs: Any):
         self.topic = topic
         self._max_attempts = max_attempts
+        self.batch = batch
         super().__init__(**kwargs)
 
     def setup(self) -> None:
@@ -119,6 +132,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
     def _consume_partition(
         self, consumer: KafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]
     ) -> None:
+        if self.batch and self._deliver_batch(records):
+            consumer.commit({partition: OffsetAndMetadata(records[-1].offset + 1, "", -1)})
+            return
         next_offset = None
         for record in records:
             if not self._running:
@@ -130,6 +146,17 @@ class KafkaConsumerEntrypoint(Entrypoint):
         if next_offset is not None:
             consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
 
+    def _deliver_batch(self, records: list[ConsumerRecord]) -> bool:
+        """True when one worker handled all `records`; False leaves them to one-by-one delivery."""
+        try:
+            events = [decode_event(record.value, record.headers) for record in records]
+        except MalformedEvent:
+            return False
+        if not events or self._run_worker(events) is not None:
+            return False
+        self.metrics.consumed.labels(self.topic, "handled").inc(len(events))
+        return True
+
     def _deliver(self, record: ConsumerRecord) -> bool:
         """True when the record is done with (handled or dead-lettered); False to have it redelivered."""
         try:
@@ -137,30 +164,33 @@ class KafkaConsumerEntrypoint(Entrypoint):
         except MalformedEvent as malformed:
             self._dead_letter(record, str(malformed), attempts=1)
             return True
-        error = self._run_worker(event)
+        error = self._run_worker([event] if self.batch else event)
         position = (record.partition, record.offset)
         if error is None:
             self._failures.pop(position, None)
             self.metrics.consumed.labels(self.topic, "handled").inc()
             return True
+        if database_unreachable(error):
+            # Not the record's fault: wait for the database instead of using up its attempts.
+            self.metrics.consumed.labels(self.topic, "retried").inc()
+            eventlet.sleep(DATABASE_RETRY_SECONDS)
+            return False
         attempts = self._failures.get(position, 0) + 1
         if attempts >= self.max_attempts:
             self._failures.pop(position, None)
-            self._dead_letter(record, error, attempts)
+            self._dead_letter(record, f"{type(error).__name__}: {error}", attempts)
             return True
         self._failures[position] = attempts
         self.metrics.consumed.labels(self.topic, "retried").inc()
         eventlet.sleep(min(0.05 * 2**attempts, 2.0))
         return False
 
-    def _run_worker(self, event: Event) -> str | None:
-        """Run the service method on `event`; the error it raised, in words, or None."""
+    def _run_worker(self, event: Event | list[Event]) -> BaseException | None:
+        """Run the service method on `event` (or a batch of them); the error it raised, or None."""
         finished = GreenEvent()
         self.container.spawn_worker(self, (event,), {}, handle_result=_signal(finished))
         exc_info = finished.wait()
-        if exc_info is None:
-            return None
-        return f"{exc_info[0].__name__}: {exc_info[1]}"
+        return None if exc_info is None else exc_info[1]
 
     def _dead_letter(self, record: ConsumerRecord, reason: str, attempts: int) -> None:
         log.error(

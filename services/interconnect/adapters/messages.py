@@ -5,10 +5,10 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import events as ev
 from services.common.events import Event, new_event
+from services.common.timestamps import timestamp
 from services.interconnect.domain.gate import GateDecision
 from services.interconnect.domain.links import Link, LinkChange, LinkState
 from services.interconnect.domain.model import AdminLevel, ExchangeRun, Platform, SharedResource, SystemHome
@@ -37,28 +37,29 @@ STATE_TO_PROTO = {
 }
 
 
+# Import entries' names of the request fields named differently (`schedule: 1d` in a file).
+REQUEST_FIELDS = {"schedule": "schedule_seconds"}
+
+
 def values_of(message: Message, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """A request's fields as entry values; unset fields (empty, 0, false) are absent, as in an import file."""
-    values = MessageToDict(message, preserving_proto_field_name=True, use_integers_for_enums=True)
+    inputs = type(message)()
+    inputs.CopyFrom(message)
+    for name in drop:  # before converting: an output field may hold what JSON cannot show (an invalid Timestamp)
+        inputs.ClearField(name)
+    values = MessageToDict(inputs, preserving_proto_field_name=True, use_integers_for_enums=True)
     if "admin_level" in values:
         values["admin_level"] = LEVEL_FROM_PROTO.get(values["admin_level"], str(values["admin_level"]))
-    if "schedule_seconds" in values:
-        values["schedule"] = values.pop("schedule_seconds")
-    return {name: value for name, value in values.items() if name not in drop}
+    for entry_name, request_name in REQUEST_FIELDS.items():
+        if request_name in values:
+            values[entry_name] = values.pop(request_name)
+    return values
 
 
 def system_home(system: inventory_pb2.System) -> SystemHome | None:
     """Where an inventory event's system lives; None when the event does not say its level."""
     level = LEVEL_FROM_INVENTORY.get(system.admin_level)
     return SystemHome(system.id, system.code, system.organisation_code, level) if level else None
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def platform_to_proto(platform: Platform, link: Link | None = None) -> pb.Platform:

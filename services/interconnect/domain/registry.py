@@ -111,8 +111,11 @@ def entries_from_yaml(content: bytes) -> tuple[list[Entry], list[Entry]]:
         raise InvalidArgument.field("content", f"is larger than {MAX_IMPORT_BYTES} bytes")
     try:
         document = yaml.safe_load(content) or {}
-    except yaml.YAMLError as error:
+    # ValueError: a scalar YAML reads as a date that does not exist (2016-02-30)
+    except (yaml.YAMLError, ValueError) as error:
         raise InvalidArgument.field("content", f"is not YAML: {error}") from None
+    except RecursionError:
+        raise InvalidArgument.field("content", "is not YAML: nested too deeply") from None
     if not isinstance(document, dict) or set(document) - {"platforms", "shared_resources"}:
         raise InvalidArgument.field("content", "must be a mapping with sections platforms and shared_resources")
     return _section(document, "platforms"), _section(document, "shared_resources")
@@ -151,7 +154,7 @@ def check_resources(entries: list[Entry], platform_codes: set[str]) -> list[dict
 
 def _check(entry: Entry, fields: dict[str, Field], violations: list[FieldViolation]) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
-    for name in sorted(set(entry.values) - set(fields)):
+    for name in sorted(map(str, set(entry.values) - set(fields))):
         violations.append(FieldViolation(_name(entry.location, name), "is not a field"))
     for name, spec in fields.items():
         raw = entry.values.get(name)

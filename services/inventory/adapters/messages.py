@@ -5,10 +5,10 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import events as ev
 from services.common.events import Event, new_event
+from services.common.timestamps import timestamp
 from services.inventory.domain.model import AdminLevel, DataResource, Dependency, Host, Organisation, System, Zone
 from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
 
@@ -33,14 +33,12 @@ def values_of(message: Message, renames: dict[str, str] | None = None, drop: tup
     return {name: value for name, value in values.items() if name not in drop}
 
 
+# The one field a RegisterSystemRequest names differently from the catalogue's column.
+SYSTEM_REQUEST_FIELDS = {"organisation": "organisation_code"}
+
+
 def system_values(request: inventory_pb2.RegisterSystemRequest) -> dict[str, Any]:
-    return values_of(request, renames={"organisation_code": "organisation"})
-
-
-def _timestamp(moment: Any) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
+    return values_of(request, renames={field: column for column, field in SYSTEM_REQUEST_FIELDS.items()})
 
 
 def _day(value: date | None) -> str:
@@ -56,7 +54,7 @@ def system_to_proto(system: System, hosts: list[Host] = (), depends_on: list[str
         admin_level=LEVEL_TO_PROTO[system.admin_level],
         mlps_level=system.mlps_level,
         status=system.status.value,
-        registered_at=_timestamp(system.registered_at),
+        registered_at=timestamp(system.registered_at),
         tech_stack=system.tech_stack,
         data_volume_gb=system.data_volume_gb,
         current_location=system.current_location,

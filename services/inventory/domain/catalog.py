@@ -75,11 +75,14 @@ def rows_from_yaml(data: bytes) -> list[Row]:
     check_size(data)
     try:
         document = yaml.safe_load(data.decode("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+    # ValueError: not UTF-8, or a scalar YAML reads as a date that does not exist (2016-02-30)
+    except (yaml.YAMLError, ValueError) as error:
         raise InvalidArgument.field("content", f"is not valid UTF-8 YAML: {error}") from None
+    except RecursionError:
+        raise InvalidArgument.field("content", "is not valid UTF-8 YAML: nested too deeply") from None
     if not isinstance(document, dict):
         raise InvalidArgument.field("content", "must be a mapping with zones, organisations, systems, data_resources")
-    unknown = sorted(set(document) - set(YAML_SECTIONS))
+    unknown = sorted(map(str, set(document) - set(YAML_SECTIONS)))
     if unknown:
         raise InvalidArgument.field("content", f"unknown sections {unknown}; expected {sorted(YAML_SECTIONS)}")
     rows = [row for section, kind in YAML_SECTIONS.items() for row in _yaml_section(document, section, kind)]

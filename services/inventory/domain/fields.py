@@ -4,11 +4,13 @@ raises ValueError with the reason in words."""
 import enum
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 CODE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# Tabs and line breaks may stay; other control characters are never meant, and PostgreSQL refuses NUL in text.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CODE = 64
 TRUE_WORDS = {"true", "yes", "1", "是"}
 FALSE_WORDS = {"false", "no", "0", "否", ""}
@@ -38,6 +40,8 @@ def text(limit: int) -> Parser:
         result = str(value).strip()
         if len(result) > limit:
             raise ValueError(f"is longer than {limit} characters")
+        if CONTROL_CHARACTER.search(result):
+            raise ValueError("contains a control character")
         return result
 
     return parse
@@ -78,6 +82,8 @@ def non_negative(value: Any) -> float:
 
 
 def a_date(value: Any) -> date:
+    if isinstance(value, datetime):  # YAML reads `2016-06-30 08:00` as a datetime
+        return value.date()
     if isinstance(value, date):
         return value
     try:

@@ -1,12 +1,11 @@
 """Between the migration domain and protobuf: gRPC answers and the events on zhongyuan.migration.events.v1."""
 
 from collections.abc import Sequence
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
+from typing import Any
 
 from services.common import events as ev
 from services.common.events import Event, new_event
+from services.common.timestamps import timestamp
 from services.migration.domain.model import MigrationRun, RunState, StepRecord, Wave, WaveSystem
 from services.pb.zhongyuan.migration.v1 import events_pb2, migration_pb2
 
@@ -17,14 +16,6 @@ STEP_EVENT_TYPES = {
     "completed": ev.STEP_COMPLETED,
     "failed": ev.STEP_FAILED,
 }
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def step_to_proto(record: StepRecord) -> migration_pb2.Step:
@@ -74,33 +65,43 @@ def wave_to_proto(
     )
 
 
-def step_event(kind: str, run: MigrationRun, record: StepRecord, wave_name: str, duration: float = 0.0) -> Event:
+def step_event(kind: str, run: MigrationRun, record: StepRecord, wave: Wave | None, duration: float = 0.0) -> Event:
     payload = events_pb2.StepEvent(
         run_id=run.id,
         system_id=run.system_id,
         system_code=run.system_code,
         organisation_code=run.organisation_code,
         wave_id=run.wave_id or "",
-        wave_name=wave_name,
         step=record.step.value,
         attempt=record.attempt,
         percent=record.percent,
         message=record.message,
         duration_seconds=duration,
+        **_wave_fields(wave),
     )
     return new_event(STEP_EVENT_TYPES[kind], SOURCE, run.system_id, payload)
 
 
-def state_changed(run: MigrationRun, previous: RunState, wave_name: str, reason: str = "") -> Event:
+def state_changed(run: MigrationRun, previous: RunState, wave: Wave | None, reason: str = "") -> Event:
     payload = events_pb2.RunStateChanged(
         run_id=run.id,
         system_id=run.system_id,
         system_code=run.system_code,
         organisation_code=run.organisation_code,
         wave_id=run.wave_id or "",
-        wave_name=wave_name,
         previous_state=previous.value,
         state=run.state.value,
         reason=reason,
+        **_wave_fields(wave),
     )
     return new_event(ev.RUN_STATE_CHANGED, SOURCE, run.system_id, payload)
+
+
+def _wave_fields(wave: Wave | None) -> dict[str, Any]:
+    if wave is None:
+        return {}
+    return {
+        "wave_name": wave.name,
+        "wave_window_start": timestamp(wave.window_start),
+        "wave_window_end": timestamp(wave.window_end),
+    }

@@ -37,6 +37,7 @@ wave_systems = sa.Table(
     sa.Column("wave_id", sa.String(36), primary_key=True),
     sa.Column("system_code", sa.String(64), primary_key=True),
     sa.Column("layer", sa.Integer, nullable=False),
+    sa.Column("organisation_code", sa.String(64), nullable=False),
 )
 
 runs = sa.Table(

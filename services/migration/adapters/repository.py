@@ -1,5 +1,6 @@
 """Waves, runs and step checkpoints in the migration database."""
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -67,8 +68,12 @@ class SqlMigrations:
         statement = sa.update(runs).where(runs.c.id == run_id, free).values(claimed_by=owner, claim_expires_at=until)
         return _rows_changed(self._session.execute(statement)) == 1
 
-    def renew_claims(self, owner: str, until: datetime) -> int:
-        statement = sa.update(runs).where(runs.c.claimed_by == owner).values(claim_expires_at=until)
+    def renew_claims(self, owner: str, run_ids: Collection[str], until: datetime) -> int:
+        """Extend `owner`'s leases on the runs it still drives; a run it dropped without releasing it (the database
+        was away) is left to expire and be claimed again."""
+        statement = (
+            sa.update(runs).where(runs.c.claimed_by == owner, runs.c.id.in_(run_ids)).values(claim_expires_at=until)
+        )
         return _rows_changed(self._session.execute(statement))
 
     def release(self, run_id: str, owner: str) -> None:

@@ -59,6 +59,7 @@ class WaveSystem:
     wave_id: str
     system_code: str
     layer: int
+    organisation_code: str = ""  # "" for members planned before it was recorded: no department sees them
 
 
 @dataclass

@@ -94,6 +94,23 @@ def _wave_progress(q: SqlProgressQueries) -> list[Metric]:
     )
 
 
+def _wave_windows(q: SqlProgressQueries) -> list[Metric]:
+    windows = list(q.wave_windows())
+    end = _gauge(
+        "zhongyuan_wave_window_end_timestamp_seconds",
+        "When the wave's planned window ends (Unix time).",
+        ["wave"],
+        ((wave, _seconds(ends)) for wave, ends, _ in windows),
+    )
+    unfinished = _gauge(
+        "zhongyuan_wave_unfinished_systems",
+        "Systems of the wave whose migration has not completed.",
+        ["wave"],
+        ((wave, count) for wave, _, count in windows),
+    )
+    return end + unfinished
+
+
 def _oldest_running(q: SqlProgressQueries) -> list[Metric]:
     rows = ((org, _seconds(at)) for org, at in q.oldest_running_progress())
     return _gauge(
@@ -156,5 +173,5 @@ def _overdue_data_resources(q: SqlProgressQueries, today: date) -> list[Metric]:
     )
 
 
-_MIGRATION_FAMILIES = [_migrations, _steps_total, _step_duration, _wave_progress, _oldest_running]
+_MIGRATION_FAMILIES = [_migrations, _steps_total, _step_duration, _wave_progress, _wave_windows, _oldest_running]
 _ESTATE_FAMILIES = [_share("department"), _share("city"), _links, _exchanges]

@@ -35,6 +35,8 @@ class MigrationView(ReadModelBase):
     system_code: Mapped[str] = mapped_column(sa.String(64))
     organisation_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     wave_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    wave_window_start: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
+    wave_window_end: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
     state: Mapped[str] = mapped_column(sa.String(32))
     step: Mapped[str] = mapped_column(sa.String(32), default="")
     reason: Mapped[str] = mapped_column(sa.String(500), default="")

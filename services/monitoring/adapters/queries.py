@@ -60,6 +60,13 @@ class SqlProgressQueries:
             sa.select(m.wave_name, sa.func.max(m.last_progress_at)).where(m.wave_name != "").group_by(m.wave_name)
         )
 
+    def wave_windows(self) -> Iterator[Any]:
+        """Per wave with a planned window: its end and how many of its systems are not migrated yet."""
+        m = MigrationView
+        unfinished = sa.func.sum(sa.case((m.state != MIGRATED_STATE, 1), else_=0))
+        query = sa.select(m.wave_name, sa.func.max(m.wave_window_end), unfinished)
+        return self._rows(query.where(m.wave_window_end.is_not(None)).group_by(m.wave_name))
+
     def oldest_running_progress(self) -> Iterator[Any]:
         m = MigrationView
         query = sa.select(m.organisation_code, sa.func.min(m.last_progress_at))
@@ -160,6 +167,8 @@ def _run_dict(run: MigrationView) -> dict[str, Any]:
         "run_id": run.run_id,
         "system_code": run.system_code,
         "wave_name": run.wave_name,
+        "wave_window_start": as_utc(run.wave_window_start) if run.wave_window_start else None,
+        "wave_window_end": as_utc(run.wave_window_end) if run.wave_window_end else None,
         "state": run.state,
         "step": run.step,
         "reason": run.reason,

@@ -1,10 +1,13 @@
 """Reading and writing the read model."""
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.common.db import RowsByKey
 from services.monitoring.adapters.orm import SystemView
 from services.monitoring.domain.progress import as_utc as _as_utc
 
@@ -12,6 +15,10 @@ from services.monitoring.domain.progress import as_utc as _as_utc
 class SqlSystemViews:
     def __init__(self, session: Session):
         self._session = session
+        self._rows = RowsByKey(session, SystemView)
+
+    def prefetch(self, keys: Iterable[Any]) -> None:
+        self._rows.load(keys)
 
     def upsert(
         self,
@@ -25,9 +32,9 @@ class SqlSystemViews:
         city: str = "",
     ) -> None:
         """Keep the newest state: an older event arriving late changes nothing."""
-        row = self._session.get(SystemView, system_id)
+        row = self._rows.get(system_id)
         if row is None:
-            self._session.add(
+            self._rows.add(
                 SystemView(
                     system_id=system_id,
                     code=code,

@@ -3,10 +3,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from services.common.db import SqlUnitOfWork
+from services.monitoring.adapters.audit import SqlAuditViews
 from services.monitoring.adapters.queries import SqlProgressQueries
 from services.monitoring.adapters.repository import SqlSystemViews
 from services.monitoring.adapters.views import (
     SqlDataResourceViews,
+    SqlExchangeViews,
     SqlLinkViews,
     SqlMigrationViews,
     SqlStepViews,
@@ -21,5 +23,7 @@ class MonitoringUnitOfWork(SqlUnitOfWork):
         self.migrations = SqlMigrationViews(session)
         self.steps = SqlStepViews(session)
         self.links = SqlLinkViews(session)
+        self.exchanges = SqlExchangeViews(session)
         self.data_resources = SqlDataResourceViews(session)
         self.progress = SqlProgressQueries(session)
+        self.audit = SqlAuditViews(session)

@@ -1,9 +1,12 @@
 """Writing the migration, link, exchange and data-resource parts of the read model. Older events never win."""
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services.common.db import RowsByKey
 from services.monitoring.adapters.orm import (
     DataResourceView,
     ExchangeView,
@@ -17,16 +20,18 @@ from services.monitoring.domain.progress import as_utc
 
 class SqlMigrationViews:
     def __init__(self, session: Session):
-        self._session = session
+        self._rows = RowsByKey(session, MigrationView)
 
-    def _current(self, system_id: str, run_id: str, at: datetime, **identity: str) -> MigrationView | None:
+    def prefetch(self, keys: Iterable[Any]) -> None:
+        self._rows.load(keys)
+
+    def _current(self, system_id: str, run_id: str, at: datetime, **identity: Any) -> MigrationView | None:
         """The system's row for this run, started afresh for a newer run; None when the event is of an older run."""
-        row = self._session.get(MigrationView, system_id)
+        row = self._rows.get(system_id)
         if row is not None and row.run_id != run_id and as_utc(row.started_at) > at:
             return None
         if row is None:
-            row = MigrationView(system_id=system_id)
-            self._session.add(row)
+            row = self._rows.add(MigrationView(system_id=system_id))
         if row.run_id != run_id:
             row.run_id, row.state, row.step, row.reason = run_id, "pending", "", ""
             row.started_at = row.last_progress_at = at
@@ -36,10 +41,11 @@ class SqlMigrationViews:
             identity["organisation_code"],
             identity["wave_name"],
         )
+        row.wave_window_start, row.wave_window_end = identity["wave_window_start"], identity["wave_window_end"]
         return row
 
     def record_state(
-        self, *, system_id: str, run_id: str, state: str, reason: str, at: datetime, **identity: str
+        self, *, system_id: str, run_id: str, state: str, reason: str, at: datetime, **identity: Any
     ) -> None:
         row = self._current(system_id, run_id, at, **identity)
         if row is None or as_utc(row.last_progress_at) > at:
@@ -47,7 +53,7 @@ class SqlMigrationViews:
         row.state, row.reason, row.last_progress_at = state, reason, at
         row.completed_at = at if state == "completed" else None
 
-    def record_step(self, *, system_id: str, run_id: str, step: str, at: datetime, **identity: str) -> None:
+    def record_step(self, *, system_id: str, run_id: str, step: str, at: datetime, **identity: Any) -> None:
         row = self._current(system_id, run_id, at, **identity)
         if row is not None and as_utc(row.last_progress_at) <= at:
             row.step, row.last_progress_at = step, at
@@ -58,11 +64,15 @@ class SqlMigrationViews:
 class SqlStepViews:
     def __init__(self, session: Session):
         self._session = session
+        self._rows = RowsByKey(session, StepView)
+
+    def prefetch(self, keys: Iterable[Any]) -> None:
+        self._rows.load(keys)
 
     def record(self, *, run_id: str, step: str, at: datetime, **state: object) -> None:
-        row = self._session.get(StepView, (run_id, step))
+        row = self._rows.get((run_id, step))
         if row is None:
-            self._session.add(StepView(run_id=run_id, step=step, updated_at=at, **state))
+            self._rows.add(StepView(run_id=run_id, step=step, updated_at=at, **state))
         elif as_utc(row.updated_at) <= at:
             for name, value in state.items():
                 setattr(row, name, value)
@@ -74,22 +84,32 @@ class SqlStepViews:
 
 class SqlLinkViews:
     def __init__(self, session: Session):
-        self._session = session
+        self._rows = RowsByKey(session, LinkView)
+
+    def prefetch(self, keys: Iterable[Any]) -> None:
+        self._rows.load(keys)
 
     def upsert(self, *, platform_code: str, state: int, latency_ms: float, at: datetime) -> None:
-        row = self._session.get(LinkView, platform_code)
+        row = self._rows.get(platform_code)
         if row is None:
-            self._session.add(LinkView(platform_code=platform_code, state=state, latency_ms=latency_ms, updated_at=at))
+            self._rows.add(LinkView(platform_code=platform_code, state=state, latency_ms=latency_ms, updated_at=at))
         elif as_utc(row.updated_at) <= at:
             row.state, row.latency_ms, row.updated_at = state, latency_ms, at
 
-    def record_exchange(
+
+class SqlExchangeViews:
+    def __init__(self, session: Session):
+        self._rows = RowsByKey(session, ExchangeView)
+
+    def prefetch(self, keys: Iterable[Any]) -> None:
+        self._rows.load(keys)
+
+    def record(
         self, *, resource_code: str, platform_code: str, last_exchange_at: datetime | None, overdue: bool, at: datetime
     ) -> None:
-        row = self._session.get(ExchangeView, resource_code)
+        row = self._rows.get(resource_code)
         if row is None:
-            row = ExchangeView(resource_code=resource_code, updated_at=at)
-            self._session.add(row)
+            row = self._rows.add(ExchangeView(resource_code=resource_code, updated_at=at))
         elif as_utc(row.updated_at) > at:
             return
         row.platform_code, row.overdue, row.updated_at = platform_code, overdue, at
@@ -98,12 +118,15 @@ class SqlLinkViews:
 
 class SqlDataResourceViews:
     def __init__(self, session: Session):
-        self._session = session
+        self._rows = RowsByKey(session, DataResourceView)
+
+    def prefetch(self, keys: Iterable[Any]) -> None:
+        self._rows.load(keys)
 
     def upsert(self, *, code: str, at: datetime, **fields: str) -> None:
-        row = self._session.get(DataResourceView, code)
+        row = self._rows.get(code)
         if row is None:
-            self._session.add(DataResourceView(code=code, updated_at=at, **fields))
+            self._rows.add(DataResourceView(code=code, updated_at=at, **fields))
         elif as_utc(row.updated_at) <= at:
             for name, value in fields.items():
                 setattr(row, name, value)

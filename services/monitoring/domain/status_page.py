@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from services.monitoring.domain.progress import ACTIVE_STATES, BLOCKED_STATES, is_stale
+from services.monitoring.domain.progress import ACTIVE_STATES, BLOCKED_STATES, MIGRATED_STATE, is_stale, migrated_share
 
 STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
 STATE_LABELS = {
@@ -62,12 +62,16 @@ def system_row(system: dict[str, Any], now: datetime) -> dict[str, Any]:
     run = system["run"]
     state = run["state"] if run else ("completed" if system["status"] == "migrated" else "")
     last = run["last_progress_at"] if run else None
+    window_end = run["wave_window_end"] if run else None
     return {
         "code": system["code"],
         "name": system["name"],
+        "organisation_code": system["organisation_code"],
         "state": state,
         "state_label": STATE_LABELS.get(state, state),
         "wave": run["wave_name"] if run else "",
+        "wave_ends": window_end.strftime("%Y-%m-%d") if window_end else "",
+        "last_progress_at": last,
         "started": run["started_at"].strftime("%Y-%m-%d %H:%M") if run else "",
         "bars": step_bars(system["steps"]),
         "blocker": blocker(run, system["steps"]),
@@ -79,5 +83,31 @@ def system_row(system: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 def overview_row(summary: dict[str, Any], now: datetime) -> dict[str, Any]:
     last = summary["last_progress_at"]
-    share = summary["migrated"] / summary["systems"] if summary["systems"] else 0.0
-    return {**summary, "share": f"{share:.0%}", "updated": age_text((now - last).total_seconds()) if last else ""}
+    ratio = migrated_share(summary["migrated"], summary["systems"])
+    updated = age_text((now - last).total_seconds()) if last else ""
+    return {**summary, "ratio": ratio, "share": f"{ratio:.0%}", "updated": updated}
+
+
+def province_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    systems = sum(row["systems"] for row in rows)
+    migrated = sum(row["migrated"] for row in rows)
+    return {"systems": systems, "migrated": migrated, "ratio": migrated_share(migrated, systems)}
+
+
+def wave_summary(name: str, systems: list[dict[str, Any]], rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """A wave's window and how far it is; behind its window once the window has ended with systems not migrated.
+
+    `systems` are the read-model rows of the wave's systems, `rows` the same as shown (system_row)."""
+    runs = [system["run"] for system in systems if system["run"]]
+    starts = [run["wave_window_start"] for run in runs if run["wave_window_start"]]
+    ends = [run["wave_window_end"] for run in runs if run["wave_window_end"]]
+    migrated = sum(1 for row in rows if row["state"] == MIGRATED_STATE)
+    window_end = max(ends) if ends else None
+    return {
+        "name": name,
+        "window_start": min(starts) if starts else None,
+        "window_end": window_end,
+        "systems": len(rows),
+        "migrated": migrated,
+        "behind_window": window_end is not None and now > window_end and migrated < len(rows),
+    }

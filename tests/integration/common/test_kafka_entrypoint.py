@@ -2,6 +2,7 @@
 
 import collections
 import uuid
+from typing import Any
 
 from kafka import KafkaProducer
 from nameko.containers import ServiceContainer
@@ -37,6 +38,19 @@ def consumer_service(topic: str, handle):  # type: ignore[no-untyped-def]
             handle(event)
 
     return Consumer
+
+
+def dead_letter_of(bootstrap: str, event: Event) -> Any:
+    """The dead-letter record of `event` (found by its ce_id header), waiting for it to arrive."""
+    mine = event.id.encode()
+    letters = read_topic(
+        bootstrap,
+        DEADLETTER,
+        lambda rs: any(dict(r.headers).get("ce_id") == mine for r in rs),
+        "the failing event in the dead-letter topic",
+    )
+    [letter] = [r for r in letters if dict(r.headers).get("ce_id") == mine]
+    return letter
 
 
 def start(container_factory, service_cls, config) -> ServiceContainer:  # type: ignore[no-untyped-def]
@@ -122,16 +136,37 @@ def test_a_record_that_keeps_failing_is_dead_lettered_with_the_error_after_the_l
     produce(producer, topic, [doomed, fine])
 
     eventually(lambda: handled == [fine.id], "the event behind the failing one to be handled")
-    [letter] = [
-        r
-        for r in read_topic(
-            backing_services.kafka_bootstrap,
-            DEADLETTER,
-            lambda rs: any(dict(r.headers).get("ce_id") == doomed.id.encode() for r in rs),
-            "the failing event in the dead-letter topic",
-        )
-        if dict(r.headers).get("ce_id") == doomed.id.encode()
-    ]
+    letter = dead_letter_of(backing_services.kafka_bootstrap, doomed)
     assert dict(letter.headers)["dlq_reason"] == b"ValueError: organisation HA-NOPE does not exist"
     assert dict(letter.headers)["dlq_attempts"] == b"4"
     assert attempts[doomed.id] == 4
+
+
+def test_a_batch_consumer_gets_records_in_batches_and_a_failing_one_is_isolated_and_dead_lettered(
+    container_factory, service_config, topic, producer, backing_services, tmp_path
+) -> None:
+    events = [system_event(f"system-{i % 5}", i) for i in range(100)]
+    doomed = events[37]
+    batches: list[int] = []
+    handled: list[str] = []
+
+    class BatchConsumer:
+        name = f"batch_consumer_{uuid.uuid4().hex[:6]}"
+
+        @kafka_consumer(topic, batch=True)
+        def on_events(self, batch: list[Event]) -> None:
+            if any(event.id == doomed.id for event in batch):
+                raise ValueError("organisation HA-NOPE does not exist")  # the whole batch fails: nothing is kept
+            batches.append(len(batch))
+            handled.extend(event.id for event in batch)
+
+    config = service_config(f"sqlite:///{tmp_path}/x.db", KAFKA_MAX_ATTEMPTS=2)
+    produce(producer, topic, events)  # all waiting before the consumer starts, so polls return many at once
+    start(container_factory, BatchConsumer, config)
+
+    expected = [e.id for e in events if e.id != doomed.id]
+    eventually(lambda: sorted(handled) == sorted(expected), "every record but the failing one to be handled")
+    assert len(handled) == len(set(handled)), "a record was handled twice"
+    assert max(batches) > 1, "records were never handed over in batches"
+    letter = dead_letter_of(backing_services.kafka_bootstrap, doomed)
+    assert dict(letter.headers)["dlq_reason"] == b"ValueError: organisation HA-NOPE does not exist"

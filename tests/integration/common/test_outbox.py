@@ -74,7 +74,8 @@ def test_events_wait_while_the_broker_is_down_and_all_arrive_once_it_is_back(
     stub = pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
     seed(stub, operator_token, ORGANISATIONS)
     engine = create_engine(database_url)
-    waiting = sa.select(sa.func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+    inventory_events = sa.select(sa.func.count()).where(OutboxRecord.topic == INVENTORY_EVENTS)
+    waiting = inventory_events.where(OutboxRecord.published_at.is_(None))  # the audit trail has its own topic
 
     own_broker.pause()
     try:
@@ -106,4 +107,4 @@ def test_events_wait_while_the_broker_is_down_and_all_arrive_once_it_is_back(
         assert headers["ce_subject"] == record.key
         assert headers["ce_source"] == b"/zhongyuan/inventory"
     assert len({dict(r.headers)["ce_id"] for r in records}) == 5
-    assert count(engine, sa.select(sa.func.count()).select_from(OutboxRecord)) == 5
+    assert count(engine, inventory_events) == 5

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from kafka import KafkaProducer
 
 from services.common.events import (
@@ -33,6 +34,7 @@ class Run:
     organisation_code: str
     system_code: str
     wave_name: str = "第一批"
+    window_end: datetime | None = None  # the wave's planned window ends then (it started a week before)
     system_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -49,6 +51,7 @@ class Run:
             percent=percent,
             message=message,
             duration_seconds=seconds,
+            **self._window(),
         )
         return new_event(type_, "/zhongyuan/migration", self.system_id, payload)
 
@@ -63,9 +66,19 @@ class Run:
             previous_state=previous,
             state=state,
             reason=reason,
+            **self._window(),
         )
         event = new_event(RUN_STATE_CHANGED, "/zhongyuan/migration", self.system_id, payload)
         return replace(event, time=at) if at else event
+
+
+    def _window(self) -> dict[str, Timestamp]:
+        if self.window_end is None:
+            return {}
+        start, end = Timestamp(), Timestamp()
+        start.FromDatetime(self.window_end - timedelta(days=7))
+        end.FromDatetime(self.window_end)
+        return {"wave_window_start": start, "wave_window_end": end}
 
 
 def system_registered(run: Run, name: str = "居民健康卡", admin_level: int = 1) -> Event:

@@ -66,8 +66,14 @@ def test_each_deployment_runs_its_own_service_from_the_one_image(rendered, overl
 def test_every_container_has_grpc_probes_and_an_http_health_probe(rendered, overlay: str) -> None:
     for name, deployment in deployments(rendered, overlay).items():
         container, ports = server(deployment), container_ports(deployment)
+        # kubelet's gRPC probes cannot speak TLS: they ask the plaintext health-only port the service serves.
+        health_address = environment(container, rendered[overlay])["GRPC_HEALTH_ADDRESS"].value
+        assert health_address.startswith("0.0.0.0:"), f"{name}: kubelet reaches the health port on the pod's IP"
         for probe in ("readinessProbe", "livenessProbe"):
-            assert container[probe].get("grpc", {}).get("port") == ports["grpc"], f"{name} {probe}"
+            assert container[probe].get("grpc", {}).get("port") == int(health_address.rsplit(":", 1)[1]), (
+                f"{name} {probe}"
+            )
+            assert container[probe]["grpc"]["port"] not in ports.values(), f"{name} {probe}: not a TLS port"
         http_probes = [
             container[probe]["httpGet"]
             for probe in ("startupProbe", "readinessProbe", "livenessProbe")

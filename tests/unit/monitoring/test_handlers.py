@@ -9,6 +9,10 @@ from tests.unit.fakes import FakeUnitOfWork
 class FakeSystemViews:
     def __init__(self) -> None:
         self.rows: dict[str, dict] = {}
+        self.prefetched: set[str] = set()
+
+    def prefetch(self, keys) -> None:  # type: ignore[no-untyped-def]
+        self.prefetched |= set(keys)
 
     def upsert(self, *, system_id: str, **state) -> None:  # type: ignore[no-untyped-def]
         current = self.rows.get(system_id)
@@ -32,7 +36,7 @@ def registered(system_id: str, org: str = "HA-WJW") -> Event:
 def test_a_registered_system_enters_the_read_model() -> None:
     uow = FakeMonitoringUnitOfWork()
 
-    handlers.fold_event(registered("s-1"), uow)
+    handlers.fold_events([registered("s-1")], uow)
 
     assert uow.systems.rows["s-1"]["organisation_code"] == "HA-WJW"
     assert uow.commits == 1
@@ -41,13 +45,13 @@ def test_a_registered_system_enters_the_read_model() -> None:
 def test_a_redelivered_event_changes_nothing() -> None:
     uow = FakeMonitoringUnitOfWork()
     event = registered("s-1")
-    handlers.fold_event(event, uow)
+    handlers.fold_events([event], uow)
     uow.systems.rows["s-1"]["status"] = "changed since"
 
-    handlers.fold_event(event, uow)
+    handlers.fold_events([event], uow)
 
     assert uow.systems.rows["s-1"]["status"] == "changed since"
-    assert uow.commits == 1
+    assert uow.inbox.seen == {(event.id, handlers.SYSTEMS_CONSUMER)}
 
 
 def test_an_older_event_arriving_late_does_not_overwrite_a_newer_state() -> None:
@@ -61,7 +65,19 @@ def test_an_older_event_arriving_late_does_not_overwrite_a_newer_state() -> None
         time=datetime.now(UTC) - timedelta(hours=1),
     )
 
-    handlers.fold_event(newer, uow)
-    handlers.fold_event(older, uow)
+    handlers.fold_events([newer], uow)
+    handlers.fold_events([older], uow)
 
     assert uow.systems.rows["s-1"]["organisation_code"] == "HA-RST"
+
+
+def test_a_batch_is_folded_in_one_commit_and_a_duplicate_within_it_only_once() -> None:
+    uow = FakeMonitoringUnitOfWork()
+    first, second = registered("s-1"), registered("s-2", org="HA-RST")
+
+    handlers.fold_events([first, second, first], uow)
+
+    assert {row["organisation_code"] for row in uow.systems.rows.values()} == {"HA-WJW", "HA-RST"}
+    assert uow.commits == 1
+    assert len(uow.inbox.seen) == 2
+    assert uow.systems.prefetched == {"s-1", "s-2"}

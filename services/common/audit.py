@@ -1,0 +1,214 @@
+"""The audit trail: every mutating gRPC call, who made it, on what, when, from where and how it ended.
+
+Each service keeps its records in its own database (kernel table `audit_record`) and announces each one on
+`zhongyuan.audit.events.v1` through the outbox; monitoring keeps them all. Records never hold the caller's token:
+the actor is the token's description and the start of its hash, and secret-looking request fields are redacted.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from services.common.auth import Principal
+from services.common.db import KernelBase, SqlOutbox
+from services.common.events import AUDIT_EVENTS, CALL_RECORDED, new_event
+from services.pb.zhongyuan.audit.v1 import audit_pb2, events_pb2
+
+OK = "OK"
+ERROR = "ERROR"  # in a filter: any outcome but OK
+REDACTED = "***"
+MAX_REQUEST_CHARS = 4000
+MAX_TARGET_VALUE_CHARS = 64
+MAX_ERROR_CHARS = 2000
+_SECRET_NAME = re.compile(r"password|passwd|secret|token|credential|private_key|api_key|authorization", re.I)
+_SECRET_VALUE = re.compile(r"zy_[A-Za-z0-9_-]{16,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|^Bearer\s", re.I)
+# Request fields that name what a call acts on, in the order a reader looks for them.
+TARGET_FIELDS = (
+    "id",
+    "code",
+    "system_code",
+    "system",
+    "depends_on",
+    "platform",
+    "platform_code",
+    "resource",
+    "organisation_code",
+    "organisation",
+)
+
+
+class AuditRecordRow(KernelBase):
+    __tablename__ = "audit_record"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    service: Mapped[str] = mapped_column(sa.String(64))
+    method: Mapped[str] = mapped_column(sa.String(100))
+    actor_name: Mapped[str] = mapped_column(sa.String(200))
+    actor_token_id: Mapped[str] = mapped_column(sa.String(16))
+    actor_roles: Mapped[str] = mapped_column(sa.String(500))
+    target: Mapped[str] = mapped_column(sa.String(800))
+    request_json: Mapped[str] = mapped_column(sa.Text)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(32))
+    error: Mapped[str] = mapped_column(sa.Text)
+    peer: Mapped[str] = mapped_column(sa.String(200))
+
+
+def audit_record(
+    *, service: str, method: str, principal: Principal | None, request: Message, at: datetime, peer: str
+) -> audit_pb2.AuditRecord:
+    """The record of a call that succeeded; `failed` turns it into one of a call that did not."""
+    record = audit_pb2.AuditRecord(
+        id=str(uuid.uuid4()),
+        service=service,
+        method=method,
+        actor=_actor(principal),
+        target=target_of(request),
+        request_json=request_json(request),
+        outcome=OK,
+        peer=peer,
+    )
+    record.at.FromDatetime(at.astimezone(UTC))
+    return record
+
+
+def failed(record: audit_pb2.AuditRecord, outcome: str, error: str) -> audit_pb2.AuditRecord:
+    changed = audit_pb2.AuditRecord()
+    changed.CopyFrom(record)
+    changed.outcome, changed.error = outcome, error[:MAX_ERROR_CHARS]
+    return changed
+
+
+def _actor(principal: Principal | None) -> audit_pb2.Actor:
+    if principal is None:
+        return audit_pb2.Actor()
+    return audit_pb2.Actor(name=principal.name, token_id=principal.token_id, roles=sorted(principal.roles))
+
+
+def target_of(request: Message) -> str:
+    """`field=value` of the request's key fields, e.g. "code=HA-WJW-JKK organisation_code=HA-WJW"."""
+    values = {name: _string_field(request, name) for name in TARGET_FIELDS}
+    if not values["id"] and not values["code"]:
+        values = {"name": _string_field(request, "name"), **values}  # hosts and waves go by their name
+    return " ".join(f"{name}={_redact(value)[:MAX_TARGET_VALUE_CHARS]}" for name, value in values.items() if value)
+
+
+def _string_field(message: Message, name: str) -> str:
+    """The field's value if `message` has a single string field of that name, else ""."""
+    field = message.DESCRIPTOR.fields_by_name.get(name)
+    if field is None or field.type != FieldDescriptor.TYPE_STRING or _is_repeated(field):
+        return ""
+    return str(getattr(message, name))
+
+
+def _is_repeated(field: FieldDescriptor) -> bool:
+    return field.label == FieldDescriptor.LABEL_REPEATED
+
+
+def request_json(request: Message) -> str:
+    """The request as compact JSON, secrets redacted, bytes as size and digest, cut at MAX_REQUEST_CHARS."""
+    text = json.dumps(_plain_message(request), ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= MAX_REQUEST_CHARS else text[: MAX_REQUEST_CHARS - 1] + "…"
+
+
+def _plain_message(message: Message) -> Any:
+    if isinstance(message, Timestamp):
+        return _timestamp_json(message)
+    plain: dict[str, Any] = {}
+    for field, value in message.ListFields():
+        if _SECRET_NAME.search(field.name):
+            plain[field.name] = REDACTED
+        elif _is_repeated(field):
+            plain[field.name] = [_plain_value(field, item) for item in value]
+        else:
+            plain[field.name] = _plain_value(field, value)
+    return plain
+
+
+def _timestamp_json(stamp: Timestamp) -> Any:
+    try:
+        return stamp.ToJsonString()
+    except ValueError:  # out of range: the call is refused for it, and its record must still be written
+        return {"seconds": stamp.seconds, "nanos": stamp.nanos}
+
+
+def _plain_value(field: FieldDescriptor, value: Any) -> Any:
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return f"<{len(value)} bytes sha256:{hashlib.sha256(value).hexdigest()[:16]}>"
+    if field.type == FieldDescriptor.TYPE_MESSAGE:
+        return _plain_message(value)
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        known = field.enum_type.values_by_number.get(value)
+        return known.name if known else value
+    return _redact(value) if isinstance(value, str) else value
+
+
+def _redact(text: str) -> str:
+    return REDACTED if _SECRET_VALUE.search(text) else text
+
+
+def record_columns(record: audit_pb2.AuditRecord) -> dict[str, Any]:
+    """The columns of an audit record table (the kernel's, or a read model with the same shape)."""
+    return {
+        "id": record.id,
+        "service": record.service,
+        "method": record.method,
+        "actor_name": record.actor.name,
+        "actor_token_id": record.actor.token_id,
+        "actor_roles": ",".join(record.actor.roles),
+        "target": record.target,
+        "request_json": record.request_json,
+        "at": record.at.ToDatetime(UTC),
+        "outcome": record.outcome,
+        "error": record.error,
+        "peer": record.peer,
+    }
+
+
+def record_from_columns(row: Any) -> audit_pb2.AuditRecord:
+    roles = [role for role in row.actor_roles.split(",") if role]
+    record = audit_pb2.AuditRecord(
+        id=row.id,
+        service=row.service,
+        method=row.method,
+        actor=audit_pb2.Actor(name=row.actor_name, token_id=row.actor_token_id, roles=roles),
+        target=row.target,
+        request_json=row.request_json,
+        outcome=row.outcome,
+        error=row.error,
+        peer=row.peer,
+    )
+    record.at.FromDatetime(row.at.replace(tzinfo=UTC) if row.at.tzinfo is None else row.at.astimezone(UTC))
+    return record
+
+
+class SqlAuditTrail:
+    """Writes a record and its event in one transaction of their own.
+
+    Not in the transaction of the call's use case: the use cases open and commit their own units of work, and
+    sharing it would thread the audit through every handler. The record is written right after the use case has
+    committed (or failed) and before the caller gets the answer, so an answered call is always recorded; a crash in
+    between loses that one record, never a mutation.
+    """
+
+    def __init__(self, session_factory: Callable[[], Session]):
+        self._session_factory = session_factory
+
+    def record(self, record: audit_pb2.AuditRecord) -> None:
+        payload = events_pb2.CallRecorded(record=record)
+        event = new_event(CALL_RECORDED, f"/zhongyuan/{record.service}", record.id, payload)
+        event = replace(event, id=record.id, time=record.at.ToDatetime(UTC))  # monitoring dedupes on the record id
+        with self._session_factory() as session, session.begin():
+            session.add(AuditRecordRow(**record_columns(record)))
+            SqlOutbox(session).publish(event, topic=AUDIT_EVENTS, key=record.service)

@@ -1,0 +1,28 @@
+"""Between datetimes and google.protobuf.Timestamp, the one way every service converts them."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.common.errors import InvalidArgument
+
+
+def timestamp(moment: datetime | None) -> Timestamp | None:
+    """A Timestamp for `moment`; None (the field stays unset) for None."""
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def moment_of(message: Any, field: str) -> datetime | None:
+    """The UTC datetime in `message.field`, or None when the field is unset; INVALID_ARGUMENT naming the field for
+    a Timestamp outside 0001-01-01..9999-12-31 or with nanos outside 0..999999999."""
+    if not message.HasField(field):
+        return None
+    try:
+        return getattr(message, field).ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as error:
+        raise InvalidArgument.field(field, str(error)) from None

@@ -1,0 +1,84 @@
+"""A wave of two departments' systems, read over gRPC by each department, a department with none, and an operator."""
+
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
+from tests.fixtures.services import eventually, stream, unary
+
+WJW, RST, GAT = "HA-WJW", "HA-RST", "HA-GAT"
+WJW_SYSTEM, RST_SYSTEM = "HA-WJW-JKK", "HA-RST-SBK"
+WAVE = "联合批次"
+
+
+def moment(offset_hours: int) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=offset_hours))
+    return stamp
+
+
+@pytest.fixture
+def finished_wave(landscape) -> pb.Wave:  # type: ignore[no-untyped-def]
+    """A rehearsal wave of one 卫健委 and one 人社厅 system, run to its end."""
+    landscape.seed(f"organisations: [{{code: {RST}, name: 河南省人力资源和社会保障厅, admin_level: province}}]")
+    landscape.system(WJW_SYSTEM, organisation=WJW)
+    landscape.system(RST_SYSTEM, organisation=RST)
+    create = pb.CreateWaveRequest(
+        name=WAVE,
+        systems=[WJW_SYSTEM, RST_SYSTEM],
+        concurrency=2,
+        window_start=moment(0),
+        window_end=moment(48),
+        auto_approve=True,
+    )
+    unary(landscape.migration.CreateWave, create, landscape.token)
+    unary(landscape.migration.StartWave, pb.GetWaveRequest(id=WAVE), landscape.token)
+    return eventually(
+        lambda: (w := unary(landscape.migration.GetWave, pb.GetWaveRequest(id=WAVE), landscape.token)).state
+        == "finished"
+        and w,
+        "the wave to finish",
+        timeout=240,
+    )
+
+
+def members_and_runs(wave: pb.Wave) -> tuple[list[str], list[tuple[str, str]]]:
+    return [s.code for s in wave.systems], [(r.system_code, r.organisation_code) for r in wave.runs]
+
+
+def test_each_department_sees_only_its_own_members_and_runs_of_a_shared_wave(landscape, tokens, finished_wave) -> None:  # type: ignore[no-untyped-def]
+    for organisation, own_system in ((WJW, WJW_SYSTEM), (RST, RST_SYSTEM)):
+        token = tokens.create_token([f"department:{organisation}"])
+
+        shown = unary(landscape.migration.GetWave, pb.GetWaveRequest(id=WAVE), token)
+        listed = unary(landscape.migration.ListWaves, pb.ListWavesRequest(), token).waves
+        watched = stream(landscape.migration.WatchWave, pb.GetWaveRequest(id=finished_wave.id), token, count=1)[0]
+
+        assert members_and_runs(shown) == ([own_system], [(own_system, organisation)])
+        assert [(w.name, *members_and_runs(w)[:1]) for w in listed] == [(WAVE, [own_system])]
+        assert members_and_runs(watched) == members_and_runs(shown)
+
+
+def test_a_department_without_a_member_is_told_the_wave_does_not_exist(landscape, tokens, finished_wave) -> None:  # type: ignore[no-untyped-def]
+    outsider = tokens.create_token([f"department:{GAT}"])
+
+    assert list(unary(landscape.migration.ListWaves, pb.ListWavesRequest(), outsider).waves) == []
+    for ref in (WAVE, finished_wave.id):
+        with pytest.raises(grpc.RpcError) as hidden:
+            unary(landscape.migration.GetWave, pb.GetWaveRequest(id=ref), outsider)
+        assert hidden.value.code() is grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as watched:
+        stream(landscape.migration.WatchWave, pb.GetWaveRequest(id=WAVE), outsider, count=1)
+    assert watched.value.code() is grpc.StatusCode.NOT_FOUND
+
+
+def test_an_operator_sees_every_member_and_run(landscape, finished_wave) -> None:  # type: ignore[no-untyped-def]
+    both = sorted([(WJW_SYSTEM, WJW), (RST_SYSTEM, RST)])
+    listed = unary(landscape.migration.ListWaves, pb.ListWavesRequest(), landscape.token).waves
+
+    assert sorted(s.code for s in finished_wave.systems) == sorted([WJW_SYSTEM, RST_SYSTEM])
+    assert sorted((r.system_code, r.organisation_code) for r in finished_wave.runs) == both
+    assert [(w.name, sorted(s.code for s in w.systems)) for w in listed] == [(WAVE, sorted([WJW_SYSTEM, RST_SYSTEM]))]

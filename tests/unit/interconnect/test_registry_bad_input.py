@@ -1,0 +1,32 @@
+"""Import files that parse into what a loader may not expect are refused naming the place, never crash."""
+
+import pytest
+
+from services.common.errors import InvalidArgument
+from services.interconnect.domain.registry import check_platforms, entries_from_yaml
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"platforms:\n  - {code: HA, name: X, opened: 2016-02-30}\n",  # YAML reads an impossible date
+        b"platforms: " + b"[" * 2000 + b"]" * 2000,
+        b"1: []\nservers: []\n",
+    ],
+    ids=["impossible-date", "nested-too-deeply", "sections-not-named-by-strings"],
+)
+def test_an_unreadable_import_is_refused_as_content(content: bytes) -> None:
+    with pytest.raises(InvalidArgument) as raised:
+        entries_from_yaml(content)
+
+    assert [v.field for v in raised.value.violations] == ["content"]
+
+
+def test_keys_that_are_not_strings_are_named_as_unknown_fields() -> None:
+    platforms, _ = entries_from_yaml(b"platforms:\n  - {code: HA, name: X, 1: 2, colour: red}\n")
+
+    with pytest.raises(InvalidArgument) as raised:
+        check_platforms(platforms, set())
+
+    found = {v.field: v.reason for v in raised.value.violations}
+    assert found["platforms[0].1"] == "is not a field" and found["platforms[0].colour"] == "is not a field"

@@ -1,0 +1,163 @@
+"""A department sees only the waves holding one of its systems, and of those only its own members and runs."""
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from services.common.auth import OPERATOR, SRE, Principal
+from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
+from services.common.errors import NotFound
+from services.migration import handlers, queries
+from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
+from services.migration.domain.model import MigrationRun, WaveSystem
+from services.migration.domain.visibility import members_seen_by, runs_seen_by, wave_seen_by
+from services.migration.ports import SystemInfo
+
+NOW = datetime(2016, 6, 30, 8, tzinfo=UTC)
+WJW, RST, GAT = "HA-WJW", "HA-RST", "HA-GAT"
+ORGANISATION_OF = {"HA-WJW-JKK": WJW, "HA-WJW-RKK": WJW, "HA-RST-SBK": RST}
+OPERATOR_CALLER = Principal(frozenset([OPERATOR]))
+
+
+def department(code: str) -> Principal:
+    return Principal(frozenset([f"department:{code}"]))
+
+
+def member(code: str, organisation: str) -> WaveSystem:
+    return WaveSystem(wave_id="w", system_code=code, layer=0, organisation_code=organisation)
+
+
+def run(code: str, organisation: str) -> MigrationRun:
+    return MigrationRun(
+        system_id=code, system_code=code, organisation_code=organisation, created_at=NOW, updated_at=NOW, wave_id="w"
+    )
+
+
+MEMBERS = [member(code, organisation) for code, organisation in ORGANISATION_OF.items()]
+RUNS = [run(code, organisation) for code, organisation in ORGANISATION_OF.items()]
+
+
+def test_staff_see_every_member_and_run_of_every_wave() -> None:
+    assert members_seen_by(None, MEMBERS) == MEMBERS
+    assert runs_seen_by(None, RUNS) == RUNS
+    assert wave_seen_by(None, MEMBERS)
+
+
+def test_a_department_sees_only_its_own_members_and_runs() -> None:
+    assert [m.system_code for m in members_seen_by(WJW, MEMBERS)] == ["HA-WJW-JKK", "HA-WJW-RKK"]
+    assert [r.system_code for r in runs_seen_by(RST, RUNS)] == ["HA-RST-SBK"]
+    assert wave_seen_by(WJW, MEMBERS) and wave_seen_by(RST, MEMBERS)
+
+
+def test_a_department_without_a_member_does_not_see_the_wave() -> None:
+    assert not wave_seen_by(GAT, MEMBERS)
+    assert members_seen_by(GAT, MEMBERS) == []
+
+
+def test_a_member_of_unknown_organisation_is_seen_by_staff_only() -> None:
+    legacy = [member("HA-WJW-JKK", "")]
+
+    assert not wave_seen_by(WJW, legacy)
+    assert wave_seen_by(None, legacy)
+
+
+class CountingCatalogue:
+    """The inventory's systems by code; counts how often each is asked for."""
+
+    def __init__(self, organisation_of: dict[str, str]):
+        self._organisation_of = organisation_of
+        self.asked: list[str] = []
+
+    def system(self, code: str) -> SystemInfo:
+        self.asked.append(code)
+        organisation = self._organisation_of[code]
+        return SystemInfo(
+            id=code, code=code, organisation_code=organisation, status="ready", mlps_level=2, zone="ZY-A", zone_crypto=True
+        )
+
+    def dependency_order(self, codes: list[str]) -> list[list[str]]:
+        return [sorted(codes)]
+
+
+@pytest.fixture
+def engine() -> sa.Engine:
+    return sa.create_engine("sqlite://", poolclass=StaticPool)
+
+
+@pytest.fixture
+def uow(engine: sa.Engine) -> SqlMigrationUnitOfWork:
+    """The real unit of work on an in-memory SQLite database."""
+    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
+    return SqlMigrationUnitOfWork(session_factory(engine))
+
+
+def plan_wave(uow: SqlMigrationUnitOfWork, name: str, codes: list[str]) -> CountingCatalogue:
+    catalogue = CountingCatalogue(ORGANISATION_OF)
+    command = handlers.CreateWave(
+        name=name, systems=codes, window_start=NOW, window_end=NOW + timedelta(days=2), concurrency=2
+    )
+    handlers.create_wave(command, uow, catalogue)
+    return catalogue
+
+
+def test_a_planned_member_knows_its_organisation_from_one_catalogue_lookup(uow: SqlMigrationUnitOfWork) -> None:
+    catalogue = plan_wave(uow, "第一批", list(ORGANISATION_OF))
+
+    with uow:
+        wave = uow.migrations.wave("第一批")
+        assert wave is not None
+        recorded = {m.system_code: m.organisation_code for m in uow.migrations.members(wave.id)}
+    assert recorded == ORGANISATION_OF
+    assert sorted(catalogue.asked) == sorted(ORGANISATION_OF)
+
+
+def test_a_department_lists_only_waves_holding_its_systems_and_only_their_own_members(
+    uow: SqlMigrationUnitOfWork,
+) -> None:
+    plan_wave(uow, "卫健委批次", ["HA-WJW-JKK"])
+    plan_wave(uow, "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
+
+    def listed(caller: Principal) -> dict[str, list[str]]:
+        return {w.name: [s.code for s in w.systems] for w in queries.waves_view(uow, caller)}
+
+    assert listed(department(RST)) == {"混合批次": ["HA-RST-SBK"]}
+    assert listed(department(WJW)) == {"卫健委批次": ["HA-WJW-JKK"], "混合批次": ["HA-WJW-RKK"]}
+    assert listed(department(GAT)) == {}
+    assert listed(Principal(frozenset([SRE]))) == {
+        "卫健委批次": ["HA-WJW-JKK"],
+        "混合批次": ["HA-RST-SBK", "HA-WJW-RKK"],
+    }
+
+
+def test_a_department_without_a_member_is_told_the_wave_does_not_exist(uow: SqlMigrationUnitOfWork) -> None:
+    plan_wave(uow, "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
+
+    assert [s.code for s in queries.wave_view("混合批次", uow, department(RST)).systems] == ["HA-RST-SBK"]
+    with pytest.raises(NotFound, match="no wave 混合批次"):
+        queries.wave_view("混合批次", uow, department(GAT))
+    assert len(queries.wave_view("混合批次", uow, OPERATOR_CALLER).systems) == 2
+
+
+def test_members_planned_before_organisations_were_recorded_are_hidden_from_departments(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    first_revision = tmp_path / "versions"
+    first_revision.mkdir()
+    shutil.copy(VERSIONS / "0001_waves_and_runs.py", first_revision)
+    upgrade(engine, KERNEL_VERSIONS, first_revision)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO wave VALUES ('w', '旧批次', 2, :now, :now, :now, false, 'planned')"), {"now": NOW}
+        )
+        connection.execute(sa.text("INSERT INTO wave_system VALUES ('w', 'HA-WJW-JKK', 0)"))
+    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
+    uow = SqlMigrationUnitOfWork(session_factory(engine))
+
+    with uow:
+        assert [m.organisation_code for m in uow.migrations.members("w")] == [""]
+    assert queries.waves_view(uow, department(WJW)) == []
+    assert [w.name for w in queries.waves_view(uow, OPERATOR_CALLER)] == ["旧批次"]

@@ -1,0 +1,218 @@
+"""Benchmarks of monitoring on real processes: how fast a step reaches /metrics and the status page, how fast it takes
+in events compared with raw kafka-python, and the whole event path (outbox → relay → entrypoint) against raw Kafka.
+"""
+
+import re
+import statistics
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+
+from kafka import KafkaConsumer, KafkaProducer
+
+from services.common.events import INVENTORY_EVENTS, MIGRATION_EVENTS, STEP_COMPLETED, SYSTEM_REGISTERED, new_event
+from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2
+from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
+from tools.stack import Stack, wait_for
+
+STEP_EVENTS = 1000
+DEPARTMENTS = 20
+INGEST_EVENTS = 5000
+CONSUMER = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000, "auto_offset_reset": "earliest"}
+
+
+def http_text(url: str, token: str = "") -> str:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+        return response.read().decode()
+
+
+def metric_value(metrics_url: str, prefix: str) -> float:
+    """The first sample on a /metrics page whose line starts with `prefix` (0 when absent)."""
+    for line in http_text(metrics_url).splitlines():
+        if line.startswith(prefix):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> float:
+    """Poll without pausing (the latency is what is measured); the moment `condition` first held."""
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{what}: not seen after {timeout:.0f} s")
+    return time.perf_counter()
+
+
+def _registration(code: str, department: str) -> tuple[str, object]:
+    system = inventory_pb2.System(id=str(uuid.uuid4()), code=code, name=code, organisation_code=department)
+    return system.id, new_event(
+        SYSTEM_REGISTERED, "/bench", system.id, inventory_events.SystemRegistered(system=system)
+    )
+
+
+def _send(producer: KafkaProducer, topic: str, event: object) -> None:
+    producer.send(
+        topic,
+        key=event.subject.encode(),  # type: ignore[attr-defined]
+        value=event.payload.SerializeToString(),  # type: ignore[attr-defined]
+        headers=event.headers(),  # type: ignore[attr-defined]
+    )
+
+
+def _step_completed(system_id: str, code: str, department: str) -> object:
+    payload = migration_events.StepEvent(
+        run_id=str(uuid.uuid4()),
+        system_id=system_id,
+        system_code=code,
+        organisation_code=department,
+        wave_name="bench",
+        step="precheck",
+        attempt=1,
+        percent=100,
+        duration_seconds=1.5,
+    )
+    return new_event(STEP_COMPLETED, "/bench", system_id, payload)
+
+
+def _shows_precheck_done(page: str, code: str) -> bool:
+    row = re.search(rf'data-code="{re.escape(code)}">(.*?)</tr>', page, re.S)
+    return bool(row and "预检 100%" in row.group(1))
+
+
+def bench_step_latency(stack: Stack, token: str) -> dict[str, float]:
+    """From producing a step-completed event to seeing it on /metrics and on the organisation's page, one at a time."""
+    monitoring = stack.services["monitoring"].http_url
+    metrics = f"{monitoring}/metrics"
+    producer = KafkaProducer(bootstrap_servers=stack.broker.bootstrap, acks="all")
+    systems = []
+    for i in range(STEP_EVENTS):
+        department = f"HA-L{i % DEPARTMENTS:02d}"
+        code = f"{department}-S{i:04d}"
+        system_id, event = _registration(code, department)
+        _send(producer, INVENTORY_EVENTS, event)
+        systems.append((system_id, code, department))
+    producer.flush()
+    for d in range(DEPARTMENTS):
+        gauge = f'zhongyuan_inventory_systems{{department="HA-L{d:02d}"}}'
+        wait_for(lambda g=gauge: metric_value(metrics, g) == STEP_EVENTS // DEPARTMENTS, "registrations", 300)  # type: ignore[misc]
+
+    completed = 'zhongyuan_migration_steps_total{result="completed",step="precheck"}'
+    base = metric_value(metrics, completed)
+    to_metrics, to_page = [], []
+    for n, (system_id, code, department) in enumerate(systems, start=1):
+        page = f"{monitoring}/status/org/{department}"
+        sent = time.perf_counter()
+        _send(producer, MIGRATION_EVENTS, _step_completed(system_id, code, department))
+        producer.flush()
+        seen = _until(lambda n=n: metric_value(metrics, completed) >= base + n, "the step on /metrics")  # type: ignore[misc]
+        shown = _until(lambda p=page, c=code: _shows_precheck_done(http_text(p, token), c), "the step on the page")  # type: ignore[misc]
+        to_metrics.append(seen - sent)
+        to_page.append(shown - sent)
+    producer.close()
+    return {
+        "step_to_metrics_p50_ms": round(statistics.median(to_metrics) * 1000, 1),
+        "step_to_metrics_p99_ms": round(percentile(to_metrics, 0.99) * 1000, 1),
+        "step_to_page_p50_ms": round(statistics.median(to_page) * 1000, 1),
+        "step_to_page_p99_ms": round(percentile(to_page, 0.99) * 1000, 1),
+    }
+
+
+def produce_registrations(bootstrap: str, count: int) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    for i in range(count):
+        _, event = _registration(f"HA-BENCH-{i}", "HA-BENCH")
+        _send(producer, INVENTORY_EVENTS, event)
+    producer.flush()
+    producer.close()
+
+
+def raw_consume_rate(bootstrap: str, count: int) -> float:
+    """Records/s of a plain kafka-python consumer group reading `count` waiting records of the inventory topic."""
+    consumer = KafkaConsumer(
+        INVENTORY_EVENTS, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}", **CONSUMER
+    )
+    seen, started = 0, 0.0
+    while seen < count:
+        for records in consumer.poll(timeout_ms=500).values():
+            started = started or time.perf_counter()
+            seen += len(records)
+    rate = count / (time.perf_counter() - started)
+    consumer.close()
+    return rate
+
+
+def handled_records(stack: Stack, topic: str = INVENTORY_EVENTS) -> float:
+    metrics = f"{stack.services['monitoring'].http_url}/metrics"
+    return metric_value(metrics, f'zhongyuan_kafka_records_consumed_total{{outcome="handled",topic="{topic}"')
+
+
+def service_consume_rate(stack: Stack, count: int) -> float:
+    """Events/s monitoring folds once it has started on `count` waiting events."""
+    first = handled_records(stack)
+    wait_for(lambda: handled_records(stack) > first, "monitoring to start consuming", 60)
+    started, start_count = time.perf_counter(), handled_records(stack)
+    wait_for(lambda: handled_records(stack) >= first + count, "monitoring to consume every event", 600)
+    return (count - (start_count - first)) / (time.perf_counter() - started)
+
+
+def bench_ingest(stack: Stack) -> dict[str, float]:
+    """Monitoring's intake against raw kafka-python, on the same waiting records of the same topic."""
+    stack.services["monitoring"].stop()
+    produce_registrations(stack.broker.bootstrap, INGEST_EVENTS)
+    raw = raw_consume_rate(stack.broker.bootstrap, INGEST_EVENTS)
+    stack.start_service("monitoring").wait_healthy()
+    ours = service_consume_rate(stack, INGEST_EVENTS)
+    return {
+        "raw_kafka_python_records_per_s": round(raw),
+        "monitoring_events_per_s": round(ours),
+        "monitoring_vs_raw_ratio": round(ours / raw, 3),
+    }
+
+
+def raw_produce_consume_rate(bootstrap: str, count: int) -> float:
+    """Records/s from the first send to the last record read by a consumer group that was already listening."""
+    consumer = KafkaConsumer(
+        INVENTORY_EVENTS, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}", **CONSUMER
+    )
+    consumer.poll(timeout_ms=100)
+    while not consumer.assignment():
+        consumer.poll(timeout_ms=100)
+    consumer.seek_to_end()
+    consumer.poll(timeout_ms=0)
+    started = time.perf_counter()
+    produce_registrations(bootstrap, count)
+    seen = 0
+    while seen < count:
+        seen += sum(len(records) for records in consumer.poll(timeout_ms=500).values())
+    rate = count / (time.perf_counter() - started)
+    consumer.close()
+    return rate
+
+
+def bench_event_path(stack: Stack, import_catalogue: Callable[[], None]) -> dict[str, float]:
+    """Our event path — a committed unit of work's outbox, the relay, monitoring's entrypoint — against raw
+    kafka-python produce → consume of as many records on the same broker."""
+    inventory = f"{stack.services['inventory'].http_url}/metrics"
+    published = f'zhongyuan_outbox_events_published_total{{topic="{INVENTORY_EVENTS}"}}'
+    published_before, handled_before = metric_value(inventory, published), handled_records(stack)
+    import_catalogue()  # one transaction: its events enter the outbox together at commit
+    committed = time.perf_counter()
+    wait_for(lambda: metric_value(inventory, "zhongyuan_outbox_events_waiting") == 0, "the outbox to drain", 600)
+    events = metric_value(inventory, published) - published_before
+    wait_for(lambda: handled_records(stack) >= handled_before + events, "monitoring to fold the import", 900)
+    ours = events / (time.perf_counter() - committed)
+    raw = raw_produce_consume_rate(stack.broker.bootstrap, int(events))
+    return {
+        "event_path_events": int(events),
+        "event_path_outbox_to_entrypoint_per_s": round(ours),
+        "event_path_raw_produce_consume_per_s": round(raw),
+        "event_path_vs_raw_ratio": round(ours / raw, 3),
+    }
