@@ -314,6 +314,14 @@ class GrpcEntrypoint(Entrypoint):
     def _audit(self, call: PendingCall, status: status_pb2.Status | None = None) -> None:
         if not self.audited:
             return
+        try:
+            audit.SqlAuditTrail(self._database.session_factory).record(self._audit_record(call, status))
+        except Exception:
+            # Never let the record fail the call: its own change has committed by now, and an error escaping the
+            # result handler would take the whole container down.
+            log.exception("could not write the audit record of a %s call", self.rpc)
+
+    def _audit_record(self, call: PendingCall, status: status_pb2.Status | None) -> Any:
         record = audit.audit_record(
             service=self.container.service_name,
             method=self.rpc,
@@ -322,13 +330,7 @@ class GrpcEntrypoint(Entrypoint):
             at=call.received_at,
             peer=call.peer,
         )
-        if status is not None:
-            record = audit.failed(record, code_pb2.Code.Name(status.code), status.message)
-        try:
-            audit.SqlAuditTrail(self._database.session_factory).record(record)
-        except Exception:
-            # The call's own change has committed by now: failing the call would misreport it to the caller.
-            log.exception("could not write the audit record of %s (outcome %s)", self.rpc, record.outcome)
+        return record if status is None else audit.failed(record, code_pb2.Code.Name(status.code), status.message)
 
     def _relay_stream(self, call: PendingCall, items: Iterable[Message]) -> None:
         # Runs inside the worker, so the generator still has its dependencies.

@@ -1,11 +1,10 @@
 """The audit records monitoring received from every service: kept for good, read newest first."""
 
-from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from services.common.audit import ERROR, OK, record_columns, record_from_columns
+from services.common.audit import ERROR, OK, AuditRecordColumns, record_columns, record_from_columns
 from services.common.timestamps import moment_of
 from services.monitoring.adapters.orm import ReadModelBase
 from services.monitoring.domain.audit import AuditFilter, AuditKey
@@ -13,21 +12,8 @@ from services.pb.zhongyuan.audit.v1 import audit_pb2
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2
 
 
-class AuditView(ReadModelBase):
+class AuditView(AuditRecordColumns, ReadModelBase):
     __tablename__ = "audit_view"
-
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    service: Mapped[str] = mapped_column(sa.String(64))
-    method: Mapped[str] = mapped_column(sa.String(100))
-    actor_name: Mapped[str] = mapped_column(sa.String(200))
-    actor_token_id: Mapped[str] = mapped_column(sa.String(16))
-    actor_roles: Mapped[str] = mapped_column(sa.String(500))
-    target: Mapped[str] = mapped_column(sa.String(800))
-    request_json: Mapped[str] = mapped_column(sa.Text)
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    outcome: Mapped[str] = mapped_column(sa.String(32))
-    error: Mapped[str] = mapped_column(sa.Text)
-    peer: Mapped[str] = mapped_column(sa.String(200))
 
 
 class SqlAuditViews:

@@ -4,6 +4,7 @@ import collections
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from kafka import KafkaProducer
 from nameko.containers import ServiceContainer
 
@@ -170,3 +171,24 @@ def test_a_batch_consumer_gets_records_in_batches_and_a_failing_one_is_isolated_
     assert max(batches) > 1, "records were never handed over in batches"
     letter = dead_letter_of(backing_services.kafka_bootstrap, doomed)
     assert dict(letter.headers)["dlq_reason"] == b"ValueError: organisation HA-NOPE does not exist"
+
+
+def test_a_record_whose_handler_finds_the_database_away_waits_for_it_and_is_not_dead_lettered(
+    container_factory, service_config, topic, producer, tmp_path
+) -> None:
+    outage = system_event("system-3", 4)
+    attempts: collections.Counter[str] = collections.Counter()
+    handled: list[str] = []
+
+    def database_comes_back(event: Event) -> None:
+        attempts[event.id] += 1
+        if attempts[event.id] <= 3:  # more failures than KAFKA_MAX_ATTEMPTS allows, all the database's fault
+            raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("the database system is shutting down"))
+        handled.append(event.id)
+
+    config = service_config(f"sqlite:///{tmp_path}/x.db", KAFKA_MAX_ATTEMPTS=2)
+    start(container_factory, consumer_service(topic, database_comes_back), config)
+    produce(producer, topic, [outage])
+
+    eventually(lambda: handled == [outage.id], "the record to be handled once the database is back")
+    assert attempts[outage.id] == 4

@@ -72,7 +72,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 def test_a_wave_completes_when_postgresql_restarts_under_it(private_postgres, wave_under_fire) -> None:  # type: ignore[no-untyped-def]
     wave = wave_under_fire(SYSTEMS[:2], **{name: private_postgres.create_database(name) for name in DATABASES})
     wave.wait_steps_started(4)
-    assert wave.steps_started() < wave.all_steps, "the wave was over before the restart: the test proves nothing"
+    assert wave.running(), "the wave was over before the restart: the test proves nothing"
 
     private_postgres.pg_ctl("restart", "-m", "fast")
 

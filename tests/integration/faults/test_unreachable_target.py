@@ -5,23 +5,21 @@ run says so, naming the host, and can be rolled back again once it is back."""
 
 from typing import Any
 
-import grpc
-
 from services.common.events import MIGRATION_EVENTS, STEP_FAILED, decode_event
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually, unary
+from tests.fixtures.services import eventually
 from tests.integration.faults.topics import read_from_start
-from tests.integration.faults.wave import ORCHESTRATOR_ENV
+from tests.integration.faults.wave import ORCHESTRATOR_ENV, grpc_call
 from tests.integration.migration.conftest import BASE_CATALOGUE, journal
 from tools.devstack import create_operator_token
 from tools.stack import Stack
 
 CODE = "HA-CZT-CSJG"
 LEDGER = "account,balance\n4101,100\n"
-SYNC_THROTTLE_SECONDS = 5  # the source side of sync lingers, so the target is cut off before its side begins
+SYNC_THROTTLE_SECONDS = 3  # the source side of sync lingers, so the target is cut off before its side begins
 
 
 class Operator:
@@ -30,8 +28,7 @@ class Operator:
         self.token = create_operator_token(stack.auth_database_url)
 
     def call(self, service: str, stub_class: type, method: str, request: Any) -> Any:
-        with grpc.insecure_channel(self.stack.services[service].grpc_target) as channel:
-            return unary(getattr(stub_class(channel), method), request, self.token)
+        return grpc_call(self.stack, self.token, service, stub_class, method, request)
 
     def migration(self, method: str, request: Any) -> pb.MigrationRun:
         return self.call("migration", pb_grpc.MigrationServiceStub, method, request)

@@ -6,6 +6,7 @@ import collections
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -49,6 +50,12 @@ def system_entry(code: str, root: Path) -> str:
     )
 
 
+def grpc_call(stack: Stack, token: str, service: str, stub_class: type, method: str, request: Any) -> Any:
+    """One unary call to one of the stack's services."""
+    with grpc.insecure_channel(stack.services[service].grpc_target) as channel:
+        return unary(getattr(stub_class(channel), method), request, token)
+
+
 def moment(offset_hours: int) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=offset_hours))
@@ -65,9 +72,8 @@ class WaveUnderFire:
     codes: tuple[str, ...] = SYSTEMS
     name: str = "故障演练"
 
-    def call(self, service: str, stub_class: type, method: str, request: object) -> object:
-        with grpc.insecure_channel(self.stack.services[service].grpc_target) as channel:
-            return unary(getattr(stub_class(channel), method), request, self.token)
+    def call(self, service: str, stub_class: type, method: str, request: Any) -> Any:
+        return grpc_call(self.stack, self.token, service, stub_class, method, request)
 
     def seed(self) -> None:
         entries = ", ".join(system_entry(code, self.hosts_root / code) for code in self.codes)
@@ -95,7 +101,7 @@ class WaveUnderFire:
     def wave(self) -> pb.Wave | None:
         """The wave as the migration service shows it; None while the service does not answer."""
         try:
-            return self.call("migration", pb_grpc.MigrationServiceStub, "GetWave", pb.GetWaveRequest(id=self.name))  # type: ignore[return-value]
+            return self.call("migration", pb_grpc.MigrationServiceStub, "GetWave", pb.GetWaveRequest(id=self.name))
         except grpc.RpcError:
             return None
 
@@ -119,9 +125,8 @@ class WaveUnderFire:
     def wait_steps_started(self, count: int, timeout: float = 90) -> None:
         eventually(lambda: self.steps_started() >= count, f"{count} step attempts to have begun", timeout)
 
-    @property
-    def all_steps(self) -> int:
-        return len(self.codes) * len(STEPS)
+    def running(self) -> bool:
+        return (wave := self.wave()) is not None and wave.state == "running"
 
 
 def runs_summary(wave: pb.Wave | None) -> str:

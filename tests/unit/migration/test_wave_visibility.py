@@ -76,7 +76,13 @@ class CountingCatalogue:
         self.asked.append(code)
         organisation = self._organisation_of[code]
         return SystemInfo(
-            id=code, code=code, organisation_code=organisation, status="ready", mlps_level=2, zone="ZY-A", zone_crypto=True
+            id=code,
+            code=code,
+            organisation_code=organisation,
+            status="ready",
+            mlps_level=2,
+            zone="ZY-A",
+            zone_crypto=True,
         )
 
     def dependency_order(self, codes: list[str]) -> list[list[str]]:
