@@ -84,7 +84,7 @@ def _show_wave(wave: pb.Wave, output: Output) -> None:
 
 @wave_app.command("list")
 def wave_list(output: OutputOption = Output.table) -> None:
-    """Every wave."""
+    """Every wave you may see (a department: the waves holding its systems, with only those systems)."""
     client = api()
     with client.stub("migration", pb_grpc.MigrationServiceStub) as stub:
         waves = call(client, stub.ListWaves, pb.ListWavesRequest()).waves

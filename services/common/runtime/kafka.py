@@ -35,7 +35,7 @@ CONSUMER_SETTINGS = {
     # Group joins take about half the session timeout; the 45 s default would stall every start by 23 s.
     "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,
-    "max_poll_records": 500,
+    "max_poll_records": 2000,
     # A fetch waits this long for records when there are none yet; the 500 ms default is added to an idle
     # consumer's latency on brokers that answer only at the deadline.
     "fetch_max_wait_ms": 100,
@@ -124,17 +124,22 @@ class KafkaConsumerEntrypoint(Entrypoint):
         )
         try:
             while self._running:
+                done = {}
                 for partition, records in consumer.poll(timeout_ms=500).items():
-                    self._consume_partition(consumer, partition, records)
+                    next_offset = self._consume_partition(consumer, partition, records)
+                    if next_offset is not None:
+                        done[partition] = OffsetAndMetadata(next_offset, "", -1)
+                if done:
+                    consumer.commit(done)  # one round trip for all the partitions of the poll
         finally:
             consumer.close(autocommit=False)
 
     def _consume_partition(
         self, consumer: KafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]
-    ) -> None:
+    ) -> int | None:
+        """Deliver the records in order; the offset to commit after those done with (None when none were)."""
         if self.batch and self._deliver_batch(records):
-            consumer.commit({partition: OffsetAndMetadata(records[-1].offset + 1, "", -1)})
-            return
+            return records[-1].offset + 1
         next_offset = None
         for record in records:
             if not self._running:
@@ -143,8 +148,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 consumer.seek(partition, record.offset)
                 break
             next_offset = record.offset + 1
-        if next_offset is not None:
-            consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
+        return next_offset
 
     def _deliver_batch(self, records: list[ConsumerRecord]) -> bool:
         """True when one worker handled all `records`; False leaves them to one-by-one delivery."""

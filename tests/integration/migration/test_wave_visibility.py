@@ -1,6 +1,11 @@
 """A wave of two departments' systems, read over gRPC by each department, a department with none, and an operator."""
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 import pytest
@@ -12,6 +17,7 @@ from tests.fixtures.services import eventually, stream, unary
 WJW, RST, GAT = "HA-WJW", "HA-RST", "HA-GAT"
 WJW_SYSTEM, RST_SYSTEM = "HA-WJW-JKK", "HA-RST-SBK"
 WAVE = "联合批次"
+ZYCTL = str(Path(sys.executable).parent / "zyctl")
 
 
 def moment(offset_hours: int) -> Timestamp:
@@ -86,3 +92,30 @@ def test_a_department_without_a_member_is_told_the_wave_does_not_exist(landscape
         stream(landscape.migration.WatchWave, pb.GetWaveRequest(id=WAVE), outsider, count=1)
     assert watched.value.code() is grpc.StatusCode.NOT_FOUND
     assert len(unary(landscape.migration.GetWave, pb.GetWaveRequest(id=WAVE), landscape.token).systems) == 2
+
+
+def zyctl(landscape, tmp_path: Path, token: str, *args: str) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+    config = tmp_path / "zyctl.json"
+    config.write_text(
+        json.dumps({"token": token, "targets": {"migration": landscape.migration_config["GRPC_BIND_ADDRESS"]}})
+    )
+    env = dict(os.environ, ZYCTL_CONFIG=str(config), COLUMNS="200")
+    return subprocess.run([ZYCTL, *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_zyctl_wave_commands_show_a_department_what_the_service_lets_it_see(  # type: ignore[no-untyped-def]
+    landscape, tokens, planned_wave, tmp_path
+) -> None:
+    own = tokens.create_token([f"department:{RST}"])
+    outsider = tokens.create_token([f"department:{GAT}"])
+
+    listed = zyctl(landscape, tmp_path, own, "wave", "list", "-o", "json")
+    shown = zyctl(landscape, tmp_path, own, "wave", "show", WAVE)
+    hidden = zyctl(landscape, tmp_path, outsider, "wave", "show", WAVE)
+
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert [[s["code"] for s in w["systems"]] for w in json.loads(listed.stdout)] == [[RST_SYSTEM]]
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert RST_SYSTEM in shown.stdout and WJW_SYSTEM not in shown.stdout
+    assert hidden.returncode == 1
+    assert "NOT_FOUND" in hidden.stdout + hidden.stderr
