@@ -1,6 +1,5 @@
 """The audit records monitoring received from every service: kept for good, read newest first."""
 
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 

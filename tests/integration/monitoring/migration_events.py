@@ -71,7 +71,6 @@ class Run:
         event = new_event(RUN_STATE_CHANGED, "/zhongyuan/migration", self.system_id, payload)
         return replace(event, time=at) if at else event
 
-
     def _window(self) -> dict[str, Timestamp]:
         if self.window_end is None:
             return {}
