@@ -14,11 +14,11 @@ from nameko.timer import timer
 from services.common.auth import OPERATOR, SRE
 from services.common.errors import InvalidArgument
 from services.common.runtime import real_threads
-from services.common.runtime.grpc_client import GrpcClient
-from services.common.runtime.grpc_server import CallContext, GrpcService, grpc_method
+from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from tests.fixtures.services import bearer, eventually, unary
+from tests.integration.common.calling import ASKED_FOR, Caller
 
 MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
 PINNED_GRPCIO = "1.71.2"
@@ -48,18 +48,6 @@ class Ticking:
     def watch_system_counts(self, request: pb.CountSystemsRequest, context: CallContext):  # type: ignore[no-untyped-def]
         for n in range(5):
             yield pb.CountSystemsResponse(counts=[pb.OrganisationCount(organisation_code="HA-WJW", systems=n)])
-
-
-class Caller:
-    """Calls Ticking through the GrpcClient dependency, from inside a worker."""
-
-    name = "caller"
-    monitoring = GrpcClient(pb_grpc.MonitoringServiceStub, "MONITORING_GRPC_TARGET")
-    grpc = GrpcService(MONITORING)
-
-    @grpc_method(MONITORING, "CountSystems", roles=[OPERATOR])
-    def count_systems(self, request: pb.CountSystemsRequest, context: CallContext) -> pb.CountSystemsResponse:
-        return self.monitoring.CountSystems(pb.CountSystemsRequest(organisation_code="via-client"))
 
 
 @pytest.fixture
@@ -185,4 +173,4 @@ def test_a_service_calls_another_over_the_grpc_client_without_freezing(
 
     reply = unary(caller.CountSystems, pb.CountSystemsRequest(), operator_token)
 
-    assert reply.counts[0].organisation_code == "via-client"
+    assert reply.counts[0].organisation_code == ASKED_FOR

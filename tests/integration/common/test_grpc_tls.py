@@ -12,13 +12,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.common.auth import OPERATOR
 from services.common.config import config_path
-from services.common.runtime.grpc_client import GrpcClient
-from services.common.runtime.grpc_server import CallContext, GrpcService, grpc_method
+from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.tls import TransportSecurityError
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from tests.fixtures.services import unary
 from tests.fixtures.tls import Pki, make_pki
+from tests.integration.common.calling import ASKED_FOR, Caller
 from tools.stack import REPO_ROOT, VENV_BIN, free_port
 
 MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
@@ -33,18 +33,6 @@ class Answering:
     @grpc_method(MONITORING, "CountSystems", roles=[OPERATOR])
     def count_systems(self, request: pb.CountSystemsRequest, context: CallContext) -> pb.CountSystemsResponse:
         return pb.CountSystemsResponse(counts=[pb.OrganisationCount(organisation_code=request.organisation_code)])
-
-
-class Caller:
-    """Asks Answering through the service-to-service GrpcClient."""
-
-    name = "caller"
-    monitoring = GrpcClient(pb_grpc.MonitoringServiceStub, "MONITORING_GRPC_TARGET")
-    grpc = GrpcService(MONITORING)
-
-    @grpc_method(MONITORING, "CountSystems", roles=[OPERATOR])
-    def count_systems(self, request: pb.CountSystemsRequest, context: CallContext) -> pb.CountSystemsResponse:
-        return self.monitoring.CountSystems(pb.CountSystemsRequest(organisation_code="via-tls-client"))
 
 
 @pytest.fixture
@@ -155,7 +143,7 @@ def test_a_service_calls_another_over_mutual_tls_with_the_grpc_client(
 
     reply = ask(open_channel(config["GRPC_BIND_ADDRESS"]), operator_token)
 
-    assert reply.counts[0].organisation_code == "via-tls-client"
+    assert reply.counts[0].organisation_code == ASKED_FOR
 
 
 def test_a_grpc_client_without_the_client_certificate_is_refused_by_mutual_tls(

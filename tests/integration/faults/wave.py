@@ -64,7 +64,8 @@ def moment(offset_hours: int) -> Timestamp:
 
 @dataclass
 class WaveUnderFire:
-    """One wave of systems at concurrency 2 in `stack`; the test breaks things while it runs."""
+    """One wave of systems, all migrating at once (the cap is tested elsewhere; here every step of every system is
+    in flight when something breaks), in `stack`; the test breaks things while it runs."""
 
     stack: Stack
     token: str
@@ -90,7 +91,7 @@ class WaveUnderFire:
         create = pb.CreateWaveRequest(
             name=self.name,
             systems=list(self.codes),
-            concurrency=2,
+            concurrency=len(self.codes),
             window_start=moment(0),
             window_end=moment(48),
             auto_approve=True,
