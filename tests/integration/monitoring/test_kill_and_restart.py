@@ -8,7 +8,7 @@ from tests.fixtures.services import eventually
 from tests.integration.monitoring.helpers import publish, registrations, systems_gauge, unique_department
 from tools.stack import Stack
 
-EVENTS = 300
+EVENTS = 10_000  # monitoring folds a poll in one transaction: enough polls that a kill lands mid-stream
 
 
 def test_monitoring_killed_mid_stream_resumes_without_loss_or_double_counting(tmp_path, database_url) -> None:
