@@ -36,10 +36,10 @@ CONSUMER_SETTINGS = {
     "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,
     "max_poll_records": 2000,
-    # A fetch waits this long for records when there are none yet; the 500 ms default is added to an idle
-    # consumer's latency on brokers that answer only at the deadline.
-    "fetch_max_wait_ms": 100,
 }
+# A fetch waits this long for records when there are none yet. Tansu answers only at the deadline, so it is added to
+# an idle consumer's latency; a short wait costs a few % of a core per consumer in idle fetches.
+FETCH_MAX_WAIT_MS = 500
 RECONNECT_SECONDS = 1.0
 DATABASE_RETRY_SECONDS = 1.0
 
@@ -81,10 +81,19 @@ class KafkaConsumerEntrypoint(Entrypoint):
     producer = KafkaProducerProvider()
     metrics = MetricsRegistry()
 
-    def __init__(self, topic: str, *, max_attempts: int | None = None, batch: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        topic: str,
+        *,
+        max_attempts: int | None = None,
+        batch: bool = False,
+        fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
+        **kwargs: Any,
+    ):
         self.topic = topic
         self._max_attempts = max_attempts
         self.batch = batch
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         super().__init__(**kwargs)
 
     def setup(self) -> None:
@@ -120,7 +129,11 @@ class KafkaConsumerEntrypoint(Entrypoint):
 
     def _consume_until_stopped(self) -> None:
         consumer = KafkaConsumer(
-            self.topic, bootstrap_servers=self.bootstrap, group_id=self.group_id, **CONSUMER_SETTINGS
+            self.topic,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
+            **CONSUMER_SETTINGS,
         )
         try:
             while self._running:
