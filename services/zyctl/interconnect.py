@@ -14,16 +14,10 @@ from rich.table import Table
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as ic
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc as ic_grpc
 from services.zyctl.client import Api
-from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, print_json
+from services.zyctl.output import Level, Output, OutputOption, api, as_dict, call, console, print_json
 
 platforms_app = typer.Typer(help="City and county platforms of the e-government network.", no_args_is_help=True)
 share_app = typer.Typer(help="Data resources the platforms exchange with the province.", no_args_is_help=True)
-
-
-class Level(enum.StrEnum):
-    province = "province"
-    city = "city"
-    county = "county"
 
 
 class Direction(enum.StrEnum):

@@ -10,17 +10,11 @@ from rich.table import Table
 
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
-from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, print_json
+from services.zyctl.output import Level, Output, OutputOption, api, as_dict, call, console, print_json
 
 systems_app = typer.Typer(help="The systems in the inventory.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Import and export the whole catalogue (CSV or YAML).", no_args_is_help=True)
 deps_app = typer.Typer(help="Dependencies between systems.", no_args_is_help=True)
-
-
-class Level(enum.StrEnum):
-    province = "province"
-    city = "city"
-    county = "county"
 
 
 class FileFormat(enum.StrEnum):

@@ -27,6 +27,14 @@ class Output(enum.StrEnum):
 OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table or json")]
 
 
+class Level(enum.StrEnum):
+    """Administrative level of an organisation, a system or a platform."""
+
+    province = "province"
+    city = "city"
+    county = "county"
+
+
 def api() -> Api:
     try:
         return Api(load_settings())
