@@ -2,10 +2,13 @@
 
 import enum
 import logging
+import operator
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
@@ -22,6 +25,7 @@ T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
 KERNEL_VERSIONS = MIGRATIONS / "kernel"
 AUTH_VERSIONS = MIGRATIONS / "auth"
+WRITE_BEHIND = "rows_written_at_commit"  # the session.info entry listing its RowsByKey
 
 
 def utcnow() -> datetime:
@@ -146,43 +150,107 @@ class SqlOutbox:
         )
 
 
-class RowsByKey:
-    """One table's rows by primary key, as a unit of work sees them: for folding a batch of events without a query
-    and a flush per event.
+class Row(SimpleNamespace):
+    """One table row as a plain record: its columns are attributes."""
 
-    `load(keys)` fetches the rows a batch will touch in one query; `get` then answers from memory, rows `add`ed in
-    this unit of work included (so it needs no autoflush), and queries only for keys it was not given."""
+
+class RowsByKey:
+    """One table's rows by primary key, as a unit of work sees them: for folding a batch of events without a query,
+    an ORM object and a statement per event.
+
+    `load(keys)` fetches the rows a batch will touch in one query; `get` then answers from memory, rows `add`ed in this
+    unit of work included, and queries only for keys it was not given. Rows are plain records changed in place; the
+    unit of work writes them back when it commits, with one INSERT for the new rows and one UPDATE for the changed
+    ones (each an executemany)."""
 
     def __init__(self, session: Session, model: type[Any]):
         self._session = session
-        self._model = model
-        self._columns = list(sa.inspect(model).primary_key)
-        self._rows: dict[Any, Any] = {}
+        self._table: sa.Table = model.__table__
+        self._key_columns = [column.key for column in self._table.primary_key.columns]
+        self._key_of = operator.itemgetter(*self._key_columns)  # a value, or a tuple for a composite key
+        self._defaults = {column.key: _scalar_default(column) for column in self._table.columns}
+        self._with_defaults = [column.key for column in self._table.columns if column.default is not None]
+        self._rows: dict[Any, Row] = {}
+        self._loaded: dict[Any, dict[str, Any]] = {}  # each fetched row's values as they were read
         self._known: set[Any] = set()  # keys whose row (or its absence) is in _rows
+        session.info.setdefault(WRITE_BEHIND, []).append(self)
 
-    def _key(self, row: Any) -> Any:
-        values = tuple(getattr(row, column.key) for column in self._columns)
-        return values[0] if len(values) == 1 else values
+    def _key(self, values: dict[str, Any]) -> Any:
+        return self._key_of(values)
 
     def load(self, keys: Iterable[Any]) -> None:
         wanted = set(keys) - self._known
         if not wanted:
             return
-        column = self._columns[0] if len(self._columns) == 1 else sa.tuple_(*self._columns)
-        for row in self._session.scalars(sa.select(self._model).where(column.in_(wanted))):
-            self._rows[self._key(row)] = row
+        for found in self._session.execute(sa.select(self._table).where(*self._matching(wanted))).mappings():
+            values = dict(found)
+            key = self._key(values)
+            if key in wanted:
+                self._rows[key] = Row(**values)
+                self._loaded[key] = values
         self._known |= wanted
 
-    def get(self, key: Any) -> Any | None:
+    def _matching(self, keys: set[Any]) -> list[sa.ColumnElement[bool]]:
+        """Rows with these keys, and for a composite key possibly a few more: PostgreSQL plans `(a, b) IN (...)` with
+        thousands of pairs as a scan, but `a IN (...) AND b IN (...)` with the index."""
+        if len(self._key_columns) == 1:
+            return [self._table.c[self._key_columns[0]].in_(keys)]
+        return [self._table.c[name].in_({key[i] for key in keys}) for i, name in enumerate(self._key_columns)]
+
+    def get(self, key: Any) -> Row | None:
         if key not in self._known:
             self.load([key])
         return self._rows.get(key)
 
-    def add(self, row: Any) -> Any:
-        self._session.add(row)
-        self._rows[self._key(row)] = row
-        self._known.add(self._key(row))
+    def add(self, **values: Any) -> Row:
+        """A new row; columns not given take their scalar default, or None until set."""
+        values = self._defaults | values
+        row = Row(**values)
+        self._rows[self._key(values)] = row
+        self._known.add(self._key(values))
         return row
+
+    def write(self) -> None:
+        """Send this unit of work's new and changed rows to the database."""
+        new, changed = [], []
+        for key, row in self._rows.items():
+            values = vars(row)
+            if key not in self._loaded:
+                new.append(self._without_unset_defaults(values))
+            elif values != self._loaded[key]:
+                changed.append({**values, **{f"key_{name}": values[name] for name in self._key_columns}})
+            else:
+                continue
+            self._loaded[key] = dict(values)
+        for rows in _grouped_by_columns(new):
+            self._session.execute(sa.insert(self._table), rows)
+        if changed:
+            where = [self._table.c[name] == sa.bindparam(f"key_{name}") for name in self._key_columns]
+            self._session.execute(sa.update(self._table).where(*where), changed)
+
+    def _without_unset_defaults(self, values: dict[str, Any]) -> dict[str, Any]:
+        # Left out, a column with a default (a callable such as the time now) gets it from the INSERT.
+        unset = [name for name in self._with_defaults if values[name] is None]
+        return {name: value for name, value in values.items() if name not in unset} if unset else dict(values)
+
+
+def _scalar_default(column: sa.Column[Any]) -> Any:
+    default = column.default
+    return default.arg if isinstance(default, sa.ColumnDefault) and default.is_scalar else None
+
+
+def _grouped_by_columns(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    """One executemany needs the same columns in every row."""
+    groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[frozenset(row)].append(row)
+    return groups.values()
+
+
+def write_behind(session: Session) -> None:
+    """Write the rows every RowsByKey of this session holds (before a commit)."""
+    for rows in session.info.get(WRITE_BEHIND, ()):
+        rows.write()
 
 
 class SqlInbox:
@@ -197,9 +265,7 @@ class SqlInbox:
         # A concurrent duplicate loses on the primary key at commit and is retried, then seen here.
         if self._processed.get((event.id, consumer)) is not None:
             return False
-        self._processed.add(
-            ProcessedEvent(event_id=event.id, consumer=consumer, ce_type=event.type, ce_subject=event.subject)
-        )
+        self._processed.add(event_id=event.id, consumer=consumer, ce_type=event.type, ce_subject=event.subject)
         return True
 
 
@@ -224,6 +290,7 @@ class SqlUnitOfWork(UnitOfWork):
         """Attach the service's repositories to `session`."""
 
     def commit(self) -> None:
+        write_behind(self.session)
         self.session.commit()
 
     def rollback(self) -> None:

@@ -41,7 +41,8 @@ def _fold_once(event: Event, uow: UnitOfWork) -> None:
     if event.type not in FOLDS:
         return  # a type the read model does not need
     consumer, fold = FOLDS[event.type]
-    event = replace(event, time=as_utc(event.time))  # a producer may have sent a time without an offset
+    if event.time.tzinfo is None:  # a producer may have sent a time without an offset
+        event = replace(event, time=as_utc(event.time))
     if uow.inbox.first_delivery(event, consumer=consumer):
         fold(event, uow)
 

@@ -35,15 +35,13 @@ class SqlSystemViews:
         row = self._rows.get(system_id)
         if row is None:
             self._rows.add(
-                SystemView(
-                    system_id=system_id,
-                    code=code,
-                    name=name,
-                    organisation_code=organisation_code,
-                    status=status,
-                    updated_at=at,
-                    city=city,
-                )
+                system_id=system_id,
+                code=code,
+                name=name,
+                organisation_code=organisation_code,
+                status=status,
+                updated_at=at,
+                city=city,
             )
         elif _as_utc(row.updated_at) <= at:
             row.code, row.name, row.organisation_code, row.status, row.updated_at, row.city = (

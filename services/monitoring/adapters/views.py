@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.common.db import RowsByKey
+from services.common.db import Row, RowsByKey
 from services.monitoring.adapters.orm import (
     DataResourceView,
     ExchangeView,
@@ -25,13 +25,13 @@ class SqlMigrationViews:
     def prefetch(self, keys: Iterable[Any]) -> None:
         self._rows.load(keys)
 
-    def _current(self, system_id: str, run_id: str, at: datetime, **identity: Any) -> MigrationView | None:
+    def _current(self, system_id: str, run_id: str, at: datetime, **identity: Any) -> Row | None:
         """The system's row for this run, started afresh for a newer run; None when the event is of an older run."""
         row = self._rows.get(system_id)
         if row is not None and row.run_id != run_id and as_utc(row.started_at) > at:
             return None
         if row is None:
-            row = self._rows.add(MigrationView(system_id=system_id))
+            row = self._rows.add(system_id=system_id)
         if row.run_id != run_id:
             row.run_id, row.state, row.step, row.reason = run_id, "pending", "", ""
             row.started_at = row.last_progress_at = at
@@ -63,8 +63,8 @@ class SqlMigrationViews:
 
 class SqlStepViews:
     def __init__(self, session: Session):
-        self._session = session
         self._rows = RowsByKey(session, StepView)
+        self._outcomes = RowsByKey(session, StepOutcome)
 
     def prefetch(self, keys: Iterable[Any]) -> None:
         self._rows.load(keys)
@@ -72,14 +72,14 @@ class SqlStepViews:
     def record(self, *, run_id: str, step: str, at: datetime, **state: object) -> None:
         row = self._rows.get((run_id, step))
         if row is None:
-            self._rows.add(StepView(run_id=run_id, step=step, updated_at=at, **state))
+            self._rows.add(run_id=run_id, step=step, updated_at=at, **state)
         elif as_utc(row.updated_at) <= at:
             for name, value in state.items():
                 setattr(row, name, value)
             row.updated_at = at
 
     def add_outcome(self, **outcome: object) -> None:
-        self._session.add(StepOutcome(**outcome))
+        self._outcomes.add(**outcome)
 
 
 class SqlLinkViews:
@@ -92,7 +92,7 @@ class SqlLinkViews:
     def upsert(self, *, platform_code: str, state: int, latency_ms: float, at: datetime) -> None:
         row = self._rows.get(platform_code)
         if row is None:
-            self._rows.add(LinkView(platform_code=platform_code, state=state, latency_ms=latency_ms, updated_at=at))
+            self._rows.add(platform_code=platform_code, state=state, latency_ms=latency_ms, updated_at=at)
         elif as_utc(row.updated_at) <= at:
             row.state, row.latency_ms, row.updated_at = state, latency_ms, at
 
@@ -109,7 +109,7 @@ class SqlExchangeViews:
     ) -> None:
         row = self._rows.get(resource_code)
         if row is None:
-            row = self._rows.add(ExchangeView(resource_code=resource_code, updated_at=at))
+            row = self._rows.add(resource_code=resource_code, updated_at=at)
         elif as_utc(row.updated_at) > at:
             return
         row.platform_code, row.overdue, row.updated_at = platform_code, overdue, at
@@ -126,7 +126,7 @@ class SqlDataResourceViews:
     def upsert(self, *, code: str, at: datetime, **fields: str) -> None:
         row = self._rows.get(code)
         if row is None:
-            self._rows.add(DataResourceView(code=code, updated_at=at, **fields))
+            self._rows.add(code=code, updated_at=at, **fields)
         elif as_utc(row.updated_at) <= at:
             for name, value in fields.items():
                 setattr(row, name, value)
