@@ -2,8 +2,6 @@
 
 from collections.abc import Iterator
 
-import eventlet
-
 from services.common.auth import DEPARTMENT, OPERATOR, SRE
 from services.common.events import INVENTORY_EVENTS, Event
 from services.common.handlers import note_event
@@ -12,6 +10,7 @@ from services.common.runtime.database import Database
 from services.common.runtime.grpc_client import GrpcClient
 from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.kafka import kafka_consumer
+from services.common.runtime.streams import changes
 from services.common.timestamps import moment_of
 from services.migration import handlers, queries
 from services.migration.adapters.inventory import GrpcCatalogue
@@ -107,24 +106,18 @@ class MigrationService(web.Observable):
     @grpc_method(MIGRATION, "WatchMigration", roles=READERS)
     def watch_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> Iterator[pb.MigrationRun]:
         run_id = queries.run_view(request.id, self.uow, context.principal).id
-        last = None
-        while context.is_active():
-            run = queries.run_view(run_id, self.uow, context.principal)
-            if run != last:
-                yield run
-                last = run
-            if run.state in ENDED:
-                return
-            eventlet.sleep(WATCH_POLL_SECONDS)
+        yield from changes(
+            lambda: queries.run_view(run_id, self.uow, context.principal),
+            context,
+            WATCH_POLL_SECONDS,
+            until=lambda run: run.state in ENDED,
+        )
 
     @grpc_method(MIGRATION, "WatchWave", roles=READERS)
     def watch_wave(self, request: pb.GetWaveRequest, context: CallContext) -> Iterator[pb.Wave]:
-        last = None
-        while context.is_active():
-            wave = queries.wave_view(request.id, self.uow, context.principal)
-            if wave != last:
-                yield wave
-                last = wave
-            if wave.state == "finished":
-                return
-            eventlet.sleep(WATCH_POLL_SECONDS)
+        yield from changes(
+            lambda: queries.wave_view(request.id, self.uow, context.principal),
+            context,
+            WATCH_POLL_SECONDS,
+            until=lambda wave: wave.state == "finished",
+        )

@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Iterator
 
-import eventlet
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
@@ -13,6 +12,7 @@ from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.kafka import kafka_consumer
+from services.common.runtime.streams import changes
 from services.monitoring import audit, handlers, pages, progress
 from services.monitoring.adapters import messages
 from services.monitoring.adapters.audit import filter_of
@@ -104,13 +104,7 @@ class MonitoringService(web.Observable):
     @grpc_method(MONITORING, "WatchProgress", roles=READERS)
     def watch_progress(self, request: pb.WatchProgressRequest, context: CallContext) -> Iterator[pb.ProgressUpdate]:
         current = _progress_of(request, self.uow, context.principal)
-        last = None
-        while context.is_active():
-            update = current()
-            if update != last:
-                yield update
-                last = update
-            eventlet.sleep(WATCH_POLL_SECONDS)
+        yield from changes(current, context, WATCH_POLL_SECONDS)
 
     @grpc_method(MONITORING, "GetQuarterlyReport", roles=READERS)
     def get_quarterly_report(self, request: pb.QuarterlyReportRequest, context: CallContext) -> pb.QuarterlyReport:
@@ -121,13 +115,12 @@ class MonitoringService(web.Observable):
     def watch_system_counts(
         self, request: pb.CountSystemsRequest, context: CallContext
     ) -> Iterator[pb.CountSystemsResponse]:
-        last = None
-        while context.is_active():
-            counts = handlers.count_systems(request.organisation_code, self.uow, context.principal)
-            if counts != last:
-                yield _counts_message(counts)
-                last = counts
-            eventlet.sleep(WATCH_POLL_SECONDS)
+        counts = changes(
+            lambda: handlers.count_systems(request.organisation_code, self.uow, context.principal),
+            context,
+            WATCH_POLL_SECONDS,
+        )
+        yield from map(_counts_message, counts)
 
     # the audit trail of every service's mutating calls
     @kafka_consumer(AUDIT_EVENTS)
