@@ -1,19 +1,20 @@
 """SQLAlchemy plumbing shared by every service: engines, the kernel tables, Alembic upgrades, the SQL unit of work."""
 
 import enum
+import json
 import logging
 import operator
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from services.common.events import Event
@@ -150,8 +151,17 @@ class SqlOutbox:
         )
 
 
-class Row(SimpleNamespace):
+class Row:
     """One table row as a plain record: its columns are attributes."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__ = values  # the record is the dict, not a copy of it
+
+    if TYPE_CHECKING:  # columns differ per table
+
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 
 class RowsByKey:
@@ -175,7 +185,7 @@ class RowsByKey:
         self._known: set[Any] = set()  # keys whose row (or its absence) is in _rows
         session.info.setdefault(WRITE_BEHIND, []).append(self)
 
-    def _key(self, values: dict[str, Any]) -> Any:
+    def _key(self, values: Mapping[Any, Any]) -> Any:
         return self._key_of(values)
 
     def load(self, keys: Iterable[Any]) -> None:
@@ -183,19 +193,27 @@ class RowsByKey:
         if not wanted:
             return
         for found in self._session.execute(sa.select(self._table).where(*self._matching(wanted))).mappings():
-            values = dict(found)
-            key = self._key(values)
+            key = self._key(found)
             if key in wanted:
-                self._rows[key] = Row(**values)
-                self._loaded[key] = values
+                self._rows[key] = Row(dict(found))
+                self._loaded[key] = dict(found)
         self._known |= wanted
 
     def _matching(self, keys: set[Any]) -> list[sa.ColumnElement[bool]]:
         """Rows with these keys, and for a composite key possibly a few more: PostgreSQL plans `(a, b) IN (...)` with
         thousands of pairs as a scan, but `a IN (...) AND b IN (...)` with the index."""
         if len(self._key_columns) == 1:
-            return [self._table.c[self._key_columns[0]].in_(keys)]
-        return [self._table.c[name].in_({key[i] for key in keys}) for i, name in enumerate(self._key_columns)]
+            return [self._among(self._table.c[self._key_columns[0]], keys)]
+        return [self._among(self._table.c[name], {key[i] for key in keys}) for i, name in enumerate(self._key_columns)]
+
+    def _among(self, column: sa.Column[Any], values: set[Any]) -> sa.ColumnElement[bool]:
+        """`column IN values` with all the values in one bound parameter: for a plain IN SQLAlchemy renders and
+        processes a parameter per value, which cost more than the query itself for a batch's thousands of keys."""
+        if len(values) < 8 or not all(isinstance(value, str) for value in values):
+            return column.in_(values)
+        if self._session.get_bind().dialect.name == "postgresql":
+            return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(sa.String)))
+        return column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(json.dumps(list(values)))))
 
     def get(self, key: Any) -> Row | None:
         if key not in self._known:
@@ -204,10 +222,10 @@ class RowsByKey:
 
     def add(self, **values: Any) -> Row:
         """A new row; columns not given take their scalar default, or None until set."""
-        values = self._defaults | values
-        row = Row(**values)
-        self._rows[self._key(values)] = row
-        self._known.add(self._key(values))
+        row = Row(self._defaults | values)
+        key = self._key(vars(row))
+        self._rows[key] = row
+        self._known.add(key)
         return row
 
     def write(self) -> None:

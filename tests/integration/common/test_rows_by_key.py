@@ -141,3 +141,16 @@ def test_the_inbox_records_a_first_delivery_once_with_the_time_it_was_processed(
         processed = connection.execute(sa.text("SELECT consumer, processed_at FROM processed_event")).all()
     assert [consumer for consumer, _ in processed] == ["monitoring.systems"]
     assert processed[0][1] is not None
+
+
+def test_a_batch_of_keys_is_looked_up_in_one_query_and_only_those_rows_are_taken(engine: sa.Engine) -> None:
+    cities = [f"城市{n:02d}" for n in range(40)]
+    seed(engine, *[(city, step) for city in cities[:30] for step in ("sync", "deploy")])
+    wanted = {(city, "sync") for city in cities[10:40]}  # 20 that exist, 10 that do not
+    uow = ReadingsUnitOfWork(session_factory(engine))
+    with statements(engine) as sent, uow:
+        uow.readings.load(wanted)
+        found = {key for key in wanted if uow.readings.get(key) is not None}
+        assert uow.readings.get(("城市15", "deploy")) is not None  # not asked for, so looked up now
+    assert found == {(city, "sync") for city in cities[10:30]}
+    assert sent.count("SELECT") == 2
