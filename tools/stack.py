@@ -59,15 +59,22 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float, process: subprocess.Popen | None = None) -> None:
-    """Poll `condition` until it holds; fail naming `what` on timeout or when `process` dies first."""
+def wait_for(
+    condition: Callable[[], bool],
+    what: str,
+    timeout: float,
+    process: subprocess.Popen | None = None,
+    every: float = 0.1,
+) -> None:
+    """Poll `condition` every `every` seconds until it holds; fail naming `what` on timeout or when `process` dies
+    first."""
     deadline = time.monotonic() + timeout
     while not condition():
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{what}: process exited with code {process.returncode}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
-        time.sleep(0.1)
+        time.sleep(every)
 
 
 def stop_process(process: subprocess.Popen, grace: float = 15.0) -> None:

@@ -4,7 +4,7 @@ from services.common.auth import Principal
 from services.common.errors import InvalidArgument, NotFound
 from services.migration.adapters import messages
 from services.migration.domain import visibility
-from services.migration.domain.model import RunState
+from services.migration.domain.model import MigrationRun, RunState
 from services.migration.handlers import find_run
 from services.migration.ports import MigrationUnitOfWork
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
@@ -27,12 +27,12 @@ def runs_view(wave_id: str, state: str, uow: MigrationUnitOfWork, principal: Pri
     if state and state not in STATES:
         raise InvalidArgument.field("state", f"{state!r} is not a run state ({', '.join(STATES)})")
     with uow:
-        found = uow.migrations.runs(wave_id=wave_id or None, state=state or None)
-        return [
-            messages.run_to_proto(r, uow.migrations.steps(r.id))
-            for r in found
+        found = [
+            r
+            for r in uow.migrations.runs(wave_id=wave_id or None, state=state or None)
             if principal.may_read(r.organisation_code)
         ]
+        return _with_steps(found, uow)
 
 
 def wave_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.Wave:
@@ -47,10 +47,7 @@ def wave_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.Wa
         members = uow.migrations.members(wave.id) if wave else []
         if wave is None or not visibility.wave_seen_by(department, members):
             raise NotFound(f"no wave {ref}")
-        runs = [
-            messages.run_to_proto(r, uow.migrations.steps(r.id))
-            for r in visibility.runs_seen_by(department, uow.migrations.runs(wave_id=wave.id))
-        ]
+        runs = _with_steps(visibility.runs_seen_by(department, uow.migrations.runs(wave_id=wave.id)), uow)
         return messages.wave_to_proto(wave, visibility.members_seen_by(department, members), runs)
 
 
@@ -64,3 +61,8 @@ def waves_view(uow: MigrationUnitOfWork, principal: Principal) -> list[pb.Wave]:
             for wave, members in waves
             if visibility.wave_seen_by(department, members)
         ]
+
+
+def _with_steps(runs: list[MigrationRun], uow: MigrationUnitOfWork) -> list[pb.MigrationRun]:
+    steps = uow.migrations.steps_of([run.id for run in runs])
+    return [messages.run_to_proto(run, steps[run.id]) for run in runs]
