@@ -1,7 +1,8 @@
 """`make run` and `make test`: start what is needed, run, and stop every process that was started.
 
 python -m tools.devstack run          broker + four services on the default ports, until Ctrl-C / SIGTERM
-python -m tools.devstack test [-- pytest args]   broker on a free port, then the whole test suite
+python -m tools.devstack test [-- pytest args]   broker on a free port, then the whole test suite (in two halves
+                                                 side by side), or pytest with the arguments given
 """
 
 import argparse
@@ -12,7 +13,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import grpc
 import yaml
@@ -148,18 +151,65 @@ def docker_available() -> bool:
     return all(subprocess.run(p, capture_output=True).returncode == 0 for p in probes)
 
 
+# The whole suite runs as two pytest processes side by side, one per core: it is mostly real processes (services,
+# playbooks) waiting on each other, and xdist's workers hang under eventlet's monkey-patching. Each half takes about
+# as long as the other.
+SHARDS = (
+    ["tests/integration/migration", "tests/integration/inventory", "tests/integration/interconnect"],
+    ["tests/integration/faults", "tests/integration/monitoring", "tests/integration/common", "tests/e2e", "tests/unit"],
+)
+
+
 def test(pytest_args: list[str]) -> int:
-    command = [sys.executable, "-m", "pytest", *pytest_args]
     if docker_available():  # tests/conftest.py brings up tests/docker-compose.yml through pytest-docker
-        return subprocess.run(command, cwd=REPO_ROOT).returncode
+        return _pytest_in_shards(pytest_args, os.environ)
     if not port_is_open(5432):
         sys.exit("PostgreSQL is not answering on 127.0.0.1:5432: start it (see README, 'Tests') and run again")
     broker = Broker.on_free_port(VAR / "test" / "broker.log").start()
     try:
         env = dict(os.environ, ZY_TEST_KAFKA_BOOTSTRAP=broker.bootstrap, ZY_TEST_POSTGRES_URL=POSTGRES_URL)
-        return subprocess.run(command, cwd=REPO_ROOT, env=env).returncode
+        return _pytest_in_shards(pytest_args, env)
     finally:
         broker.stop()
+
+
+def _pytest_in_shards(pytest_args: list[str], env: Mapping[str, str]) -> int:
+    """pytest with the given arguments; without any, the whole suite as SHARDS, their output lines prefixed."""
+    if pytest_args:
+        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=REPO_ROOT, env=env).returncode
+    missing = set(_test_folders()) - {folder for shard in SHARDS for folder in shard}
+    if missing:
+        sys.exit(f"tools/devstack.py SHARDS leaves out {sorted(missing)}: add them to a shard")
+    shards = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *paths],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for paths in SHARDS
+    ]
+    relays = [threading.Thread(target=_relay, args=(n, shard.stdout)) for n, shard in enumerate(shards, start=1)]
+    for relay in relays:
+        relay.start()
+    codes = [shard.wait() for shard in shards]
+    for relay in relays:
+        relay.join()
+    print(f"shards ended with exit codes {codes}", flush=True)
+    return max(codes, key=abs)
+
+
+def _test_folders() -> list[str]:
+    folders = [REPO_ROOT / "tests" / "unit", REPO_ROOT / "tests" / "e2e"]
+    folders += [path for path in (REPO_ROOT / "tests" / "integration").iterdir() if (path / "__init__.py").exists()]
+    return [str(path.relative_to(REPO_ROOT)) for path in folders]
+
+
+def _relay(number: int, output: IO[str]) -> None:
+    for line in output:
+        print(f"[{number}] {line}", end="", flush=True)
 
 
 def main() -> int:
