@@ -6,7 +6,7 @@ import logging
 import operator
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -177,16 +177,13 @@ class RowsByKey:
         self._session = session
         self._table: sa.Table = model.__table__
         self._key_columns = [column.key for column in self._table.primary_key.columns]
-        self._key_of = operator.itemgetter(*self._key_columns)  # a value, or a tuple for a composite key
+        self._key = operator.itemgetter(*self._key_columns)  # a row's key: a value, or a tuple for a composite key
         self._defaults = {column.key: _scalar_default(column) for column in self._table.columns}
         self._with_defaults = [column.key for column in self._table.columns if column.default is not None]
         self._rows: dict[Any, Row] = {}
         self._loaded: dict[Any, dict[str, Any]] = {}  # each fetched row's values as they were read
         self._known: set[Any] = set()  # keys whose row (or its absence) is in _rows
         session.info.setdefault(WRITE_BEHIND, []).append(self)
-
-    def _key(self, values: Mapping[Any, Any]) -> Any:
-        return self._key_of(values)
 
     def load(self, keys: Iterable[Any]) -> None:
         wanted = set(keys) - self._known
