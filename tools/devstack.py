@@ -30,6 +30,8 @@ from tools.stack import (
     DEFAULT_BROKER_PORT,
     DEFAULT_GRPC_PORTS,
     DEFAULT_HTTP_PORTS,
+    PORT_RANGE,
+    PORT_RANGE_VARIABLE,
     REPO_ROOT,
     SERVICES,
     Broker,
@@ -184,21 +186,35 @@ def _pytest_in_shards(pytest_args: list[str], env: Mapping[str, str]) -> int:
         subprocess.Popen(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *paths],
             cwd=REPO_ROOT,
-            env=env,
+            env={**env, PORT_RANGE_VARIABLE: ports},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for paths in SHARDS
+        for paths, ports in zip(SHARDS, _port_ranges(len(SHARDS)), strict=True)
     ]
-    relays = [threading.Thread(target=_relay, args=(n, shard.stdout)) for n, shard in enumerate(shards, start=1)]
+    summaries: list[list[str]] = [[] for _ in shards]
+    relays = [
+        threading.Thread(target=_relay, args=(n, shard.stdout, summaries[n - 1]))
+        for n, shard in enumerate(shards, start=1)
+    ]
     for relay in relays:
         relay.start()
     codes = [shard.wait() for shard in shards]
     for relay in relays:
         relay.join()
+    # The shard that ends first has its failures scrolled far up by the other's output: repeat each one's summary.
+    for summary in summaries:
+        print("".join(summary), end="", flush=True)
     print(f"shards ended with exit codes {codes}", flush=True)
     return max(codes, key=abs)
+
+
+def _port_ranges(count: int) -> list[str]:
+    """PORT_RANGE split in `count` parts, as "LOW-HIGH"."""
+    low, high = PORT_RANGE
+    size = (high - low + 1) // count
+    return [f"{low + i * size}-{low + (i + 1) * size - 1}" for i in range(count)]
 
 
 def _test_folders() -> list[str]:
@@ -207,9 +223,16 @@ def _test_folders() -> list[str]:
     return [str(path.relative_to(REPO_ROOT)) for path in folders]
 
 
-def _relay(number: int, output: IO[str]) -> None:
+def _relay(number: int, output: IO[str], summary: list[str]) -> None:
+    """Prints the shard's lines as they come and keeps its summary: pytest's short test summary and last line."""
+    last = ""
     for line in output:
-        print(f"[{number}] {line}", end="", flush=True)
+        last = f"[{number}] {line}"
+        print(last, end="", flush=True)
+        if summary or "short test summary info" in line:
+            summary.append(last)
+    if not summary and last:
+        summary.append(last)
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 Used by `make run`, `make test` and the end-to-end tests, so all three start things the same way.
 """
 
+import itertools
 import json
 import os
 import random
@@ -40,17 +41,31 @@ def tansu_binary() -> Path:
 
 # Below Linux's ephemeral range (32768-60999), so an outgoing connection cannot take the port before we listen.
 PORT_RANGE = (20000, 32000)
+# Processes started side by side (the shards of `make test`) each get a part of the range in this variable, as
+# "LOW-HIGH": a port one has picked but not bound yet is never picked by the other.
+PORT_RANGE_VARIABLE = "ZY_PORT_RANGE"
+
+
+def port_range() -> tuple[int, int]:
+    low, _, high = os.environ.get(PORT_RANGE_VARIABLE, "").partition("-")
+    return (int(low), int(high)) if high else PORT_RANGE
+
+
+# Ports are handed out in turn from a random start, so one process does not pick a port twice before binding it.
+_next_port = itertools.count(random.randrange(PORT_RANGE[1] - PORT_RANGE[0]))
 
 
 def free_port() -> int:
-    while True:
-        candidate = random.randint(*PORT_RANGE)
+    low, high = port_range()
+    for _ in range(high - low + 1):
+        candidate = low + next(_next_port) % (high - low + 1)
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", candidate))
             except OSError:
                 continue
             return candidate
+    raise RuntimeError(f"no free port in {low}-{high}")
 
 
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -107,13 +107,14 @@ def test_the_gate_answers_for_the_systems_the_inventory_announced(
                 raise
             return None
 
+    # The three events have different keys, so different partitions: they become known in any order.
     by_id = eventually(lambda: readiness(system_id=city.subject), "the city system known to the gate")
+    trivially = eventually(lambda: readiness(code=province.payload.system.code), "the province system known")
     eventually(lambda: readiness(code=county.payload.system.code), "the county system known to the gate")
 
     assert by_id.platform_code == "HA-ZZ"
     eventually(lambda: readiness(code=city.payload.system.code).ready, "the city system ready")  # type: ignore[union-attr]
-    trivially = readiness(code=province.payload.system.code)
-    assert trivially is not None and trivially.ready and "province-level system" in trivially.reasons[0]
+    assert trivially.ready and "province-level system" in trivially.reasons[0]
     no_platform = readiness(code=county.payload.system.code)
     assert no_platform is not None and not no_platform.ready
     assert no_platform.reasons == [f"no city or county platform is registered for HA-GY, the owner of HA-GY-S{suffix}"]
