@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Request, Response
 
 from services.common.runtime.database import Database
+from services.common.runtime.heap import FrozenStartupHeap
 from services.common.runtime.metrics import MetricsRegistry
 
 
@@ -35,6 +36,7 @@ class Observable:
     """Mixin for a nameko service class: /healthz (JSON, 503 when unhealthy) and /metrics (Prometheus text)."""
 
     observability = HealthChecks()
+    heap = FrozenStartupHeap()
 
     @http("GET", "/healthz")
     def healthz(self, request: Request) -> Response:
