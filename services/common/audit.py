@@ -8,9 +8,10 @@ the actor is the token's description and the start of its hash, and secret-looki
 import hashlib
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,8 @@ REDACTED = "***"
 MAX_REQUEST_CHARS = 4000
 MAX_TARGET_VALUE_CHARS = 64
 MAX_ERROR_CHARS = 2000
+# Refusals of unauthenticated callers recorded per host and minute; the rest are counted (AnonymousRefusals).
+ANONYMOUS_REFUSALS_PER_MINUTE = 20
 _SECRET_NAME = re.compile(r"password|passwd|secret|token|credential|private_key|api_key|authorization", re.I)
 _SECRET_VALUE = re.compile(r"zy_[A-Za-z0-9_-]{16,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|^Bearer\s", re.I)
 # Request fields that name what a call acts on, in the order a reader looks for them.
@@ -160,6 +163,66 @@ def _plain_value(field: FieldDescriptor, value: Any) -> Any:
 
 def _redact(text: str) -> str:
     return REDACTED if _SECRET_VALUE.search(text) else text
+
+
+@dataclass
+class _Window:
+    started: float
+    recorded: int = 0
+    left_out: int = 0
+
+
+class AnonymousRefusals:
+    """Which refusals of unauthenticated callers get an audit record: anyone who can reach the port can make them,
+    so each host gets `per_window` records per window and the rest are only counted. The host's next record says how
+    many were left out. Used from the hub only, so no locking."""
+
+    def __init__(
+        self,
+        per_window: int = ANONYMOUS_REFUSALS_PER_MINUTE,
+        window_seconds: float = 60.0,
+        max_hosts: int = 4096,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.per_window = per_window
+        self.window_seconds = window_seconds
+        self.max_hosts = max_hosts
+        self._clock = clock
+        self._windows: dict[str, _Window] = {}  # by host, oldest window first
+
+    def admit(self, peer: str) -> int | None:
+        """None when this refusal goes unrecorded; else how many of the host's refusals were left out before it."""
+        host, now = host_of(peer), self._clock()
+        window = self._windows.get(host)
+        if window is None or now - window.started >= self.window_seconds:
+            window = self._start_window(host, now, left_out=window.left_out if window else 0)
+        if window.recorded >= self.per_window:
+            window.left_out += 1
+            return None
+        window.recorded += 1
+        left_out, window.left_out = window.left_out, 0
+        return left_out
+
+    def _start_window(self, host: str, now: float, left_out: int) -> _Window:
+        self._windows.pop(host, None)
+        while len(self._windows) >= self.max_hosts:
+            del self._windows[next(iter(self._windows))]  # the host whose window is oldest
+        window = self._windows[host] = _Window(started=now, left_out=left_out)
+        return window
+
+
+def host_of(peer: str) -> str:
+    """gRPC's peer without its port: "ipv4:10.1.2.3:51234" is "ipv4:10.1.2.3", "ipv6:[::1]:5" is "ipv6:[::1]"."""
+    host, colon, port = peer.rpartition(":")
+    return host if colon and port.isdigit() and host not in ("ipv4", "ipv6", "unix") else peer
+
+
+def with_left_out(record: audit_pb2.AuditRecord, left_out: int) -> audit_pb2.AuditRecord:
+    """The record, its error noting the refusals of the same host that were not recorded before it."""
+    if not left_out:
+        return record
+    note = f" [{left_out} earlier refused call(s) from {host_of(record.peer)} were not recorded]"
+    return failed(record, record.outcome, record.error[: MAX_ERROR_CHARS - len(note)] + note)
 
 
 def record_columns(record: audit_pb2.AuditRecord) -> dict[str, Any]:

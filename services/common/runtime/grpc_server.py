@@ -29,6 +29,7 @@ from services.common.db import create_engine
 from services.common.errors import ZhongyuanError
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_status import Unavailable, abort, status_for
+from services.common.runtime.metrics import MetricsRegistry
 from services.common.runtime.real_threads import RealThreadPool, queue, threading, wait_green, waker
 from services.common.runtime.tls import server_credentials
 
@@ -120,6 +121,8 @@ class GrpcServer(SharedExtension, ProviderCollector):
         self.credentials = server_credentials(config)
         self.probe_address = config.get("GRPC_HEALTH_ADDRESS") or ""
         self._probe_server: grpc.Server | None = None
+        per_minute = int(config.get("AUDIT_ANONYMOUS_REFUSALS_PER_MINUTE", audit.ANONYMOUS_REFUSALS_PER_MINUTE))
+        self.anonymous_refusals = audit.AnonymousRefusals(per_window=per_minute, window_seconds=60.0)
 
     def start(self) -> None:
         waker.start()
@@ -252,6 +255,7 @@ class GrpcEntrypoint(Entrypoint):
     """
 
     server = GrpcServer()
+    metrics = MetricsRegistry()
 
     def __init__(
         self, service: ServiceDescriptor, rpc: str, *, roles: Sequence[str], audited: bool = False, **kwargs: Any
@@ -314,8 +318,16 @@ class GrpcEntrypoint(Entrypoint):
     def _audit(self, call: PendingCall, status: status_pb2.Status | None = None) -> None:
         if not self.audited:
             return
+        left_out = 0
+        if call.principal is None and status is not None:  # refused before we knew who called
+            admitted = self.server.anonymous_refusals.admit(call.peer)
+            if admitted is None:
+                self.metrics.audit_refusals_unrecorded.labels(self.rpc).inc()
+                return
+            left_out = admitted
         try:
-            audit.SqlAuditTrail(self._database.session_factory).record(self._audit_record(call, status))
+            record = audit.with_left_out(self._audit_record(call, status), left_out)
+            audit.SqlAuditTrail(self._database.session_factory).record(record)
         except Exception:
             # Never let the record fail the call: its own change has committed by now, and an error escaping the
             # result handler would take the whole container down.

@@ -23,6 +23,12 @@ class MetricsRegistry(SharedExtension):
             ["topic"],
             registry=self.registry,
         )
+        self.audit_refusals_unrecorded = Counter(
+            "zhongyuan_audit_refusals_unrecorded_total",
+            "Refused calls of unauthenticated callers left out of the audit trail: over their host's share a minute.",
+            ["method"],
+            registry=self.registry,
+        )
         self.outbox_waiting = Gauge(
             "zhongyuan_outbox_events_waiting",
             "Events committed but not yet published (grows while the broker is unreachable).",

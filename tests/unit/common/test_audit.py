@@ -3,7 +3,17 @@
 import json
 from datetime import UTC, datetime
 
-from services.common.audit import MAX_ERROR_CHARS, MAX_REQUEST_CHARS, REDACTED, audit_record, failed, request_json
+from services.common.audit import (
+    MAX_ERROR_CHARS,
+    MAX_REQUEST_CHARS,
+    REDACTED,
+    AnonymousRefusals,
+    audit_record,
+    failed,
+    host_of,
+    request_json,
+    with_left_out,
+)
 from services.common.auth import Principal
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as mig
@@ -65,3 +75,57 @@ def test_the_actor_is_the_tokens_name_and_id_and_a_refusal_keeps_its_error() -> 
     assert record.outcome == "NOT_FOUND" and len(record.error) == MAX_ERROR_CHARS
     assert record.at.ToDatetime(UTC) == AT
     assert not record_of(inv.GetByCodeRequest(code="HA")).actor.token_id
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_each_host_gets_its_share_of_recorded_refusals_a_window_and_the_next_record_counts_the_rest() -> None:
+    clock = Clock()
+    refusals = AnonymousRefusals(per_window=3, window_seconds=60, clock=clock)
+
+    first = [refusals.admit(f"ipv4:10.0.0.9:{port}") for port in range(40000, 40010)]
+    other_host = refusals.admit("ipv4:10.0.0.7:40000")
+    clock.now += 59.9
+    still_full = refusals.admit("ipv4:10.0.0.9:1")
+    clock.now += 0.1
+    next_window = [refusals.admit("ipv4:10.0.0.9:2") for _ in range(2)]
+
+    assert first == [0, 0, 0] + [None] * 7
+    assert other_host == 0
+    assert still_full is None
+    assert next_window == [8, 0]  # the 7 + 1 left out, reported once
+
+
+def test_the_hosts_remembered_are_bounded_and_the_oldest_window_goes_first() -> None:
+    clock = Clock()
+    refusals = AnonymousRefusals(per_window=1, window_seconds=60, max_hosts=2, clock=clock)
+    assert [refusals.admit("ipv4:10.0.0.1:1"), refusals.admit("ipv4:10.0.0.1:2")] == [0, None]
+
+    refusals.admit("ipv4:10.0.0.2:1")
+    refusals.admit("ipv4:10.0.0.3:1")  # a third host: 10.0.0.1's window is forgotten
+
+    assert refusals.admit("ipv4:10.0.0.1:3") == 0
+    assert refusals.admit("ipv4:10.0.0.3:2") is None
+
+
+def test_a_peer_is_counted_by_its_address_without_the_port() -> None:
+    assert host_of("ipv4:10.1.2.3:51234") == "ipv4:10.1.2.3"
+    assert host_of("ipv6:[::1]:5") == "ipv6:[::1]"
+    assert host_of("unix:/run/zy.sock") == "unix:/run/zy.sock"
+    assert host_of("ipv4:10.1.2.3") == "ipv4:10.1.2.3"
+
+
+def test_a_record_after_left_out_refusals_says_how_many_within_the_error_limit() -> None:
+    refused = failed(record_of(inv.Host(name="h")), "UNAUTHENTICATED", "x" * MAX_ERROR_CHARS)
+
+    noted = with_left_out(refused, 12)
+
+    assert noted.error.endswith("[12 earlier refused call(s) from ipv4:x were not recorded]")
+    assert len(noted.error) == MAX_ERROR_CHARS and noted.outcome == "UNAUTHENTICATED"
+    assert with_left_out(refused, 0) == refused
