@@ -25,6 +25,15 @@ MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
 READERS = (OPERATOR, SRE, DEPARTMENT)
 AUDITORS = (OPERATOR, SRE)
 WATCH_POLL_SECONDS = 0.5
+# A department's page is its own business: not cached on the way, not framed, no token leaked in a Referer, and
+# nothing loaded from anywhere (the pages need only their inline style).
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
+}
 
 
 class MonitoringService(web.Observable):
@@ -76,8 +85,11 @@ class MonitoringService(web.Observable):
             return Response(f"无权查看：{error}", status=403, mimetype="text/plain")
         except InvalidArgument as error:
             return Response(f"参数有误：{error}", status=400, mimetype="text/plain")
+        response.headers.update(PAGE_HEADERS)
         if request.args.get("token"):
-            response.set_cookie(TOKEN_COOKIE, request.args["token"], httponly=True, samesite="Strict")
+            # Behind the TLS ingress (MLPS 3) the cookie must never travel over plain HTTP.
+            secure = request.headers.get("X-Forwarded-Proto", request.scheme) == "https"
+            response.set_cookie(TOKEN_COOKIE, request.args["token"], httponly=True, samesite="Strict", secure=secure)
         return response
 
     @grpc_method(MONITORING, "CountSystems", roles=READERS)

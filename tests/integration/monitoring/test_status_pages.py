@@ -95,3 +95,22 @@ def test_pages_need_the_right_token(pages, estate, tokens, operator_token) -> No
     assert code == 200 and f'data-code="{mine}"' in overview and f'data-code="{theirs}"' in overview
     code, wave = status(wave_page, department)
     assert code == 200 and syncing.system_code in wave and other.system_code not in wave
+
+
+def headers_of(url: str, **headers: str) -> dict[str, str]:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as response:
+        return {name.lower(): value for name, value in response.headers.items()}
+
+
+def test_a_page_is_neither_cached_framed_nor_leaked_and_behind_tls_its_cookie_needs_tls(pages, tokens) -> None:
+    department = unique_department()
+    page = f"{pages}/status/org/{department}?token={tokens.create_token([f'department:{department}'])}"
+
+    plain = headers_of(page)
+    behind_the_ingress = headers_of(page, **{"X-Forwarded-Proto": "https"})
+
+    assert plain["cache-control"] == "no-store" and plain["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in plain["content-security-policy"]
+    assert plain["content-security-policy"].startswith("default-src 'none'")
+    assert "HttpOnly" in plain["set-cookie"] and "Secure" not in plain["set-cookie"]
+    assert "HttpOnly" in behind_the_ingress["set-cookie"] and "Secure" in behind_the_ingress["set-cookie"]

@@ -35,3 +35,17 @@ def test_overlays_share_the_base_and_differ_only_in_settings(rendered, base) -> 
             theirs = deployment["spec"]["template"]["spec"]["containers"][0]
             for field in ("command", "ports", "readinessProbe", "livenessProbe", "securityContext"):
                 assert theirs[field] == ours[field], f"{overlay}/{name} {field}"
+
+
+def test_prod_serves_only_the_status_pages_outside_the_cluster_and_only_over_tls(rendered) -> None:
+    (ingress,) = of_kind(rendered["prod"], "Ingress").values()
+    (tls,) = ingress["spec"]["tls"]
+    (rule,) = ingress["spec"]["rules"]
+    paths = rule["http"]["paths"]
+
+    assert rule["host"] in tls["hosts"] and tls["secretName"] == "zhongyuan-status-tls"
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+    assert [(path["path"], path["pathType"]) for path in paths] == [("/status", "Prefix")]
+    backend = paths[0]["backend"]["service"]
+    assert backend["name"] == "monitoring" and backend["port"] == {"name": "http"}
+    assert of_kind(rendered["dev"], "Ingress") == {}
