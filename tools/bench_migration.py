@@ -12,7 +12,8 @@ import ansible_runner
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.migration.adapters.ansible import PLAYBOOKS, HostSpec, inventory_for
+from services.migration.adapters.ansible import PLAYBOOKS, inventory_for
+from services.migration.ports import Host
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
@@ -25,13 +26,13 @@ CONCURRENCY = 5
 STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
 
 
-def make_hosts(root: Path, code: str) -> list[HostSpec]:
+def make_hosts(root: Path, code: str) -> list[Host]:
     data = root / code / "source" / "data"
     data.mkdir(parents=True)
     (data / "records.csv").write_text("id,name\n" + "".join(f"{i},记录{i}\n" for i in range(1000)), encoding="utf-8")
     (root / code / "target").mkdir()
     return [
-        HostSpec(f"{code.lower()}-{role[:3]}", role, "127.0.0.1", "local", root=str(root / code / role))
+        Host(f"{code.lower()}-{role[:3]}", role, "127.0.0.1", "local", root=str(root / code / role))
         for role in ("source", "target")
     ]
 
@@ -128,7 +129,7 @@ def orchestrated_wave(work: Path) -> float:
         stack.stop()
 
 
-def _catalogue(hosts: dict[str, list[HostSpec]]) -> bytes:
+def _catalogue(hosts: dict[str, list[Host]]) -> bytes:
     lines = [
         "organisations: [{code: HA-BENCH, name: 基准测试, admin_level: province}]",
         "zones: [{code: ZY-A, name: 政务外网A区, transport_crypto: true, storage_crypto: true}]",

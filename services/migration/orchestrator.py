@@ -7,7 +7,7 @@ No nameko here: the runtime (service.py, dependencies.py) calls these functions 
 import logging
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,11 +15,11 @@ from typing import Any
 from services.common.db import retry_while_database_unreachable, unless_database_unreachable
 from services.common.events import MIGRATION_EVENTS
 from services.migration.adapters import messages
-from services.migration.adapters.ansible import HostSpec, StepJob, StepResult
+from services.migration.adapters.ansible import StepJob, StepResult
 from services.migration.domain import machine
 from services.migration.domain.model import MigrationRun, RunState, Step, StepRecord, Wave
 from services.migration.handlers import now, transition
-from services.migration.ports import Catalogue, CutoverGate, MigrationUnitOfWork, SystemInfo
+from services.migration.ports import Catalogue, CutoverGate, Host, MigrationUnitOfWork, SystemInfo
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class Orchestrator:
             mlps_level=system.mlps_level,
             zone=system.zone,
             zone_crypto=system.zone_crypto,
-            hosts=_host_specs(system),
+            hosts=_hosts_from_here(system),
             work_dir=self.work_dir,
             extra=dict(self.step_extra or {}),
         )
@@ -200,21 +200,9 @@ def _next_attempt(records: list[StepRecord], step: Step) -> int:
     return 1 + sum(1 for r in records if r.step is step)
 
 
-def _host_specs(system: SystemInfo) -> list[HostSpec]:
+def _hosts_from_here(system: SystemInfo) -> list[Host]:
     # A relative root (the demo's var/hosts/...) is relative to where the service runs, not to the playbooks.
-    return [
-        HostSpec(
-            name=h.name,
-            role=h.role,
-            address=h.address,
-            connection=h.connection,
-            port=h.port,
-            user=h.user,
-            root=str(Path(h.root).resolve()) if h.root else "",
-            python=h.python,
-        )
-        for h in system.hosts
-    ]
+    return [replace(host, root=str(Path(host.root).resolve())) if host.root else host for host in system.hosts]
 
 
 def _aware(moment: datetime) -> datetime:

@@ -33,15 +33,17 @@ class MigrationUnitOfWork(UnitOfWork, abc.ABC):
 
 
 @dataclass(frozen=True)
-class HostInfo:
+class Host:
+    """A source or target host of a system, as the inventory has it and the playbooks reach it."""
+
     name: str
-    role: str
+    role: str  # source | target
     address: str
-    connection: str
-    port: int
-    user: str
-    root: str
-    python: str = ""
+    connection: str = "ssh"
+    port: int = 22
+    user: str = ""
+    root: str = ""
+    python: str = ""  # empty: Ansible discovers it
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class SystemInfo:
     mlps_level: int
     zone: str
     zone_crypto: bool
-    hosts: list[HostInfo] = field(default_factory=list)
+    hosts: list[Host] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
     admin_level: str = "province"  # province | city | county
 

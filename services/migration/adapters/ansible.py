@@ -15,6 +15,7 @@ import psutil
 import yaml
 
 from services.migration.domain.model import Step
+from services.migration.ports import Host
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +29,6 @@ SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterva
 
 
 @dataclass(frozen=True)
-class HostSpec:
-    name: str
-    role: str  # source | target
-    address: str
-    connection: str = "ssh"
-    port: int = 22
-    user: str = ""
-    root: str = ""
-    python: str = ""  # empty: Ansible discovers it
-
-
-@dataclass(frozen=True)
 class StepJob:
     """Everything one attempt at one step needs."""
 
@@ -50,7 +39,7 @@ class StepJob:
     mlps_level: int
     zone: str
     zone_crypto: bool
-    hosts: list[HostSpec]
+    hosts: list[Host]
     work_dir: Path
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -70,7 +59,7 @@ class StepResult:
     message: str
 
 
-def inventory_for(hosts: list[HostSpec]) -> dict[str, Any]:
+def inventory_for(hosts: list[Host]) -> dict[str, Any]:
     groups: dict[str, dict[str, Any]] = {"source": {"hosts": {}}, "target": {"hosts": {}}}
     for host in hosts:
         variables: dict[str, Any] = {

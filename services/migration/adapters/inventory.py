@@ -5,7 +5,7 @@ from typing import Any
 import grpc
 
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
-from services.migration.ports import HostInfo, SystemInfo
+from services.migration.ports import Host, SystemInfo
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 
 
@@ -29,7 +29,7 @@ class GrpcCatalogue:
             zone=found.target_zone,
             zone_crypto=bool(zone and zone.transport_crypto and zone.storage_crypto),
             hosts=[
-                HostInfo(
+                Host(
                     name=h.name,
                     role=h.role,
                     address=h.address,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services.migration.adapters.ansible import PLAYBOOKS, HostSpec, count_tasks, inventory_for
+from services.migration.adapters.ansible import PLAYBOOKS, count_tasks, inventory_for
 from services.migration.domain.model import Step
+from services.migration.ports import Host
 
 BIN = Path(sys.executable).parent
 
@@ -53,8 +54,8 @@ def test_progress_counts_the_tasks_of_the_roles_each_play_uses() -> None:
 def test_the_inventory_groups_hosts_by_role_with_their_connection() -> None:
     inventory = inventory_for(
         [
-            HostSpec("jkk-src", "source", "10.20.0.5", "ssh", 2222, "deploy", "/srv/jkk"),
-            HostSpec("jkk-dst", "target", "127.0.0.1", "local", root="/tmp/jkk"),
+            Host("jkk-src", "source", "10.20.0.5", "ssh", 2222, "deploy", "/srv/jkk"),
+            Host("jkk-dst", "target", "127.0.0.1", "local", root="/tmp/jkk"),
         ]
     )
 
