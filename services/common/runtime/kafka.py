@@ -36,6 +36,8 @@ CONSUMER_SETTINGS = {
     "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,
     "max_poll_records": 2000,
+    # kafka-python's own sensors, updated on every fetch and batch; we count what matters in Prometheus instead.
+    "metrics_enabled": False,
 }
 # A fetch waits this long for records when there are none yet. Tansu answers only at the deadline, so it is added to
 # an idle consumer's latency; a short wait costs a few % of a core per consumer in idle fetches.
@@ -62,6 +64,7 @@ class KafkaProducerProvider(SharedExtension):
                 retries=3,
                 request_timeout_ms=10000,
                 max_block_ms=5000,
+                metrics_enabled=False,
             )
         return self._producer
 
