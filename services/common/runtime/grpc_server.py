@@ -318,13 +318,9 @@ class GrpcEntrypoint(Entrypoint):
     def _audit(self, call: PendingCall, status: status_pb2.Status | None = None) -> None:
         if not self.audited:
             return
-        left_out = 0
-        if call.principal is None and status is not None:  # refused before we knew who called
-            admitted = self.server.anonymous_refusals.admit(call.peer)
-            if admitted is None:
-                self.metrics.audit_refusals_unrecorded.labels(self.rpc).inc()
-                return
-            left_out = admitted
+        left_out = self._anonymous_refusals_left_out(call, status)
+        if left_out is None:
+            return
         try:
             record = audit.with_left_out(self._audit_record(call, status), left_out)
             audit.SqlAuditTrail(self._database.session_factory).record(record)
@@ -332,6 +328,16 @@ class GrpcEntrypoint(Entrypoint):
             # Never let the record fail the call: its own change has committed by now, and an error escaping the
             # result handler would take the whole container down.
             log.exception("could not write the audit record of a %s call", self.rpc)
+
+    def _anonymous_refusals_left_out(self, call: PendingCall, status: status_pb2.Status | None) -> int | None:
+        """For a refusal of a caller without a valid token: None when it goes unrecorded (it is counted instead),
+        else how many refusals of its host were left out before it. 0 for any other call."""
+        if call.principal is not None or status is None:
+            return 0
+        left_out = self.server.anonymous_refusals.admit(call.peer)
+        if left_out is None:
+            self.metrics.audit_refusals_unrecorded.labels(self.rpc).inc()
+        return left_out
 
     def _audit_record(self, call: PendingCall, status: status_pb2.Status | None) -> Any:
         record = audit.audit_record(

@@ -39,8 +39,10 @@ CONSUMER_SETTINGS = {
     # kafka-python's own sensors, updated on every fetch and batch; we count what matters in Prometheus instead.
     "metrics_enabled": False,
 }
-# A fetch waits this long for records when there are none yet. Tansu answers only at the deadline, so it is added to
-# an idle consumer's latency; a short wait costs a few % of a core per consumer in idle fetches.
+# A fetch waits this long for records when there are none yet. The broker answers as soon as records arrive for a
+# partition the fetch names, but while poll() hands out a partition's records kafka-python already sends the next fetch
+# without that partition: records arriving there wait for that fetch's deadline. Measured step → /metrics on Tansu
+# (4 partitions): p50 19 ms at any wait, p99 74 ms at 100 ms and 2.5 s at 5 s. Idle fetches cost a few % of a core.
 FETCH_MAX_WAIT_MS = 500
 RECONNECT_SECONDS = 1.0
 DATABASE_RETRY_SECONDS = 1.0
