@@ -1,0 +1,65 @@
+"""Progress of a step's playbook: a percentage and the task now running, reported at most every few seconds."""
+
+from services.migration.adapters.ansible import ProgressTracker, count_tasks
+from services.migration.domain.model import Step
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def task_start(name: str) -> dict:
+    return {"event": "playbook_on_task_start", "event_data": {"task": name}}
+
+
+def tracker_and_reports() -> tuple[ProgressTracker, Clock, list[tuple[int, str]]]:
+    clock, reports = Clock(), []
+    tracker = ProgressTracker(Step.SYNC, lambda percent, message: reports.append((percent, message)), 2.0, clock)
+    return tracker, clock, reports
+
+
+def test_the_first_task_is_reported_at_once_and_quick_ones_after_it_are_folded_into_the_newest() -> None:
+    tracker, clock, reports = tracker_and_reports()
+    per_task = 100 // count_tasks(Step.SYNC)
+
+    tracker(task_start("检查磁盘"))
+    clock.now += 0.3
+    tracker(task_start("建立目录"))
+    clock.now += 0.3
+    tracker(task_start("rsync 数据"))
+    held = list(reports)
+    clock.now += 1.4
+    tracker({"event": "runner_on_ok", "event_data": {}})
+
+    assert held == [(0, "task: 检查磁盘")]
+    assert reports == [(0, "task: 检查磁盘"), (2 * per_task, "task: rsync 数据")]
+
+
+def test_a_held_report_goes_out_on_a_tick_while_a_long_task_runs_and_only_once() -> None:
+    tracker, clock, reports = tracker_and_reports()
+    tracker(task_start("检查磁盘"))
+    clock.now += 0.5
+    tracker(task_start("rsync 数据"))  # runs for an hour: no further events
+
+    tracker.flush()
+    clock.now += 1.5
+    tracker.flush()
+    clock.now += 3600
+    tracker.flush()
+
+    assert [message for _, message in reports] == ["task: 检查磁盘", "task: rsync 数据"]
+
+
+def test_the_first_failure_is_kept_in_words_whatever_the_reporting_pace() -> None:
+    tracker, _, reports = tracker_and_reports()
+    failed = {"task": "检查磁盘", "host": "jkk-dst", "res": {"msg": "目标主机磁盘空间不足"}}
+
+    tracker({"event": "runner_on_failed", "event_data": failed})
+    tracker({"event": "runner_on_failed", "event_data": {**failed, "task": "later"}})
+
+    assert tracker.failure == "task '检查磁盘' failed on jkk-dst: 目标主机磁盘空间不足"
+    assert reports == []
