@@ -27,6 +27,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 KERNEL_VERSIONS = MIGRATIONS / "kernel"
 AUTH_VERSIONS = MIGRATIONS / "auth"
 WRITE_BEHIND = "rows_written_at_commit"  # the session.info entry listing its RowsByKey
+OUTBOX_WRITTEN = "outbox_written"  # the session.info entry set when its transaction publishes events
 
 
 def utcnow() -> datetime:
@@ -132,11 +133,17 @@ def upgrade(engine: sa.Engine, *version_dirs: Path) -> None:
         command.upgrade(config, "heads")
 
 
+def took_outbox_events(session: Session) -> bool:
+    """Whether the transaction just committed published events (asked once per commit: it forgets the answer)."""
+    return bool(session.info.pop(OUTBOX_WRITTEN, False))
+
+
 class SqlOutbox:
     def __init__(self, session: Session):
         self._session = session
 
     def publish(self, event: Event, *, topic: str, key: str) -> None:
+        self._session.info[OUTBOX_WRITTEN] = True
         self._session.add(
             OutboxRecord(
                 event_id=event.id,

@@ -5,8 +5,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
+from sqlalchemy.orm import Session
 
-from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
+from services.common.db import (
+    KERNEL_VERSIONS,
+    SqlUnitOfWork,
+    create_engine,
+    session_factory,
+    took_outbox_events,
+    upgrade,
+)
 from services.common.runtime.outbox_relay import OutboxRelay
 
 
@@ -27,9 +35,14 @@ class Database(DependencyProvider):
         self.engine = create_engine(self.container.config["DATABASE_URL"])
         upgrade(self.engine, KERNEL_VERSIONS, *self.versions)
         self.session_factory = session_factory(self.engine)
-        sa.event.listen(self.session_factory, "after_commit", lambda session: self.relay.wake())
+        sa.event.listen(self.session_factory, "after_commit", self._wake_relay_if_published)
         # The relay gets sessions of its own: its commits must not wake itself.
         self.relay.relay_from(session_factory(self.engine))
+
+    def _wake_relay_if_published(self, session: Session) -> None:
+        # Most commits publish nothing (a monitoring fold, an orchestrator poll): those need not wake the relay.
+        if took_outbox_events(session):
+            self.relay.wake()
 
     def stop(self) -> None:
         self.engine.dispose()

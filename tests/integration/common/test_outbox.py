@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from services.common.db import KERNEL_VERSIONS, OutboxRecord, create_engine, session_factory, upgrade
+from services.common.db import (
+    KERNEL_VERSIONS,
+    OutboxRecord,
+    create_engine,
+    session_factory,
+    took_outbox_events,
+    upgrade,
+)
 from services.common.events import INVENTORY_EVENTS
 from services.inventory.adapters.messages import system_registered
 from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork
@@ -57,6 +64,28 @@ def test_a_failed_unit_of_work_leaves_neither_the_state_nor_its_event(database_u
 
     assert count(engine, sa.select(sa.func.count()).select_from(OutboxRecord)) == 1
     assert count(engine, sa.text("SELECT count(*) FROM system")) == 1
+
+
+def test_only_a_commit_that_published_events_asks_for_the_relay(database_url: str) -> None:
+    engine = create_engine(database_url)
+    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
+    factory = session_factory(engine)
+    woken: list[bool] = []
+    sa.event.listen(factory, "after_commit", lambda session: woken.append(took_outbox_events(session)))
+    uow = InventoryUnitOfWork(factory)
+
+    with uow:
+        uow.catalog.add(a_system("HA-GSJ-QYXY"))
+        uow.commit()
+    with uow:
+        system = a_system("HA-GSJ-GSXT")
+        uow.catalog.add(system)
+        uow.outbox.publish(system_registered(system), topic=INVENTORY_EVENTS, key=system.id)
+        uow.commit()
+    with uow:
+        uow.commit()
+
+    assert woken == [False, True, False]
 
 
 @pytest.fixture
