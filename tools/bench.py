@@ -7,7 +7,8 @@ var/bench/results.json.
   raw kafka-python produce → consume of as many records (tools/bench_monitoring.py);
 - monitoring: step-completed event → /metrics and the organisation's page, p50/p99 over 1,000 events, and its intake
   against raw kafka-python consumption of the same topic;
-- a wave of 20 systems × 5 steps through the orchestrator against plain ansible-runner (tools/bench_migration.py).
+- a wave of 20 systems × 5 steps through the orchestrator against plain ansible-runner, and the CPU the services
+  and the broker spent on it (tools/bench_migration.py).
 """
 
 import json
