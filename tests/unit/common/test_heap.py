@@ -1,5 +1,4 @@
 import gc
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,10 +11,8 @@ class Service:
 
 
 @pytest.fixture
-def unfrozen() -> Iterator[None]:
-    gc.unfreeze()
-    yield
-    gc.unfreeze()
+def unfrozen() -> None:
+    gc.unfreeze()  # an earlier test's container may have frozen it; garbage_collected_as_usual unfreezes after
 
 
 def test_a_started_container_leaves_what_it_built_out_of_garbage_collection(unfrozen, container_factory) -> None:
