@@ -5,6 +5,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ PLAYBOOKS = Path(__file__).resolve().parents[3] / "playbooks"
 RUNNER_SETTINGS = {"pexpect_use_poll": False, "pexpect_timeout": 0.2, "suppress_ansible_output": True}
 FAILURE_EVENTS = {"runner_on_failed", "runner_on_unreachable"}
 PROGRESS_REPORT_SECONDS = 2.0
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Ansible's own defaults (a persistent connection per host), plus keep-alives: a host that drops off the network
 # mid-step is reported unreachable after 15 s of silence instead of hanging the step until TCP gives up (~15 min).
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
@@ -142,6 +144,24 @@ def _failure_text(kind: str, data: dict[str, Any]) -> str:
     return f"task '{data.get('task', '?')}' {verb} {data.get('host', '?')}: {reason}"
 
 
+def _unexplained_failure(job: StepJob, runner: Any) -> str:
+    try:
+        with runner.stdout as stdout:
+            output = stdout.read()
+    except (OSError, ansible_runner.AnsibleRunnerException):
+        output = ""
+    return failure_without_task(job.step, runner.status, runner.rc, output)
+
+
+def failure_without_task(step: Step, status: str, rc: int | None, output: str) -> str:
+    """Words for a playbook that ended badly with no task failing: ansible-playbook's own error (a worker that died,
+    a broken connection plugin, an unreadable file) is only in its output, so its last lines name the cause."""
+    lines = [line.strip() for line in ANSI_ESCAPE.sub("", output).splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith(("ERROR", "[ERROR]", "fatal:", "FAILED"))]
+    said = "; ".join((errors or lines)[-3:]) or "no output"
+    return f"{step.value} {status} (ansible-playbook exit code {rc}) without a failing task: {said}"
+
+
 def kill_process_tree(private_data_dir: Path) -> int:
     """SIGKILL every ansible-playbook working in `private_data_dir` and all it spawned — ours, or orphans left by an
     orchestrator that crashed mid-step."""
@@ -205,7 +225,7 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
         return StepResult(ok=False, cancelled=True, message=f"{job.step.value} cancelled")
     if runner.status == "successful":
         return StepResult(ok=True, cancelled=False, message=f"{job.step.value} completed")
-    return StepResult(ok=False, cancelled=False, message=tracker.failure or f"{job.step.value} {runner.status}")
+    return StepResult(ok=False, cancelled=False, message=tracker.failure or _unexplained_failure(job, runner))
 
 
 def _extravars(job: StepJob, staging: Path) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Progress of a step's playbook: a percentage and the task now running, reported at most every few seconds."""
 
-from services.migration.adapters.ansible import ProgressTracker, count_tasks
+from services.migration.adapters.ansible import ProgressTracker, count_tasks, failure_without_task
 from services.migration.domain.model import Step
 
 
@@ -63,3 +63,24 @@ def test_the_first_failure_is_kept_in_words_whatever_the_reporting_pace() -> Non
 
     assert tracker.failure == "task '检查磁盘' failed on jkk-dst: 目标主机磁盘空间不足"
     assert reports == []
+
+
+def test_a_playbook_that_fails_with_no_failing_task_is_explained_by_ansibles_own_error_lines() -> None:
+    output = (
+        "\x1b[0;32mok: [czt-src]\x1b[0m\n\n"
+        "ERROR! A worker was found in a dead state\n"
+        "PLAY RECAP *********\nczt-src : ok=3 changed=0 unreachable=0 failed=0\n"
+    )
+
+    message = failure_without_task(Step.PRECHECK, "failed", 1, output)
+
+    assert message == (
+        "precheck failed (ansible-playbook exit code 1) without a failing task: ERROR! A worker was found in a dead state"
+    )
+
+
+def test_without_an_error_line_the_last_lines_of_output_are_given_and_silence_is_said() -> None:
+    assert failure_without_task(Step.SYNC, "failed", 2, "one\n\ntwo\nthree\nfour\n").endswith(": two; three; four")
+    assert failure_without_task(Step.SYNC, "failed", None, "").endswith(
+        "(ansible-playbook exit code None) without a failing task: no output"
+    )
