@@ -75,7 +75,8 @@ def test_a_playbook_that_fails_with_no_failing_task_is_explained_by_ansibles_own
     message = failure_without_task(Step.PRECHECK, "failed", 1, output)
 
     assert message == (
-        "precheck failed (ansible-playbook exit code 1) without a failing task: ERROR! A worker was found in a dead state"
+        "precheck failed (ansible-playbook exit code 1) without a failing task: "
+        "ERROR! A worker was found in a dead state"
     )
 
 
