@@ -311,6 +311,12 @@ class SqlUnitOfWork(UnitOfWork):
     def bind(self, session: Session) -> None:
         """Attach the service's repositories to `session`."""
 
+    def read_snapshot(self) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        else:  # SQLite (WAL) keeps a transaction's snapshot from its first read; pysqlite opens none for a SELECT
+            self.session.connection().exec_driver_sql("BEGIN")
+
     def commit(self) -> None:
         write_behind(self.session)
         self.session.commit()

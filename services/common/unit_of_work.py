@@ -34,6 +34,12 @@ class UnitOfWork(abc.ABC):
         self.rollback()
 
     @abc.abstractmethod
+    def read_snapshot(self) -> None:
+        """Make the reads that follow, up to the end of the unit of work, see one state of the data. Without it each
+        query sees what was committed before it began: a page built from two queries could count a system in its
+        summary that its list does not show yet. Call before the first read; for reading only."""
+
+    @abc.abstractmethod
     def commit(self) -> None: ...
 
     @abc.abstractmethod

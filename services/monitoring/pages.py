@@ -44,6 +44,7 @@ def report_of(organisation_code: str, quarter: str, uow: UnitOfWork, principal: 
     except ValueError as error:
         raise InvalidArgument.field("quarter", str(error)) from error
     with uow:
+        uow.read_snapshot()
         runs = uow.progress.runs_of(organisation_code)  # type: ignore[attr-defined]
         resources = uow.progress.data_resources_of(organisation_code)  # type: ignore[attr-defined]
     return quarterly_report(organisation_code, period, runs, resources)

@@ -54,6 +54,7 @@ def organisation(organisation_code: str, uow: UnitOfWork, principal: Principal) 
         raise PermissionDenied(f"department {principal.department} may not see the progress of {organisation_code}")
     now = datetime.now(UTC)
     with uow:
+        uow.read_snapshot()
         systems = uow.progress.systems_of(organisation_code=organisation_code)  # type: ignore[attr-defined]
         summaries = uow.progress.organisation_summaries()  # type: ignore[attr-defined]
         resources = uow.progress.data_resources_of(organisation_code)  # type: ignore[attr-defined]
@@ -68,6 +69,7 @@ def wave(wave_name: str, uow: UnitOfWork, principal: Principal) -> WaveView:
         raise InvalidArgument.field("wave_name", "give the wave's name")
     now = datetime.now(UTC)
     with uow:
+        uow.read_snapshot()
         systems = uow.progress.systems_of(wave_name=wave_name)  # type: ignore[attr-defined]
     visible = [s for s in systems if principal.may_read(s["organisation_code"])]
     rows = [system_row(s, now) for s in visible]

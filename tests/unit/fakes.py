@@ -42,3 +42,6 @@ class FakeUnitOfWork(UnitOfWork):
 
     def rollback(self) -> None:
         self.outbox.pending = []
+
+    def read_snapshot(self) -> None:
+        """In memory, with one test thread, every read sees one state."""
