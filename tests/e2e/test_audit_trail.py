@@ -25,7 +25,7 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as mon
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as mon_grpc
 from tests.e2e.conftest import RunningStack
-from tests.fixtures.services import eventually, read_topic, unary
+from tests.fixtures.services import eventually, read_topic, refused_code, unary
 
 ZYCTL = str(Path(sys.executable).parent / "zyctl")
 ORG = "HA-SJ"
@@ -43,12 +43,6 @@ class Calls:
     ended: datetime
 
 
-def refused(method: Any, request: Any, token: str) -> grpc.StatusCode:
-    with pytest.raises(grpc.RpcError) as raised:
-        unary(method, request, token)
-    return raised.value.code()
-
-
 @pytest.fixture(scope="module")
 def calls(module_stack: RunningStack) -> Calls:
     """One successful write, one refused import, one write with the wrong role, and two reads."""
@@ -59,9 +53,9 @@ def calls(module_stack: RunningStack) -> Calls:
     organisation = inv.Organisation(code=ORG, name="河南省审计厅", admin_level=inv.ADMIN_LEVEL_PROVINCE)
     assert unary(inventory.CreateOrganisation, organisation, operator).code == ORG
     bad_import = inv.ImportCatalogRequest(content=BAD_CATALOGUE)
-    assert refused(inventory.ImportCatalog, bad_import, operator) is grpc.StatusCode.INVALID_ARGUMENT
+    assert refused_code(inventory.ImportCatalog, bad_import, operator) is grpc.StatusCode.INVALID_ARGUMENT
     retire = inv.GetByCodeRequest(code=ORG)
-    assert refused(inventory.RetireOrganisation, retire, sre) is grpc.StatusCode.PERMISSION_DENIED
+    assert refused_code(inventory.RetireOrganisation, retire, sre) is grpc.StatusCode.PERMISSION_DENIED
     assert unary(inventory.GetOrganisation, inv.GetByCodeRequest(code=ORG), sre).code == ORG
     assert unary(inventory.ListOrganisations, inv.ListOrganisationsRequest(), operator).organisations
     return Calls(operator, sre, started, datetime.now(UTC))

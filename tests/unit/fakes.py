@@ -4,6 +4,16 @@ from services.common.events import Event
 from services.common.unit_of_work import UnitOfWork
 
 
+class FakeClock:
+    """A monotonic clock that moves only when a test moves it (`clock.now += seconds`)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class FakeOutbox:
     def __init__(self) -> None:
         self.pending: list[tuple[Event, str, str]] = []

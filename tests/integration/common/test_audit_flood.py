@@ -3,7 +3,6 @@
 import urllib.request
 
 import grpc
-import pytest
 import sqlalchemy as sa
 
 from services.common.audit import AuditRecordRow
@@ -11,15 +10,9 @@ from services.common.db import create_engine
 from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
-from tests.fixtures.services import unary
+from tests.fixtures.services import refused_code
 
 SHARE = 5
-
-
-def refused_with(method, request, token: str | None) -> grpc.StatusCode:  # type: ignore[no-untyped-def]
-    with pytest.raises(grpc.RpcError) as raised:
-        unary(method, request, token)
-    return raised.value.code()
 
 
 def test_unauthenticated_refusals_beyond_a_hosts_share_are_counted_not_recorded(
@@ -31,8 +24,8 @@ def test_unauthenticated_refusals_beyond_a_hosts_share_are_counted_not_recorded(
     stub = pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
     organisation = pb.Organisation(code="HA-FLOOD", name="洪水", admin_level=pb.ADMIN_LEVEL_PROVINCE)
 
-    codes = {refused_with(stub.CreateOrganisation, organisation, token) for token in [None, "zy_unknown"] * 15}
-    wrong_role = refused_with(stub.CreateOrganisation, organisation, tokens.create_token(["sre"], "洪水 sre"))
+    codes = {refused_code(stub.CreateOrganisation, organisation, token) for token in [None, "zy_unknown"] * 15}
+    wrong_role = refused_code(stub.CreateOrganisation, organisation, tokens.create_token(["sre"], "洪水 sre"))
 
     with create_engine(url).connect() as connection:
         rows = connection.execute(sa.select(AuditRecordRow.outcome, AuditRecordRow.actor_name)).all()

@@ -6,17 +6,11 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as pb
-from tests.fixtures.services import unary
+from tests.fixtures.services import refused_code, unary
 from tests.integration.interconnect.helpers import import_network, links, network
 from tools.stack import free_port
 
 CLOSED = f"tcp://127.0.0.1:{free_port()}"
-
-
-def refused(method, request, token: str | None) -> grpc.StatusCode:  # type: ignore[no-untyped-def]
-    with pytest.raises(grpc.RpcError) as raised:
-        unary(method, request, token)
-    return raised.value.code()
 
 
 def test_a_department_sees_only_its_own_platform(interconnect, operator_token, tokens) -> None:
@@ -32,9 +26,9 @@ def test_a_department_sees_only_its_own_platform(interconnect, operator_token, t
         (interconnect.GetLinkHistory, pb.GetLinkHistoryRequest(platform_code="HA-LY")),
         (interconnect.CheckCutoverReadiness, pb.CheckCutoverReadinessRequest(code="HA-LY")),
     ):
-        assert refused(method, request, zhengzhou) is grpc.StatusCode.NOT_FOUND
+        assert refused_code(method, request, zhengzhou) is grpc.StatusCode.NOT_FOUND
     others = pb.ListSharedResourcesRequest(platform="HA-LY")
-    assert refused(interconnect.ListSharedResources, others, zhengzhou) is grpc.StatusCode.PERMISSION_DENIED
+    assert refused_code(interconnect.ListSharedResources, others, zhengzhou) is grpc.StatusCode.PERMISSION_DENIED
     own = unary(interconnect.CheckCutoverReadiness, pb.CheckCutoverReadinessRequest(code="HA-ZZ"), zhengzhou)
     assert own.platform_code == "HA-ZZ" and not own.ready
 
@@ -48,11 +42,11 @@ def test_writes_need_an_operator_and_every_call_a_token(interconnect, operator_t
     )
 
     for token in (department, sre):
-        assert refused(interconnect.RegisterPlatform, platform, token) is grpc.StatusCode.PERMISSION_DENIED
-        assert refused(interconnect.ShareResource, share, token) is grpc.StatusCode.PERMISSION_DENIED
+        assert refused_code(interconnect.RegisterPlatform, platform, token) is grpc.StatusCode.PERMISSION_DENIED
+        assert refused_code(interconnect.ShareResource, share, token) is grpc.StatusCode.PERMISSION_DENIED
         run = pb.ExchangeRun(resource="HA-ZZ-RK", rows=1, checksum="sha256:1")
-        assert refused(interconnect.RecordExchange, run, token) is grpc.StatusCode.PERMISSION_DENIED
-    assert refused(interconnect.ListLinks, pb.ListLinksRequest(), None) is grpc.StatusCode.UNAUTHENTICATED
+        assert refused_code(interconnect.RecordExchange, run, token) is grpc.StatusCode.PERMISSION_DENIED
+    assert refused_code(interconnect.ListLinks, pb.ListLinksRequest(), None) is grpc.StatusCode.UNAUTHENTICATED
     assert unary(interconnect.RegisterPlatform, platform, operator_token).id
 
 

@@ -16,7 +16,7 @@ from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS
 from services.monitoring.service import MonitoringService
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
-from tests.fixtures.services import bearer, eventually, unary
+from tests.fixtures.services import bearer, eventually, refused_code, unary
 from tests.integration.monitoring.helpers import unique_department
 from tests.integration.monitoring.metrics_page import metrics_text, sample
 from tests.integration.monitoring.migration_events import CATCH_UP, Run, hours_ago, send, system_registered
@@ -41,12 +41,6 @@ def zyctl(monitoring: dict, token: str, tmp_path: Path, *args: str) -> subproces
     command = [str(Path(sys.executable).with_name("zyctl")), *args]
     environment = {**os.environ, "ZYCTL_CONFIG": str(config)}
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment)
-
-
-def denied(call, request, token: str) -> grpc.StatusCode:  # type: ignore[no-untyped-def]
-    with pytest.raises(grpc.RpcError) as error:
-        unary(call, request, token)
-    return error.value.code()
 
 
 def test_organisation_wave_and_province_progress_show_only_what_the_caller_may_see(
@@ -81,10 +75,12 @@ def test_organisation_wave_and_province_progress_show_only_what_the_caller_may_s
     assert [(s.step, s.status) for s in by_code[done.system_code].steps][:1] == [("precheck", "completed")]
 
     assert (
-        denied(stub.GetOrganisationProgress, pb.GetOrganisationProgressRequest(organisation_code=theirs), department)
+        refused_code(
+            stub.GetOrganisationProgress, pb.GetOrganisationProgressRequest(organisation_code=theirs), department
+        )
         is grpc.StatusCode.PERMISSION_DENIED
     )
-    assert denied(stub.GetProvinceProgress, pb.GetProvinceProgressRequest(), department) is (
+    assert refused_code(stub.GetProvinceProgress, pb.GetProvinceProgressRequest(), department) is (
         grpc.StatusCode.PERMISSION_DENIED
     )
 

@@ -17,6 +17,7 @@ from services.common.audit import (
 from services.common.auth import Principal
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as mig
+from tests.unit.fakes import FakeClock
 
 TOKEN_LIKE = "zy_" + "a1B2" * 11
 AT = datetime(2016, 6, 30, 8, 0, tzinfo=UTC)
@@ -77,16 +78,8 @@ def test_the_actor_is_the_tokens_name_and_id_and_a_refusal_keeps_its_error() -> 
     assert not record_of(inv.GetByCodeRequest(code="HA")).actor.token_id
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_each_host_gets_its_share_of_recorded_refusals_a_window_and_the_next_record_counts_the_rest() -> None:
-    clock = Clock()
+    clock = FakeClock()
     refusals = AnonymousRefusals(per_window=3, window_seconds=60, clock=clock)
 
     first = [refusals.admit(f"ipv4:10.0.0.9:{port}") for port in range(40000, 40010)]
@@ -103,7 +96,7 @@ def test_each_host_gets_its_share_of_recorded_refusals_a_window_and_the_next_rec
 
 
 def test_the_hosts_remembered_are_bounded_and_the_oldest_window_goes_first() -> None:
-    clock = Clock()
+    clock = FakeClock()
     refusals = AnonymousRefusals(per_window=1, window_seconds=60, max_hosts=2, clock=clock)
     assert [refusals.admit("ipv4:10.0.0.1:1"), refusals.admit("ipv4:10.0.0.1:2")] == [0, None]
 

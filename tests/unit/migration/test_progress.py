@@ -2,22 +2,15 @@
 
 from services.migration.adapters.ansible import ProgressTracker, count_tasks, failure_without_task
 from services.migration.domain.model import Step
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.unit.fakes import FakeClock
 
 
 def task_start(name: str) -> dict:
     return {"event": "playbook_on_task_start", "event_data": {"task": name}}
 
 
-def tracker_and_reports() -> tuple[ProgressTracker, Clock, list[tuple[int, str]]]:
-    clock, reports = Clock(), []
+def tracker_and_reports() -> tuple[ProgressTracker, FakeClock, list[tuple[int, str]]]:
+    clock, reports = FakeClock(), []
     tracker = ProgressTracker(Step.SYNC, lambda percent, message: reports.append((percent, message)), 2.0, clock)
     return tracker, clock, reports
 
@@ -32,7 +25,7 @@ def test_the_first_task_is_reported_at_once_and_quick_ones_after_it_are_folded_i
     clock.now += 0.3
     tracker(task_start("rsync 数据"))
     held = list(reports)
-    clock.now += 1.4
+    clock.now += 1.5
     tracker({"event": "runner_on_ok", "event_data": {}})
 
     assert held == [(0, "task: 检查磁盘")]
