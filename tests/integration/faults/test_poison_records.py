@@ -28,8 +28,8 @@ from services.common.events import (
 )
 from services.common.timestamps import timestamp
 from services.pb.zhongyuan.audit.v1 import audit_pb2, events_pb2
-from tests.fixtures.services import eventually
-from tests.integration.faults.topics import consumer_groups, read_from_start
+from tests.fixtures.services import eventually, read_topic
+from tests.integration.faults.topics import consumer_groups
 from tests.integration.monitoring.migration_events import Run, hours_ago, link_changed, system_registered
 from tools.stack import Stack
 
@@ -94,7 +94,7 @@ def origin_of(letter: ConsumerRecord) -> tuple[str, ...]:
 
 def dead_letters(stack: Stack, count: int) -> dict[tuple[str, ...], ConsumerRecord]:
     """The first `count` dead letters by where they came from: (topic, partition, offset, consumer group)."""
-    records = read_from_start(stack.broker.bootstrap, DEADLETTER, lambda rs: len(rs) >= count, f"{count} dead letters")
+    records = read_topic(stack.broker.bootstrap, DEADLETTER, lambda rs: len(rs) >= count, f"{count} dead letters")
     letters = {origin_of(record): record for record in records}
     assert len(letters) == len(records), "a consumer dead-lettered a poison record twice"
     return letters

@@ -10,8 +10,7 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually
-from tests.integration.faults.topics import read_from_start
+from tests.fixtures.services import eventually, read_topic
 from tests.integration.faults.wave import ORCHESTRATOR_ENV, grpc_call
 from tests.integration.migration.conftest import BASE_CATALOGUE, journal
 from tools.devstack import create_operator_token
@@ -62,7 +61,7 @@ def step_failures(bootstrap: str) -> list[Any]:
         events = (decode_event(r.value, r.headers) for r in records)
         return [e for e in events if e.type == STEP_FAILED]
 
-    records = read_from_start(bootstrap, MIGRATION_EVENTS, failures, "the step.failed event")
+    records = read_topic(bootstrap, MIGRATION_EVENTS, failures, "the step.failed event")
     return failures(records)
 
 

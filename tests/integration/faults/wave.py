@@ -19,8 +19,7 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually, unary
-from tests.integration.faults.topics import read_from_start
+from tests.fixtures.services import eventually, read_topic, unary
 from tests.integration.migration.conftest import BASE_CATALOGUE, journal
 from tests.integration.monitoring.metrics_page import metrics_text, sample
 from tools.stack import Stack
@@ -179,7 +178,7 @@ def assert_every_event_published_and_folded_once(fire: WaveUnderFire) -> None:
     monitoring folded every event and counts each step once."""
     stack, codes = fire.stack, fire.codes
     committed = committed_event_ids(database_url(stack, "migration"))
-    records = read_from_start(
+    records = read_topic(
         stack.broker.bootstrap,
         MIGRATION_EVENTS,
         lambda rs: committed <= {dict(r.headers)["ce_id"].decode() for r in rs},
