@@ -56,9 +56,9 @@ def organisation(organisation_code: str, uow: UnitOfWork, principal: Principal) 
     with uow:
         uow.read_snapshot()
         systems = uow.progress.systems_of(organisation_code=organisation_code)  # type: ignore[attr-defined]
-        summaries = uow.progress.organisation_summaries()  # type: ignore[attr-defined]
+        summaries = uow.progress.organisation_summaries(organisation_code)  # type: ignore[attr-defined]
         resources = uow.progress.data_resources_of(organisation_code)  # type: ignore[attr-defined]
-    summary = next((overview_row(s, now) for s in summaries if s["organisation_code"] == organisation_code), None)
+    summary = next((overview_row(s, now) for s in summaries), None)
     rows = [system_row(system, now) for system in systems]
     return OrganisationView(organisation_code, summary, rows, resources)
 

@@ -98,8 +98,9 @@ class SqlProgressQueries:
         late = sa.and_(r.actual_opening_date == "", r.planned_opening_date != "", r.planned_opening_date < str(today))
         return self._rows(sa.select(r.organisation_code, sa.func.count()).where(late).group_by(r.organisation_code))
 
-    def organisation_summaries(self) -> list[dict[str, Any]]:
-        """Province overview: per organisation its systems, migrated, active and blocked counts, newest change."""
+    def organisation_summaries(self, organisation_code: str = "") -> list[dict[str, Any]]:
+        """Per organisation (every one, or the one given) its systems, migrated, active and blocked counts, newest
+        change."""
         m = MigrationView
         query = (
             sa.select(
@@ -116,6 +117,8 @@ class SqlProgressQueries:
             .group_by(SystemView.organisation_code)
             .order_by(SystemView.organisation_code)
         )
+        if organisation_code:
+            query = query.where(SystemView.organisation_code == organisation_code)
         keys = ("organisation_code", "systems", "migrated", "active", "blocked", "last_progress_at")
         return [_with_utc(dict(zip(keys, row, strict=True))) for row in self._session.execute(query)]
 
