@@ -93,7 +93,9 @@ def services_cpu_seconds(stack: Stack) -> float:
 def orchestrated_wave(work: Path) -> tuple[float, float]:
     """The same wave through the migration service: CreateWave, StartWave, wait until it is finished. Its duration,
     and the CPU-seconds the services and the broker spent meanwhile."""
-    stack = Stack.on_free_ports(work / "stack", extra_env={"MIGRATION_MAX_PARALLEL_RUNS": str(CONCURRENCY)})
+    stack = Stack.on_free_ports(
+        work / "stack", extra_env={"MIGRATION_MAX_PARALLEL_RUNS": str(CONCURRENCY), "MIGRATION_POLL_SECONDS": "0.2"}
+    )
     token = create_operator_token(stack.auth_database_url)
     stack.start()
     try:

@@ -14,7 +14,6 @@ from nameko.extensions import DependencyProvider
 
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_client import GrpcClient
-from services.common.runtime.pause import WakeablePause
 from services.migration import handlers
 from services.migration.adapters import ansible
 from services.migration.adapters.gate import GrpcCutoverGate
@@ -39,7 +38,6 @@ class Orchestration(DependencyProvider):
             self.step_extra["ansible_ssh_private_key_file"] = str(Path(key_file).resolve())
         self.driving: dict[str, Any] = {}
         self._running = False
-        self._next_round = WakeablePause()
 
     def start(self) -> None:
         database = self._dependency(Database)
@@ -85,7 +83,7 @@ class Orchestration(DependencyProvider):
                     self.driving[run_id] = self.container.spawn_managed_thread(lambda r=run_id: self._drive(r))
             except Exception:
                 log.exception("orchestrator %s could not schedule or claim runs", self.owner)
-            self._next_round.pause(self.poll_seconds)
+            eventlet.sleep(self.poll_seconds)
 
     def _drive(self, run_id: str) -> None:
         try:
@@ -94,7 +92,6 @@ class Orchestration(DependencyProvider):
             log.exception("driving run %s failed; it will be resumed when its lease ends", run_id)
         finally:
             self.driving.pop(run_id, None)
-            self._next_round.wake()  # a slot is free, and the run's end may let its wave's next system start
 
     def _renew_leases_forever(self) -> None:
         while self._running:

@@ -8,7 +8,9 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+import eventlet
 import sqlalchemy as sa
+from eventlet.event import Event as GreenEvent
 from nameko.extensions import SharedExtension
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,6 @@ from services.common.db import OutboxRecord
 from services.common.events import cloudevent_headers
 from services.common.runtime.kafka import KafkaProducerProvider
 from services.common.runtime.metrics import MetricsRegistry
-from services.common.runtime.pause import WakeablePause
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,15 @@ class OutboxRelay(SharedExtension):
     _session_factory: Callable[[], Session] | None = None
 
     def setup(self) -> None:
-        self._pause = WakeablePause()
+        self._wakeup = GreenEvent()
         self._running = False
 
     def relay_from(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
 
     def wake(self) -> None:
-        self._pause.wake()
+        if not self._wakeup.ready():
+            self._wakeup.send()
 
     def start(self) -> None:
         if self._session_factory is None:
@@ -64,10 +66,15 @@ class OutboxRelay(SharedExtension):
             except Exception as error:
                 failures += 1
                 log.warning("outbox relay cannot publish yet (attempt %s): %s", failures, error)
-                self._pause.pause(min(0.5 * 2**failures, MAX_BACKOFF_SECONDS))
+                self._sleep(min(0.5 * 2**failures, MAX_BACKOFF_SECONDS))
                 continue
             if published < BATCH:
-                self._pause.pause(POLL_SECONDS)
+                self._sleep(POLL_SECONDS)
+
+    def _sleep(self, seconds: float) -> None:
+        with eventlet.Timeout(seconds, False):
+            self._wakeup.wait()
+        self._wakeup = GreenEvent()
 
     def relay_batch(self) -> int:
         """Publish up to BATCH waiting rows; the number published."""
