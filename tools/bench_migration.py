@@ -84,7 +84,7 @@ def plain_wave(work: Path) -> float:
 
 def services_cpu_seconds(stack: Stack) -> float:
     """CPU the stack's own processes (the four services and the broker) have used so far, their playbooks not
-    included: steady where the wave's duration swings with the machine, so changes to the services show in it."""
+    included: what the services themselves cost, apart from the playbooks (it varies from run to run too)."""
     processes = [service.process for service in stack.services.values()] + [stack.broker.process]
     times = [psutil.Process(process.pid).cpu_times() for process in processes if process is not None]
     return sum(t.user + t.system for t in times)
