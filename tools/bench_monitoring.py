@@ -17,6 +17,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from services.common.db import create_engine
 from services.common.events import INVENTORY_EVENTS, MIGRATION_EVENTS, STEP_COMPLETED, SYSTEM_REGISTERED, new_event
+from services.common.ids import new_id
 from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2
 from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
@@ -57,7 +58,7 @@ def _until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> f
 
 
 def _registration(code: str, department: str) -> tuple[str, object]:
-    system = inventory_pb2.System(id=str(uuid.uuid4()), code=code, name=code, organisation_code=department)
+    system = inventory_pb2.System(id=new_id(), code=code, name=code, organisation_code=department)
     return system.id, new_event(
         SYSTEM_REGISTERED, "/bench", system.id, inventory_events.SystemRegistered(system=system)
     )
@@ -74,7 +75,7 @@ def _send(producer: KafkaProducer, topic: str, event: object) -> None:
 
 def _step_completed(system_id: str, code: str, department: str) -> object:
     payload = migration_events.StepEvent(
-        run_id=str(uuid.uuid4()),
+        run_id=new_id(),
         system_id=system_id,
         system_code=code,
         organisation_code=department,
@@ -187,36 +188,49 @@ def raw_consume_and_store_rate(bootstrap: str, count: int, database: Path) -> fl
         connection.close()
 
 
-def _committed(admin: KafkaAdminClient, group: str, partitions: list[TopicPartition]) -> int:
-    offsets = admin.list_group_offsets({group: partitions})[group]
-    return sum(max(0, meta.offset) for meta in offsets.values())
+# The consumer groups of the inventory topic, by the service method that reads it. The other services read the same
+# registrations; the rates are measured once they are done, so that none of the three shares the cores with them.
+MONITORING_READER = "monitoring.on_inventory_events"
+OTHER_READERS = ("migration.on_inventory_events", "interconnect.on_inventory_events")
 
 
-def start_and_time_intake(stack: Stack, count: int) -> float:
-    """Start monitoring on `count` waiting events; events/s it folds once it has begun.
+class InventoryGroups:
+    """Records of the inventory topic each consumer group has committed, read through the admin API: the services
+    being measured are asked nothing, so watching them costs them nothing."""
 
-    Watched through its consumer group's committed offsets (committed once a batch's transaction has): the service
-    being measured answers nothing, so watching costs it nothing."""
-    group = f"{stack.environment().get('KAFKA_GROUP_PREFIX', 'zhongyuan')}.monitoring.on_inventory_events"
-    admin = KafkaAdminClient(bootstrap_servers=stack.broker.bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=stack.broker.bootstrap)
-    try:
-        partitions = [TopicPartition(INVENTORY_EVENTS, p) for p in consumer.partitions_for_topic(INVENTORY_EVENTS)]
-        before = _committed(admin, group, partitions)
-        end = before + count  # the broker's end offsets are not used: Tansu was seen to answer short of the last
-        stack.start_service("monitoring")
-        deadline = time.monotonic() + 900
-        while (first := _committed(admin, group, partitions)) == before:
-            assert time.monotonic() < deadline, "monitoring did not start consuming"
-            time.sleep(0.01)
-        started = time.perf_counter()
-        while (done := _committed(admin, group, partitions)) < end:
-            assert time.monotonic() < deadline, f"monitoring stopped at {done} of {end}"
-            time.sleep(0.01)
-        return (end - first) / (time.perf_counter() - started)
-    finally:
+    def __init__(self, stack: Stack):
+        self._prefix = stack.environment().get("KAFKA_GROUP_PREFIX", "zhongyuan")
+        self._admin = KafkaAdminClient(bootstrap_servers=stack.broker.bootstrap)
+        consumer = KafkaConsumer(bootstrap_servers=stack.broker.bootstrap)
+        self._partitions = [
+            TopicPartition(INVENTORY_EVENTS, p) for p in consumer.partitions_for_topic(INVENTORY_EVENTS)
+        ]
         consumer.close()
-        admin.close()
+
+    def committed(self, reader: str) -> int:
+        group = f"{self._prefix}.{reader}"
+        offsets = self._admin.list_group_offsets({group: self._partitions})[group]
+        return sum(max(0, meta.offset) for meta in offsets.values())
+
+    def close(self) -> None:
+        self._admin.close()
+
+
+def start_and_time_intake(stack: Stack, groups: InventoryGroups, count: int) -> float:
+    """Start monitoring on `count` waiting events; events/s it folds once it has begun (it commits a batch's offsets
+    once the batch's transaction has)."""
+    before = groups.committed(MONITORING_READER)
+    end = before + count  # the broker's end offsets are not used: Tansu was seen to answer short of the last
+    stack.start_service("monitoring")
+    deadline = time.monotonic() + 900
+    while (first := groups.committed(MONITORING_READER)) == before:
+        assert time.monotonic() < deadline, "monitoring did not start consuming"
+        time.sleep(0.01)
+    started = time.perf_counter()
+    while (done := groups.committed(MONITORING_READER)) < end:
+        assert time.monotonic() < deadline, f"monitoring stopped at {done} of {end}"
+        time.sleep(0.01)
+    return (end - first) / (time.perf_counter() - started)
 
 
 def bench_ingest(stack: Stack) -> dict[str, float]:
@@ -225,12 +239,19 @@ def bench_ingest(stack: Stack) -> dict[str, float]:
     # Killed, not stopped: on the Tansu broker a consumer group whose member left gracefully was seen never to
     # rebalance again, while a member that vanishes is dropped after the session timeout.
     stack.services["monitoring"].kill()
-    produce_registrations(stack.broker.bootstrap, INGEST_EVENTS)
-    raw = raw_consume_rate(stack.broker.bootstrap, INGEST_EVENTS)
-    floor = raw_consume_and_store_rate(
-        stack.broker.bootstrap, INGEST_EVENTS, stack.var_dir / f"floor-{uuid.uuid4().hex}.db"
-    )
-    ours = start_and_time_intake(stack, INGEST_EVENTS)
+    groups = InventoryGroups(stack)
+    try:
+        before = {reader: groups.committed(reader) for reader in OTHER_READERS}
+        produce_registrations(stack.broker.bootstrap, INGEST_EVENTS)
+        for reader in OTHER_READERS:
+            wait_for(lambda r=reader: groups.committed(r) >= before[r] + INGEST_EVENTS, f"{reader} to catch up", 600)  # type: ignore[misc]
+        raw = raw_consume_rate(stack.broker.bootstrap, INGEST_EVENTS)
+        floor = raw_consume_and_store_rate(
+            stack.broker.bootstrap, INGEST_EVENTS, stack.var_dir / f"floor-{uuid.uuid4().hex}.db"
+        )
+        ours = start_and_time_intake(stack, groups, INGEST_EVENTS)
+    finally:
+        groups.close()
     stack.services["monitoring"].wait_healthy()
     return {
         "raw_kafka_python_records_per_s": round(raw),

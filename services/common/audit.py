@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from services.common.auth import Principal
 from services.common.db import KernelBase, SqlOutbox
 from services.common.events import AUDIT_EVENTS, CALL_RECORDED, new_event
+from services.common.ids import new_id
 from services.pb.zhongyuan.audit.v1 import audit_pb2, events_pb2
 
 OK = "OK"
@@ -77,7 +77,7 @@ def audit_record(
 ) -> audit_pb2.AuditRecord:
     """The record of a call that succeeded; `failed` turns it into one of a call that did not."""
     record = audit_pb2.AuditRecord(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         service=service,
         method=method,
         actor=_actor(principal),

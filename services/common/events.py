@@ -3,13 +3,13 @@
 Every event type is listed in EVENT_TYPES with its version in the name; payloads evolve the protobuf way.
 """
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from google.protobuf.message import DecodeError, Message
 
+from services.common.ids import new_id
 from services.pb.zhongyuan.audit.v1 import events_pb2 as audit_events
 from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect_events
 from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
@@ -86,7 +86,7 @@ class Event:
     source: str
     subject: str
     payload: Message
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=new_id)
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def headers(self) -> list[tuple[str, bytes]]:

@@ -4,9 +4,10 @@ from services.common.events import Event
 from services.common.unit_of_work import UnitOfWork
 
 
-def note_event(event: Event, uow: UnitOfWork, *, consumer: str) -> bool:
-    """Record that `consumer` has seen `event` (its inbox); False for a redelivery."""
+def note_events(events: list[Event], uow: UnitOfWork, *, consumer: str) -> int:
+    """Record in one transaction that `consumer` has seen `events` (its inbox); how many it had not seen before."""
     with uow:
-        first = uow.inbox.first_delivery(event, consumer=consumer)
+        uow.inbox.load((event, consumer) for event in events)
+        first = sum(uow.inbox.first_delivery(event, consumer=consumer) for event in events)
         uow.commit()
     return first

@@ -235,14 +235,17 @@ def flag_overdue_exchanges(uow: NetworkUnitOfWork, now: datetime | None = None) 
     return late
 
 
-def follow_inventory(event: Event, uow: NetworkUnitOfWork) -> None:
-    """Remember where each system lives (its organisation and level), so the cutover gate can find its platform."""
+def follow_inventory(events: list[Event], uow: NetworkUnitOfWork) -> None:
+    """Remember where each system lives (its organisation and level), so the cutover gate can find its platform.
+    One transaction for the whole batch, each event at most once."""
     with uow:
-        if not uow.inbox.first_delivery(event, consumer=INVENTORY_CONSUMER):
-            return
-        home = messages.system_home(event.payload.system) if event.type in SYSTEM_EVENTS else None  # type: ignore[attr-defined]
-        if home is not None:
-            _remember(home, uow)
+        uow.inbox.load((event, INVENTORY_CONSUMER) for event in events)
+        for event in events:
+            if not uow.inbox.first_delivery(event, consumer=INVENTORY_CONSUMER) or event.type not in SYSTEM_EVENTS:
+                continue
+            home = messages.system_home(event.payload.system)  # type: ignore[attr-defined]
+            if home is not None:
+                _remember(home, uow)
         uow.commit()
 
 

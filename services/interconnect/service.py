@@ -33,9 +33,9 @@ class InterconnectService(web.Observable):
     prober = LinkProber()
     link_metrics = LinkMetrics()
 
-    @kafka_consumer(INVENTORY_EVENTS)
-    def on_inventory_event(self, event: Event) -> None:
-        handlers.follow_inventory(event, self.uow)
+    @kafka_consumer(INVENTORY_EVENTS, batch=True)
+    def on_inventory_events(self, events: list[Event]) -> None:
+        handlers.follow_inventory(events, self.uow)
 
     @every("PROBE_INTERVAL_SECONDS", eager=True)
     def probe_links(self) -> None:

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from services.common.auth import DEPARTMENT, OPERATOR, SRE
 from services.common.events import INVENTORY_EVENTS, Event
-from services.common.handlers import note_event
+from services.common.handlers import note_events
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_client import GrpcClient
@@ -36,9 +36,9 @@ class MigrationService(web.Observable):
     interconnect = GrpcClient(interconnect_pb2_grpc.InterconnectServiceStub, "INTERCONNECT_GRPC_TARGET")
     orchestration = Orchestration()
 
-    @kafka_consumer(INVENTORY_EVENTS)
-    def on_inventory_event(self, event: Event) -> None:
-        note_event(event, self.uow, consumer="migration.inventory")
+    @kafka_consumer(INVENTORY_EVENTS, batch=True)
+    def on_inventory_events(self, events: list[Event]) -> None:
+        note_events(events, self.uow, consumer="migration.inventory")
 
     @grpc_method(MIGRATION, "CreateWave", roles=OPERATORS, audited=True)
     def create_wave(self, request: pb.CreateWaveRequest, context: CallContext) -> pb.Wave:

@@ -2,9 +2,10 @@
 province, and where each system of the inventory lives. No I/O."""
 
 import enum
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from services.common.ids import new_id
 
 
 class AdminLevel(enum.StrEnum):
@@ -18,10 +19,6 @@ class Direction(enum.StrEnum):
 
     TO_PROVINCE = "to_province"
     FROM_PROVINCE = "from_province"
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 @dataclass

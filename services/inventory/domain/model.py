@@ -1,9 +1,10 @@
 """The inventory's domain: what is catalogued for the move onto 中原云. No I/O."""
 
 import enum
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from services.common.ids import new_id
 
 
 class AdminLevel(enum.StrEnum):
@@ -63,10 +64,6 @@ class OpeningType(enum.StrEnum):
     OPEN = "open"
     CONDITIONAL = "conditional"
     CLOSED = "closed"
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Waves and migration runs: what the orchestrator decides about. No I/O."""
 
 import enum
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from services.common.ids import new_id
 
 
 class Step(enum.StrEnum):
@@ -48,10 +49,6 @@ STEP_OF_STATE = {
 STATE_OF_STEP = {step: state for state, step in STEP_OF_STATE.items()}
 WORKING = frozenset(STEP_OF_STATE)
 FINAL = frozenset({RunState.COMPLETED, RunState.CANCELLED, RunState.ROLLED_BACK})
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 @dataclass

@@ -11,7 +11,7 @@ from services.interconnect.service import InterconnectService
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc as pb_grpc
 from tests.integration.interconnect.listeners import Listeners
 
-INVENTORY_CONSUMER = InterconnectService.on_inventory_event.__name__
+INVENTORY_CONSUMER = InterconnectService.on_inventory_events.__name__
 # Small intervals so a link goes down (3 lost probes) or up (2 answered) within about a second.
 FAST_PROBES = {
     "PROBE_INTERVAL_SECONDS": 0.2,

@@ -135,8 +135,8 @@ def test_the_gate_finds_a_systems_platform_from_the_inventorys_events(uow) -> No
     handlers.import_platforms(NETWORK, False, uow, NOON)
     city = system_registered("HA-ZZ-ZHYL", "HA-ZZ", inventory_pb2.ADMIN_LEVEL_CITY)
     province = system_registered("HA-WJW-JKK", "HA-WJW", inventory_pb2.ADMIN_LEVEL_PROVINCE)
-    for event in (city, province, city):  # the second `city` is a redelivery
-        handlers.follow_inventory(event, uow)
+    handlers.follow_inventory([city, province, city], uow)  # the second `city` is a redelivery
+    handlers.follow_inventory([city], uow)  # and so is this one
     probe_round(uow, ProbeResult.answer(5), NOON)
 
     by_code = queries.check_cutover_readiness("HA-ZZ-ZHYL", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
@@ -156,8 +156,7 @@ def test_a_system_code_registered_again_under_a_new_id_is_followed(uow) -> None:
     first = system_registered("HA-ZZ-ZHYL", "HA-PDS", inventory_pb2.ADMIN_LEVEL_CITY)
     again = system_registered("HA-ZZ-ZHYL", "HA-ZZ-WJW", inventory_pb2.ADMIN_LEVEL_CITY)
 
-    handlers.follow_inventory(first, uow)
-    handlers.follow_inventory(again, uow)
+    handlers.follow_inventory([first, again], uow)
 
     decision = queries.check_cutover_readiness("", again.subject, WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
     assert decision.platform_code == "HA-ZZ", "a city bureau's system belongs to its city's platform"
