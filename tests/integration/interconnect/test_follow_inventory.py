@@ -1,0 +1,49 @@
+"""Interconnect follows the inventory's events a batch at a time, on SQLite and PostgreSQL: one transaction per batch,
+each event once, later events of the batch seeing what earlier ones wrote."""
+
+from services.common.db import KERNEL_VERSIONS, create_engine, session_factory, upgrade
+from services.common.events import SYSTEM_REGISTERED, SYSTEM_UPDATED, Event, new_event
+from services.common.ids import new_id
+from services.interconnect import handlers
+from services.interconnect.adapters.unit_of_work import VERSIONS, InterconnectUnitOfWork
+from services.interconnect.domain.model import AdminLevel, SystemHome
+from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+
+CITY = inventory_pb2.ADMIN_LEVEL_CITY
+
+
+def system_event(type_: str, system_id: str, code: str, organisation: str) -> Event:
+    system = inventory_pb2.System(id=system_id, code=code, organisation_code=organisation, admin_level=CITY)
+    payload = (
+        events_pb2.SystemRegistered(system=system)
+        if type_ == SYSTEM_REGISTERED
+        else events_pb2.SystemUpdated(system=system, changed_fields=["organisation_code"])
+    )
+    return new_event(type_, "/zhongyuan/inventory", system_id, payload)
+
+
+def homes(uow: InterconnectUnitOfWork, *system_ids: str) -> list[SystemHome | None]:
+    with uow:
+        return [uow.network.system(system_id=system_id) for system_id in system_ids]
+
+
+def test_a_batch_registers_updates_and_re_registers_systems_in_one_go(database_url: str) -> None:
+    engine = create_engine(database_url)
+    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
+    uow = InterconnectUnitOfWork(session_factory(engine))
+    first_id, second_id = new_id(), new_id()
+    registered = system_event(SYSTEM_REGISTERED, first_id, "HA-ZZ-ZHYL", "HA-PDS")
+    updated = system_event(SYSTEM_UPDATED, first_id, "HA-ZZ-ZHYL", "HA-ZZ")
+    moved = system_event(SYSTEM_REGISTERED, second_id, "HA-ZZ-ZHYL", "HA-ZZ-WJW")  # the code under a new id
+    other = system_event(SYSTEM_REGISTERED, new_id(), "HA-LY-RSJ", "HA-LY")
+
+    handlers.follow_inventory([registered, updated, other, registered], uow)
+    after_first_batch = homes(uow, first_id)
+    handlers.follow_inventory([moved, updated], uow)  # `updated` again: a redelivery changes nothing
+
+    assert after_first_batch == [SystemHome(first_id, "HA-ZZ-ZHYL", "HA-ZZ", AdminLevel.CITY)]
+    assert homes(uow, first_id, second_id, other.subject) == [
+        None,
+        SystemHome(second_id, "HA-ZZ-ZHYL", "HA-ZZ-WJW", AdminLevel.CITY),
+        SystemHome(other.subject, "HA-LY-RSJ", "HA-LY", AdminLevel.CITY),
+    ]
