@@ -8,15 +8,14 @@ import sqlalchemy as sa
 from kafka import KafkaProducer
 from nameko.containers import ServiceContainer
 
-from services.common.events import DEADLETTER, SYSTEM_REGISTERED, Event, new_event
+from services.common.events import DEADLETTER, Event
 from services.common.runtime.kafka import kafka_consumer
-from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+from tests.fixtures.inventory_events import system_event as inventory_system_event
 from tests.fixtures.services import eventually, read_topic
 
 
 def system_event(key: str, sequence: int) -> Event:
-    system = inventory_pb2.System(id=key, code=f"HA-TEST-{sequence}", name=f"系统 {sequence}")
-    return new_event(SYSTEM_REGISTERED, "/test", key, events_pb2.SystemRegistered(system=system))
+    return inventory_system_event(f"HA-TEST-{sequence}", system_id=key, name=f"系统 {sequence}")
 
 
 def produce(producer: KafkaProducer, topic: str, events: list[Event]) -> None:

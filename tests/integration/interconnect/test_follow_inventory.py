@@ -2,24 +2,15 @@
 each event once, later events of the batch seeing what earlier ones wrote."""
 
 from services.common.db import KERNEL_VERSIONS, create_engine, session_factory, upgrade
-from services.common.events import SYSTEM_REGISTERED, SYSTEM_UPDATED, Event, new_event
+from services.common.events import SYSTEM_UPDATED
 from services.common.ids import new_id
 from services.interconnect import handlers
 from services.interconnect.adapters.unit_of_work import VERSIONS, InterconnectUnitOfWork
 from services.interconnect.domain.model import AdminLevel, SystemHome
-from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2
+from tests.fixtures.inventory_events import system_event
 
 CITY = inventory_pb2.ADMIN_LEVEL_CITY
-
-
-def system_event(type_: str, system_id: str, code: str, organisation: str) -> Event:
-    system = inventory_pb2.System(id=system_id, code=code, organisation_code=organisation, admin_level=CITY)
-    payload = (
-        events_pb2.SystemRegistered(system=system)
-        if type_ == SYSTEM_REGISTERED
-        else events_pb2.SystemUpdated(system=system, changed_fields=["organisation_code"])
-    )
-    return new_event(type_, "/zhongyuan/inventory", system_id, payload)
 
 
 def homes(uow: InterconnectUnitOfWork, *system_ids: str) -> list[SystemHome | None]:
@@ -32,10 +23,10 @@ def test_a_batch_registers_updates_and_re_registers_systems_in_one_go(database_u
     upgrade(engine, KERNEL_VERSIONS, VERSIONS)
     uow = InterconnectUnitOfWork(session_factory(engine))
     first_id, second_id = new_id(), new_id()
-    registered = system_event(SYSTEM_REGISTERED, first_id, "HA-ZZ-ZHYL", "HA-PDS")
-    updated = system_event(SYSTEM_UPDATED, first_id, "HA-ZZ-ZHYL", "HA-ZZ")
-    moved = system_event(SYSTEM_REGISTERED, second_id, "HA-ZZ-ZHYL", "HA-ZZ-WJW")  # the code under a new id
-    other = system_event(SYSTEM_REGISTERED, new_id(), "HA-LY-RSJ", "HA-LY")
+    registered = system_event("HA-ZZ-ZHYL", "HA-PDS", system_id=first_id, level=CITY)
+    updated = system_event("HA-ZZ-ZHYL", "HA-ZZ", system_id=first_id, level=CITY, type_=SYSTEM_UPDATED)
+    moved = system_event("HA-ZZ-ZHYL", "HA-ZZ-WJW", system_id=second_id, level=CITY)  # the code under a new id
+    other = system_event("HA-LY-RSJ", "HA-LY", level=CITY)
 
     handlers.follow_inventory([registered, updated, other, registered], uow)
     after_first_batch = homes(uow, first_id)

@@ -12,12 +12,11 @@ from services.common.events import (
     INTERCONNECT_EVENTS,
     INVENTORY_EVENTS,
     RESOURCE_SHARED,
-    SYSTEM_REGISTERED,
     decode_event,
-    new_event,
 )
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as pb
-from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2
+from tests.fixtures.inventory_events import system_event
 from tests.fixtures.services import eventually, read_topic, unary
 from tests.integration.interconnect.helpers import gate, import_network, network
 
@@ -74,11 +73,6 @@ def test_an_exchange_older_than_twice_its_schedule_blocks_the_gate_until_a_run_i
     assert sharing_events(backing_services.kafka_bootstrap, platform.id, 3) == list(SHARING)
 
 
-def registered(code: str, organisation: str, level: int):  # type: ignore[no-untyped-def]
-    system = inventory_pb2.System(id=str(uuid.uuid4()), code=code, organisation_code=organisation, admin_level=level)
-    return new_event(SYSTEM_REGISTERED, "/zhongyuan/inventory", system.id, events_pb2.SystemRegistered(system=system))
-
-
 def test_the_gate_answers_for_the_systems_the_inventory_announced(
     start_interconnect, listeners, operator_token, producer
 ) -> None:
@@ -86,9 +80,9 @@ def test_the_gate_answers_for_the_systems_the_inventory_announced(
     web = listeners.http()
     import_network(interconnect, operator_token, network(web.http_url, HA_ZZ=web.http_url))
     suffix = uuid.uuid4().hex[:6].upper()
-    city = registered(f"HA-ZZ-S{suffix}", "HA-ZZ", inventory_pb2.ADMIN_LEVEL_CITY)
-    province = registered(f"HA-WJW-S{suffix}", "HA-WJW", inventory_pb2.ADMIN_LEVEL_PROVINCE)
-    county = registered(f"HA-GY-S{suffix}", "HA-GY", inventory_pb2.ADMIN_LEVEL_COUNTY)
+    city = system_event(f"HA-ZZ-S{suffix}", "HA-ZZ", level=inventory_pb2.ADMIN_LEVEL_CITY)
+    province = system_event(f"HA-WJW-S{suffix}", "HA-WJW", level=inventory_pb2.ADMIN_LEVEL_PROVINCE)
+    county = system_event(f"HA-GY-S{suffix}", "HA-GY", level=inventory_pb2.ADMIN_LEVEL_COUNTY)
     for event in (city, province, county):
         producer.send(
             INVENTORY_EVENTS,

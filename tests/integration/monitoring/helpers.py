@@ -4,23 +4,15 @@ import uuid
 
 from kafka import KafkaProducer
 
-from services.common.events import INVENTORY_EVENTS, SYSTEM_REGISTERED, Event, new_event
-from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+from services.common.events import INVENTORY_EVENTS, Event
+from tests.fixtures.inventory_events import system_event
 
 
 def registrations(organisation_code: str, count: int) -> list[Event]:
-    events = []
-    for i in range(count):
-        system = inventory_pb2.System(
-            id=str(uuid.uuid4()),
-            code=f"{organisation_code}-S{i:04d}",
-            name=f"系统{i}",
-            organisation_code=organisation_code,
-            status="registered",
-        )
-        payload = events_pb2.SystemRegistered(system=system)
-        events.append(new_event(SYSTEM_REGISTERED, "/zhongyuan/inventory", system.id, payload))
-    return events
+    return [
+        system_event(f"{organisation_code}-S{i:04d}", organisation_code, name=f"系统{i}", status="registered")
+        for i in range(count)
+    ]
 
 
 def publish(producer: KafkaProducer, events: list[Event]) -> None:

@@ -22,6 +22,7 @@ from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2
 from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2
 from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
+from tests.fixtures.inventory_events import system_event
 
 # A fresh consumer group folds the shared test broker's whole backlog (thousands of other tests' events) first.
 CATCH_UP = 90.0
@@ -81,19 +82,13 @@ class Run:
 
 
 def system_registered(run: Run, name: str = "居民健康卡", admin_level: int = 1) -> Event:
-    system = inventory_pb2.System(
-        id=run.system_id,
-        code=run.system_code,
+    return system_event(
+        run.system_code,
+        run.organisation_code,
+        system_id=run.system_id,
         name=name,
-        organisation_code=run.organisation_code,
-        admin_level=admin_level,  # type: ignore[arg-type]
+        level=admin_level,
         status="registered",
-    )
-    return new_event(
-        "zhongyuan.inventory.system.registered.v1",
-        "/zhongyuan/inventory",
-        run.system_id,
-        inventory_events.SystemRegistered(system=system),
     )
 
 

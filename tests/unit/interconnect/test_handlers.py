@@ -1,6 +1,5 @@
 """Interconnect use cases on the real unit of work (in-memory SQLite): what they store and what they announce."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,13 +14,12 @@ from services.common.events import (
     PLATFORM_REGISTERED,
     PLATFORM_UPDATED,
     RESOURCE_SHARED,
-    SYSTEM_REGISTERED,
-    new_event,
 )
 from services.interconnect import handlers, queries
 from services.interconnect.domain.links import LinkState, ProbeResult, Thresholds
 from services.interconnect.handlers import Mode, RecordExchange
-from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2
+from tests.fixtures.inventory_events import system_event
 from tests.unit.interconnect.conftest import NOON
 
 OPERATOR_PRINCIPAL = Principal(frozenset([OPERATOR]))
@@ -126,15 +124,10 @@ def test_a_bad_exchange_run_is_refused_and_names_the_field(uow, command: RecordE
     assert [v.field for v in raised.value.violations] == [field]
 
 
-def system_registered(code: str, organisation: str, level: int):  # type: ignore[no-untyped-def]
-    system = inventory_pb2.System(id=str(uuid.uuid4()), code=code, organisation_code=organisation, admin_level=level)
-    return new_event(SYSTEM_REGISTERED, "/zhongyuan/inventory", system.id, events_pb2.SystemRegistered(system=system))
-
-
 def test_the_gate_finds_a_systems_platform_from_the_inventorys_events(uow) -> None:  # type: ignore[no-untyped-def]
     handlers.import_platforms(NETWORK, False, uow, NOON)
-    city = system_registered("HA-ZZ-ZHYL", "HA-ZZ", inventory_pb2.ADMIN_LEVEL_CITY)
-    province = system_registered("HA-WJW-JKK", "HA-WJW", inventory_pb2.ADMIN_LEVEL_PROVINCE)
+    city = system_event("HA-ZZ-ZHYL", "HA-ZZ", level=inventory_pb2.ADMIN_LEVEL_CITY)
+    province = system_event("HA-WJW-JKK", "HA-WJW", level=inventory_pb2.ADMIN_LEVEL_PROVINCE)
     handlers.follow_inventory([city, province, city], uow)  # the second `city` is a redelivery
     handlers.follow_inventory([city], uow)  # and so is this one
     probe_round(uow, ProbeResult.answer(5), NOON)
@@ -153,8 +146,8 @@ def test_the_gate_finds_a_systems_platform_from_the_inventorys_events(uow) -> No
 
 def test_a_system_code_registered_again_under_a_new_id_is_followed(uow) -> None:  # type: ignore[no-untyped-def]
     handlers.import_platforms(NETWORK, False, uow, NOON)
-    first = system_registered("HA-ZZ-ZHYL", "HA-PDS", inventory_pb2.ADMIN_LEVEL_CITY)
-    again = system_registered("HA-ZZ-ZHYL", "HA-ZZ-WJW", inventory_pb2.ADMIN_LEVEL_CITY)
+    first = system_event("HA-ZZ-ZHYL", "HA-PDS", level=inventory_pb2.ADMIN_LEVEL_CITY)
+    again = system_event("HA-ZZ-ZHYL", "HA-ZZ-WJW", level=inventory_pb2.ADMIN_LEVEL_CITY)
 
     handlers.follow_inventory([first, again], uow)
 

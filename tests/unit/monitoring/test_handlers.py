@@ -1,8 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
-from services.common.events import SYSTEM_REGISTERED, Event, new_event
+from services.common.events import Event
 from services.monitoring import handlers
-from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
+from tests.fixtures.inventory_events import system_event
 from tests.unit.fakes import FakeUnitOfWork
 
 
@@ -27,10 +27,7 @@ class FakeMonitoringUnitOfWork(FakeUnitOfWork):
 
 
 def registered(system_id: str, org: str = "HA-WJW") -> Event:
-    system = inventory_pb2.System(
-        id=system_id, code="HA-WJW-JKK", name="居民健康卡", organisation_code=org, status="registered"
-    )
-    return new_event(SYSTEM_REGISTERED, "/zhongyuan/inventory", system_id, events_pb2.SystemRegistered(system=system))
+    return system_event("HA-WJW-JKK", org, system_id=system_id, name="居民健康卡", status="registered")
 
 
 def test_a_registered_system_enters_the_read_model() -> None:
