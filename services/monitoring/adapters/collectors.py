@@ -9,9 +9,11 @@ from prometheus_client.registry import Collector
 
 from services.monitoring.adapters.queries import SqlProgressQueries
 from services.monitoring.adapters.unit_of_work import MonitoringUnitOfWork
-from services.monitoring.domain.progress import DURATION_BUCKETS, as_utc, migrated_share
+from services.monitoring.domain.progress import COUNTED_STEPS, DURATION_BUCKETS, STEP_RESULTS, as_utc, migrated_share
 
-LINK_UP = 1  # LinkState.LINK_STATE_UP; degraded still answers but is not "up"
+# LinkState values. A degraded link still answers (slowly): it is up, and its latency shows how slow. A link not
+# probed often enough to say has no up sample rather than a guess.
+LINK_UNKNOWN, LINK_DOWN = 0, 3
 
 
 class SystemsCollector(Collector):
@@ -69,7 +71,9 @@ def _steps_total(q: SqlProgressQueries) -> list[Metric]:
     counter = CounterMetricFamily(
         "zhongyuan_migration_steps", "Migration step attempts finished, by step and result.", labels=["step", "result"]
     )
-    for step, result, count in q.steps_by_result():
+    counts = {(step, result): 0 for step in COUNTED_STEPS for result in STEP_RESULTS.values()}
+    counts.update({(step, result): count for step, result, count in q.steps_by_result()})
+    for (step, result), count in sorted(counts.items()):
         counter.add_metric([step, result], count)
     return [counter]
 
@@ -134,9 +138,9 @@ def _links(q: SqlProgressQueries) -> list[Metric]:
     links = list(q.links())
     up = _gauge(
         "zhongyuan_city_link_up",
-        "1 while the city platform's link to the province is up.",
+        "1 while the city platform's link to the province answers its probes (up or degraded), 0 while it is down.",
         ["city"],
-        ((city, 1 if state == LINK_UP else 0) for city, state, _ in links),
+        ((city, 0 if state == LINK_DOWN else 1) for city, state, _ in links if state != LINK_UNKNOWN),
     )
     latency = _gauge(
         "zhongyuan_city_link_probe_latency_seconds",

@@ -123,9 +123,12 @@ class SqlProgressQueries:
         return [_with_utc(dict(zip(keys, row, strict=True))) for row in self._session.execute(query)]
 
     def systems_of(self, *, organisation_code: str = "", wave_name: str = "") -> list[dict[str, Any]]:
-        """Each system with its latest run and that run's steps (for an organisation, or the systems of a wave)."""
-        query = sa.select(SystemView, MigrationView).outerjoin(
-            MigrationView, MigrationView.system_id == SystemView.system_id
+        """Each system not retired, with its latest run and that run's steps (for an organisation, or the systems of
+        a wave)."""
+        query = (
+            sa.select(SystemView, MigrationView)
+            .outerjoin(MigrationView, MigrationView.system_id == SystemView.system_id)
+            .where(SystemView.status != "retired")
         )
         if organisation_code:
             query = query.where(SystemView.organisation_code == organisation_code)

@@ -9,6 +9,10 @@ ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "
 BLOCKED_STATES = ("failed", "rolled_back")
 MIGRATED_STATE = "completed"
 MIGRATED_SYSTEM_STATUS = "migrated"
+STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
+# Every step and result the steps counter reports, zero until it happens: Prometheus sees a series' first increase
+# only if the series existed before it (a first-ever failed cutover must still fire the step-failed alert).
+COUNTED_STEPS = (*STEPS, "rollback")
 STEP_RESULTS = {"zhongyuan.migration.step.completed.v1": "completed", "zhongyuan.migration.step.failed.v1": "failed"}
 # Step duration histogram: one second up to 48 hours (a large data sync may run for days).
 DURATION_BUCKETS = (1.0, 10.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0, 172800.0)
@@ -64,7 +68,8 @@ def migrated_share(migrated: int, total: int) -> float:
 
 
 def is_stale(last_update: datetime | None, state: str, now: datetime, after: float = STALE_AFTER_SECONDS) -> bool:
-    """A running migration is stale when nothing was heard of it for `after` seconds."""
-    if last_update is None or state not in ACTIVE_STATES:
+    """A running migration is stale when nothing was heard of it for `after` seconds (one awaiting the cutover
+    approval waits on people, not on the orchestrator)."""
+    if last_update is None or state not in RUNNING_STATES:
         return False
     return (now - last_update).total_seconds() > after

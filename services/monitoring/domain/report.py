@@ -24,6 +24,8 @@ def quarterly_report(
     organisation_code: str, quarter: Quarter, runs: list[dict[str, Any]], resources: list[dict[str, str]]
 ) -> QuarterlyReport:
     start, end = quarter.starts(), quarter.ends()
+    # The read model keeps each system's latest run: one begun after the quarter is none of the quarter's business.
+    begun = [r for r in runs if r["started_at"] < end]
     planned = [
         r for r in resources if str(quarter.first_day) <= r["planned_opening_date"] < str(quarter.next_first_day)
     ]
@@ -35,9 +37,9 @@ def quarterly_report(
             for r in runs
             if r["state"] == MIGRATED_STATE and r["completed_at"] and start <= r["completed_at"] < end
         ],
-        in_progress=[(r["system_code"], r["state"]) for r in runs if r["state"] in ACTIVE_STATES],
+        in_progress=[(r["system_code"], r["state"]) for r in begun if r["state"] in ACTIVE_STATES],
         blocked=[
-            (r["system_code"], r["reason"] or STATE_LABELS[r["state"]]) for r in runs if r["state"] in BLOCKED_STATES
+            (r["system_code"], r["reason"] or STATE_LABELS[r["state"]]) for r in begun if r["state"] in BLOCKED_STATES
         ],
         resources_planned=len(planned),
         resources_opened=sum(

@@ -3,9 +3,15 @@
 from datetime import datetime
 from typing import Any
 
-from services.monitoring.domain.progress import ACTIVE_STATES, BLOCKED_STATES, MIGRATED_STATE, is_stale, migrated_share
+from services.monitoring.domain.progress import (
+    ACTIVE_STATES,
+    BLOCKED_STATES,
+    MIGRATED_STATE,
+    STEPS,
+    is_stale,
+    migrated_share,
+)
 
-STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
 STATE_LABELS = {
     "": "未开始",
     "pending": "待开始",
@@ -58,11 +64,20 @@ def blocker(run: dict[str, Any] | None, steps: list[dict[str, Any]]) -> str:
     return run["reason"] or (failed[0] if failed else STATE_LABELS[run["state"]])
 
 
+def window_text(run: dict[str, Any] | None) -> str:
+    """The run's wave window as 'YYYY-MM-DD 至 YYYY-MM-DD' (an unplanned end shows as 未定), or '' without one."""
+    if run is None or not (run["wave_window_start"] or run["wave_window_end"]):
+        return ""
+    start, end = (
+        run[key].strftime("%Y-%m-%d") if run[key] else "未定" for key in ("wave_window_start", "wave_window_end")
+    )
+    return f"{start} 至 {end}"
+
+
 def system_row(system: dict[str, Any], now: datetime) -> dict[str, Any]:
     run = system["run"]
     state = run["state"] if run else ("completed" if system["status"] == "migrated" else "")
     last = run["last_progress_at"] if run else None
-    window_end = run["wave_window_end"] if run else None
     return {
         "code": system["code"],
         "name": system["name"],
@@ -70,7 +85,7 @@ def system_row(system: dict[str, Any], now: datetime) -> dict[str, Any]:
         "state": state,
         "state_label": STATE_LABELS.get(state, state),
         "wave": run["wave_name"] if run else "",
-        "wave_ends": window_end.strftime("%Y-%m-%d") if window_end else "",
+        "wave_window": window_text(run),
         "last_progress_at": last,
         "started": run["started_at"].strftime("%Y-%m-%d %H:%M") if run else "",
         "bars": step_bars(system["steps"]),

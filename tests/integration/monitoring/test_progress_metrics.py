@@ -77,6 +77,7 @@ def test_city_share_links_and_overdue_data_resources_appear_per_city_and_departm
     expected = {
         ("zhongyuan_data_resources_overdue", "department"): 1,
         ("zhongyuan_city_migrated_ratio", "city"): 0.5,  # 上云率: one of the city's two systems
+        ("zhongyuan_migrated_ratio", "department"): 0.5,  # the city's own organisation owns both
         ("zhongyuan_city_link_up", "city"): 1,
         ("zhongyuan_city_link_probe_latency_seconds", "city"): 0.012,
     }
@@ -88,6 +89,11 @@ def test_city_share_links_and_overdue_data_resources_appear_per_city_and_departm
     eventually(folded, "the city's data resources, systems and link on /metrics", timeout=CATCH_UP)
     lag = sample(metrics_text(metrics_url), "zhongyuan_monitoring_event_lag_seconds", topic=INVENTORY_EVENTS)
     assert lag is not None and lag >= 0
+
+    send(producer, link_changed(city, state=2, latency_ms=850.0))  # degraded: answers, slowly
+    slow = lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_probe_latency_seconds", city=city) == 0.85  # noqa: E731
+    eventually(slow, "the slow probe")
+    assert sample(metrics_text(metrics_url), "zhongyuan_city_link_up", city=city) == 1
 
     send(producer, link_changed(city, state=3, latency_ms=0.0))
     eventually(lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_up", city=city) == 0, "the link down")

@@ -1,17 +1,22 @@
 """Department status pages: server-rendered, Chinese, self-refreshing, only the department's own systems."""
 
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS
+from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS, SYSTEM_RETIRED
 from services.monitoring.service import MonitoringService
+from tests.fixtures.inventory_events import system_event
 from tests.fixtures.services import eventually
 from tests.integration.monitoring.browser import open_page
 from tests.integration.monitoring.helpers import unique_department
 from tests.integration.monitoring.migration_events import CATCH_UP, Run, hours_ago, send, system_registered
+
+WINDOW_END = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
 
 
 @pytest.fixture
@@ -23,13 +28,14 @@ def pages(database_url, container_factory, service_config) -> str:  # type: igno
 
 @pytest.fixture
 def estate(producer):  # type: ignore[no-untyped-def]
-    """Two departments: one syncing, one failed and one stale system of `mine`, one system of `theirs`."""
+    """Two departments: a syncing, a failed, a stale and an approval-waiting system of `mine`, one of `theirs`."""
     mine, theirs = unique_department(), unique_department()
-    syncing, failing, stale = Run(mine, f"{mine}-JKK"), Run(mine, f"{mine}-SBK"), Run(mine, f"{mine}-OLD")
+    syncing = Run(mine, f"{mine}-JKK", window_end=WINDOW_END)
+    failing, stale, waiting = Run(mine, f"{mine}-SBK"), Run(mine, f"{mine}-OLD"), Run(mine, f"{mine}-SP")
     other = Run(theirs, f"{theirs}-SECRET", wave_name=syncing.wave_name)
     send(
         producer,
-        *(system_registered(run) for run in (syncing, failing, stale, other)),
+        *(system_registered(run) for run in (syncing, failing, stale, waiting, other)),
         syncing.state("pending", "precheck"),
         syncing.step(STEP_COMPLETED, "precheck", seconds=5),
         syncing.state("precheck", "sync"),
@@ -38,9 +44,10 @@ def estate(producer):  # type: ignore[no-untyped-def]
         failing.step(STEP_FAILED, "precheck", seconds=2, message="目标主机磁盘空间不足"),
         failing.state("precheck", "failed", "预检失败：目标主机磁盘空间不足"),
         stale.state("pending", "deploy", at=hours_ago(2)),
+        waiting.state("deploy", "awaiting_approval", at=hours_ago(2)),  # waits on people: not stale
         other.state("pending", "sync"),
     )
-    return mine, theirs, (syncing, failing, stale, other)
+    return mine, theirs, (syncing, failing, stale, waiting, other)
 
 
 def status(url: str, token: str | None = None) -> tuple[int, str]:
@@ -53,13 +60,11 @@ def status(url: str, token: str | None = None) -> tuple[int, str]:
 
 
 def test_a_department_sees_its_systems_steps_and_blockers_in_chromium(pages, estate, tokens, tmp_path) -> None:
-    mine, theirs, (syncing, failing, stale, other) = estate
+    mine, theirs, (syncing, failing, stale, waiting, other) = estate
     token = tokens.create_token([f"department:{mine}"])
     page = f"{pages}/status/org/{mine}"
     eventually(
-        lambda: all(
-            text in status(page, token)[1] for text in ("40%", "预检失败", "状态过期", f"{mine}-SBK", f"{mine}-OLD")
-        ),
+        lambda: all(text in status(page, token)[1] for text in ("40%", "预检失败", "状态过期", "等待割接审批")),
         "the runs folded",
         timeout=CATCH_UP,
     )
@@ -69,11 +74,15 @@ def test_a_department_sees_its_systems_steps_and_blockers_in_chromium(pages, est
     rows = {code: row["text"] for code, row in shown["rows"].items()}
     assert shown["status"] == 200
     assert shown["title"] == f"{mine} 系统迁移上云进度 · 中原云迁移进度"
-    assert set(rows) == {syncing.system_code, failing.system_code, stale.system_code}
+    assert set(rows) == {run.system_code for run in (syncing, failing, stale, waiting)}
     assert "数据同步 40%" in rows[syncing.system_code] and "预检 100%" in rows[syncing.system_code]
+    window = f"计划 {WINDOW_END - timedelta(days=7):%Y-%m-%d} 至 {WINDOW_END:%Y-%m-%d}"
+    assert window in rows[syncing.system_code] and re.search(r"\d+ (秒|分钟)前", rows[syncing.system_code])
     assert "预检失败：目标主机磁盘空间不足" in rows[failing.system_code]
     assert "状态过期" in rows[stale.system_code] and "stale" in shown["rows"][stale.system_code]["classes"]
     assert "状态过期" not in rows[syncing.system_code]
+    assert "等待割接审批" in rows[waiting.system_code] and "状态过期" not in rows[waiting.system_code]
+    assert "小时前" in rows[waiting.system_code] and "stale" not in shown["rows"][waiting.system_code]["classes"]
     assert other.system_code not in shown["html"] and theirs not in shown["html"]
     assert shown["refresh"] == "15" and shown["external"] == []
     assert shown["screenshot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -95,6 +104,21 @@ def test_pages_need_the_right_token(pages, estate, tokens, operator_token) -> No
     assert code == 200 and f'data-code="{mine}"' in overview and f'data-code="{theirs}"' in overview
     code, wave = status(wave_page, department)
     assert code == 200 and syncing.system_code in wave and other.system_code not in wave
+
+
+def test_a_retired_system_leaves_its_department_page(pages, producer, tokens) -> None:
+    mine = unique_department()
+    token = tokens.create_token([f"department:{mine}"])
+    page = f"{pages}/status/org/{mine}"
+    kept, retired = Run(mine, f"{mine}-KEEP"), Run(mine, f"{mine}-GONE")
+    send(producer, system_registered(kept), system_registered(retired))
+    eventually(lambda: retired.system_code in status(page, token)[1], "both systems shown", timeout=CATCH_UP)
+
+    send(producer, system_event(retired.system_code, mine, system_id=retired.system_id, type_=SYSTEM_RETIRED))
+
+    eventually(lambda: retired.system_code not in status(page, token)[1], "the retired system gone", timeout=CATCH_UP)
+    code, html = status(page, token)
+    assert code == 200 and kept.system_code in html and "系统 1 个" in html
 
 
 def headers_of(url: str, **headers: str) -> dict[str, str]:

@@ -32,4 +32,5 @@ def test_only_a_running_migration_unheard_of_for_long_is_stale() -> None:
 
     assert is_stale(long_ago, "sync", now)
     assert not is_stale(long_ago, "completed", now)
+    assert not is_stale(long_ago, "awaiting_approval", now)
     assert not is_stale(now - timedelta(seconds=10), "sync", now)

@@ -4,15 +4,21 @@ from services.monitoring.domain.progress import parse_quarter
 from services.monitoring.domain.report import as_csv, as_markdown, quarterly_report
 
 
-def run(code: str, state: str, completed: datetime | None = None, reason: str = "") -> dict:
-    return {"system_code": code, "state": state, "completed_at": completed, "reason": reason}
+def run(
+    code: str, state: str, completed: datetime | None = None, reason: str = "", started: datetime | None = None
+) -> dict:
+    started = started or datetime(2016, 4, 11, 9, tzinfo=UTC)
+    return {"system_code": code, "state": state, "started_at": started, "completed_at": completed, "reason": reason}
 
 
+JULY = datetime(2016, 7, 4, 9, tzinfo=UTC)
 RUNS = [
     run("HA-WJW-JKK", "completed", datetime(2016, 5, 3, tzinfo=UTC)),
-    run("HA-WJW-OLD", "completed", datetime(2016, 3, 31, 23, tzinfo=UTC)),  # the quarter before
+    run("HA-WJW-OLD", "completed", datetime(2016, 3, 31, 23, tzinfo=UTC), started=datetime(2016, 3, 30, tzinfo=UTC)),
     run("HA-WJW-YB", "sync"),
     run("HA-WJW-FY", "failed", reason="预检失败：磁盘空间不足"),
+    run("HA-WJW-Q3", "deploy", started=JULY),  # begun after the quarter: not the quarter's
+    run("HA-WJW-Q3F", "failed", reason="同步失败", started=JULY),
 ]
 RESOURCES = [
     {"planned_opening_date": "2016-04-30", "actual_opening_date": "2016-04-28"},
