@@ -167,9 +167,9 @@ def cancel(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
 def retry(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
     with uow:
         run = find_run(run_ref, uow)
-        target = machine.retry(run)
+        target, failed = machine.retry(run), run.failed_step
         run.error, run.failed_step = "", None
-        transition(run, target, uow, f"retry from {run.failed_step.value if run.failed_step else '?'}")
+        transition(run, target, uow, f"retry from {failed.value if failed else '?'}")
         uow.commit()
     return run
 

@@ -2,8 +2,12 @@
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
+from services.common.db import create_engine
+from services.common.events import RUN_STATE_CHANGED
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
+from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from tests.fixtures.services import unary
 from tests.integration.migration.conftest import journal
@@ -56,6 +60,14 @@ def test_cutover_waits_for_a_named_decision_maker_and_a_rollback_plan(landscape)
     assert run.state == "completed" and run.approval.decided_by == "王主任"
 
 
+def state_change_reasons(database_url: str) -> list[str]:
+    """The reasons of the RunStateChanged events the migration service has published (its outbox)."""
+    query = sa.text("SELECT payload FROM outbox WHERE ce_type = :type")
+    with create_engine(database_url).connect() as connection:
+        payloads = connection.scalars(query, {"type": RUN_STATE_CHANGED}).all()
+    return [migration_events.RunStateChanged.FromString(payload).reason for payload in payloads]
+
+
 def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-DZBL", mlps=3, zone="ZY-HLW")
     unary(
@@ -82,6 +94,7 @@ def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step
     run = landscape.wait_until_settled("HA-WJW-DZBL")
 
     assert run.state == "completed", run.error
+    assert "retry from precheck" in state_change_reasons(landscape.migration_config["DATABASE_URL"])
     assert journal(root, "target") == [
         "precheck attempt=1",
         "precheck attempt=2",
