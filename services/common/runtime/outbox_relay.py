@@ -85,7 +85,9 @@ class OutboxRelay(SharedExtension):
                 .where(OutboxRecord.published_at.is_(None))
                 .order_by(OutboxRecord.id)
                 .limit(BATCH)
-                .with_for_update(skip_locked=True)
+                # Not skip_locked: a replica that skipped another's batch would publish newer events of the same
+                # keys first. Waiting, it finds that batch published and goes on with the rows after it.
+                .with_for_update()
             ).all()
             self._publish(rows)
             now = datetime.now(UTC)

@@ -1,26 +1,31 @@
-"""The transactional outbox on SQLite and PostgreSQL: events commit with their state change, wait out an outage."""
+"""The transactional outbox on SQLite and PostgreSQL: events commit with their state change, wait out an outage, and
+keep one key's order when several replicas relay."""
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from kafka import KafkaProducer
 
 from services.common.db import (
     KERNEL_VERSIONS,
     OutboxRecord,
+    SqlOutbox,
     create_engine,
     session_factory,
     took_outbox_events,
     upgrade,
 )
-from services.common.events import INVENTORY_EVENTS
+from services.common.events import INVENTORY_EVENTS, Event
 from services.inventory.adapters.messages import system_registered
 from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork
 from services.inventory.domain.model import AdminLevel, System
 from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
+from tests.fixtures.inventory_events import system_event
 from tests.fixtures.services import eventually, read_topic, unary
 from tests.integration.inventory.catalogue import ORGANISATIONS, seed
 from tools.stack import Broker
@@ -137,3 +142,54 @@ def test_events_wait_while_the_broker_is_down_and_all_arrive_once_it_is_back(
         assert headers["ce_source"] == b"/zhongyuan/inventory"
     assert len({dict(r.headers)["ce_id"] for r in records}) == 5
     assert count(engine, inventory_events) == 5
+
+
+def waiting_on_a_row_lock(engine: sa.Engine) -> bool:
+    """Whether another session of the database waits for a lock on outbox rows."""
+    query = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%FROM outbox%' "
+        "AND datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    return count(engine, query) > 0
+
+
+def publish_as_another_replica(connection: sa.Connection, row: Any, event: Event, bootstrap: str) -> None:
+    """What another replica's relay does with the row it has locked: send it, mark it published, commit."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    producer.send(row.topic, key=row.key.encode(), value=row.payload, headers=event.headers()).get(timeout=15)
+    producer.close()
+    connection.execute(sa.update(OutboxRecord).where(OutboxRecord.id == row.id).values(published_at=sa.func.now()))
+    connection.commit()
+    connection.close()
+
+
+def test_a_relay_waits_for_another_replicas_batch_so_one_keys_events_stay_in_order(
+    postgres_database, backing_services, container_factory, service_config
+) -> None:  # type: ignore[no-untyped-def]
+    url = postgres_database()
+    engine = create_engine(url)
+    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
+    code = f"HA-GSJ-{uuid.uuid4().hex[:6].upper()}"
+    events = [system_event(code, "HA-GSJ", system_id=code, name=f"第{i}版") for i in range(3)]
+    with session_factory(engine)() as session:
+        for event in events:
+            SqlOutbox(session).publish(event, topic=INVENTORY_EVENTS, key=code)
+        session.commit()
+    other_replica = engine.connect()  # in the middle of publishing the oldest row
+    oldest = other_replica.execute(sa.select(OutboxRecord).order_by(OutboxRecord.id).limit(1).with_for_update()).one()
+
+    container_factory(InventoryService, service_config(url)).start()
+    eventually(lambda: waiting_on_a_row_lock(engine), "the service's relay to wait for the other replica's batch")
+    unpublished = sa.select(sa.func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+    assert count(engine, unpublished) == 3
+
+    publish_as_another_replica(other_replica, oldest, events[0], backing_services.kafka_bootstrap)
+
+    def of_the_key(records: list) -> list[str]:  # type: ignore[type-arg]
+        return [dict(r.headers)["ce_id"].decode() for r in records if r.key == code.encode()]
+
+    records = read_topic(
+        backing_services.kafka_bootstrap, INVENTORY_EVENTS, lambda rs: len(of_the_key(rs)) >= 3, "the key's events"
+    )
+    assert of_the_key(records) == [event.id for event in events]
+    assert count(engine, unpublished) == 0
