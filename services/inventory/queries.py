@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from services.common import paging
+from services.common import fields, paging
 from services.common.auth import Principal
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
-from services.inventory.domain import export, fields, ordering, readiness
+from services.inventory.domain import export, ordering, readiness
 from services.inventory.domain.model import (
     BaseLibrary,
     DataResource,

@@ -3,50 +3,19 @@ bad field is named (`platforms[3].endpoint`), and nothing is stored unless all a
 
 import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from services.common.errors import FieldViolation, InvalidArgument
+from services.common.fields import Parser, code, one_of, text
 from services.interconnect.domain.endpoints import parse_endpoint
 from services.interconnect.domain.model import AdminLevel, Direction
 
-CODE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 DURATION = re.compile(r"^(\d+)\s*([smhdw]?)$")
 UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_IMPORT_BYTES = 1 << 20
-Parser = Callable[[Any], Any]
-
-
-def code(value: Any) -> str:
-    text = str(value).strip()
-    if len(text) > 64 or not CODE.match(text):
-        raise ValueError(f"{text!r} is not a code: upper-case letters and digits in dash-separated parts (e.g. HA-ZZ)")
-    return text
-
-
-def text(limit: int, required: bool = False) -> Parser:
-    def parse(value: Any) -> str:
-        result = str(value).strip()
-        if required and not result:
-            raise ValueError("must not be empty")
-        if len(result) > limit:
-            raise ValueError(f"is longer than {limit} characters")
-        return result
-
-    return parse
-
-
-def choice(options: type[AdminLevel] | type[Direction]) -> Parser:
-    def parse(value: Any) -> Any:
-        try:
-            return options(str(value).strip().lower())
-        except ValueError:
-            raise ValueError(f"{value!r} is not one of {', '.join(o.value for o in options)}") from None
-
-    return parse
 
 
 def endpoint(value: Any) -> str:
@@ -82,7 +51,7 @@ class Field:
 PLATFORM_FIELDS = {
     "code": Field("code", code),
     "name": Field("name", text(200, required=True)),
-    "admin_level": Field("admin_level", choice(AdminLevel)),
+    "admin_level": Field("admin_level", one_of(AdminLevel)),
     "parent": Field("parent_code", code, required=False),
     "endpoint": Field("endpoint", endpoint),
     "network_segment": Field("network_segment", network_segment, required=False),
@@ -92,7 +61,7 @@ RESOURCE_FIELDS = {
     "code": Field("code", code),
     "name": Field("name", text(200, required=True)),
     "platform": Field("platform_code", code),
-    "direction": Field("direction", choice(Direction)),
+    "direction": Field("direction", one_of(Direction)),
     "schedule": Field("schedule_seconds", schedule_seconds),
 }
 

@@ -5,7 +5,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from services.inventory.domain import fields as f
+from services.common import fields as f
 from services.inventory.domain.model import (
     AdminLevel,
     BaseLibrary,

@@ -30,3 +30,17 @@ def test_keys_that_are_not_strings_are_named_as_unknown_fields() -> None:
 
     found = {v.field: v.reason for v in raised.value.violations}
     assert found["platforms[0].1"] == "is not a field" and found["platforms[0].colour"] == "is not a field"
+
+
+def test_a_control_character_in_a_text_field_is_named_not_stored() -> None:
+    # PostgreSQL refuses NUL in text: let through, it would fail the whole import as an internal error
+    platforms, _ = entries_from_yaml(
+        'platforms:\n  - {code: HA, name: "河南\\0省", admin_level: province, endpoint: "https://ha.example:443", '
+        'contact: "值班\\x07室"}\n'.encode()
+    )
+
+    with pytest.raises(InvalidArgument) as raised:
+        check_platforms(platforms, set())
+
+    found = {v.field: v.reason for v in raised.value.violations}
+    assert found == {name: "contains a control character" for name in ("platforms[0].name", "platforms[0].contact")}

@@ -1,5 +1,5 @@
-"""Parsers for catalogue fields: each turns a raw value (from CSV, YAML or a gRPC request) into a typed one, or
-raises ValueError with the reason in words."""
+"""Parsers for the fields of what services are given to store (a catalogue, a platform register, a gRPC request):
+each turns a raw value into a typed one, or raises ValueError with the reason in words."""
 
 import enum
 import re
@@ -35,9 +35,11 @@ def host_name(value: Any) -> str:
     return text
 
 
-def text(limit: int) -> Parser:
+def text(limit: int, required: bool = False) -> Parser:
     def parse(value: Any) -> str:
         result = str(value).strip()
+        if required and not result:
+            raise ValueError("must not be empty")
         if len(result) > limit:
             raise ValueError(f"is longer than {limit} characters")
         if CONTROL_CHARACTER.search(result):
