@@ -35,6 +35,10 @@ class EventLag(DependencyProvider):
 
     metrics = MetricsRegistry()
 
+    def __init__(self, *topics: str, **kwargs: Any):
+        self.topics = topics
+        super().__init__(**kwargs)
+
     def start(self) -> None:  # after setup: the shared registry exists by then
         registry = self.metrics.registry
         self.lag = Gauge(
@@ -45,10 +49,13 @@ class EventLag(DependencyProvider):
         )
         self.last = Gauge(
             "zhongyuan_monitoring_last_event_timestamp_seconds",
-            "When monitoring last folded an event of the topic (Unix time).",
+            "When monitoring last folded an event of the topic (Unix time); when it started, until it folds one.",
             ["topic"],
             registry=registry,
         )
+        # From the start, so that a replica that restarted and then hears nothing still looks stale to the alert.
+        for topic in self.topics:
+            self.last.labels(topic).set_to_current_time()
 
     def get_dependency(self, worker_ctx: Any) -> "EventLag":
         return self

@@ -42,7 +42,7 @@ class MonitoringService(web.Observable):
     uow = Database(MonitoringUnitOfWork, VERSIONS)
     read_model_metrics = ReadModelMetrics()
     access = PageAccess()
-    event_lag = EventLag()
+    event_lag = EventLag(INVENTORY_EVENTS, MIGRATION_EVENTS, INTERCONNECT_EVENTS)
 
     @kafka_consumer(INVENTORY_EVENTS, batch=True)
     def on_inventory_events(self, events: list[Event]) -> None:

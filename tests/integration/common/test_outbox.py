@@ -28,7 +28,6 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from tests.fixtures.inventory_events import system_event
 from tests.fixtures.services import eventually, read_topic, unary
 from tests.integration.inventory.catalogue import ORGANISATIONS, seed
-from tools.stack import Broker
 
 
 def a_system(code: str) -> System:
@@ -91,13 +90,6 @@ def test_only_a_commit_that_published_events_asks_for_the_relay(database_url: st
         uow.commit()
 
     assert woken == [False, True, False]
-
-
-@pytest.fixture
-def own_broker(tmp_path):  # type: ignore[no-untyped-def]
-    broker = Broker.on_free_port(tmp_path / "broker.log").start()
-    yield broker
-    broker.stop()
 
 
 def test_events_wait_while_the_broker_is_down_and_all_arrive_once_it_is_back(

@@ -1,8 +1,17 @@
 """Monitoring folds migration, interconnect and data-resource events into its read model and shows them on /metrics."""
 
+import time
+
 import pytest
 
-from services.common.events import INVENTORY_EVENTS, STEP_COMPLETED, STEP_FAILED, STEP_STARTED
+from services.common.events import (
+    INTERCONNECT_EVENTS,
+    INVENTORY_EVENTS,
+    MIGRATION_EVENTS,
+    STEP_COMPLETED,
+    STEP_FAILED,
+    STEP_STARTED,
+)
 from services.monitoring.service import MonitoringService
 from tests.fixtures.services import eventually
 from tests.integration.monitoring.helpers import unique_department
@@ -97,3 +106,17 @@ def test_city_share_links_and_overdue_data_resources_appear_per_city_and_departm
 
     send(producer, link_changed(city, state=3, latency_ms=0.0))
     eventually(lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_up", city=city) == 0, "the link down")
+
+
+def test_a_replica_that_hears_nothing_shows_its_start_as_the_last_event(
+    own_broker, database_url, container_factory, service_config
+) -> None:
+    config = service_config(database_url, KAFKA_BOOTSTRAP=own_broker.bootstrap)  # topics with no events at all
+    before = time.time()
+    container_factory(MonitoringService, config).start()
+
+    text = metrics_text(f"http://{config['WEB_SERVER_ADDRESS']}/metrics")
+
+    for topic in (INVENTORY_EVENTS, MIGRATION_EVENTS, INTERCONNECT_EVENTS):
+        shown = sample(text, "zhongyuan_monitoring_last_event_timestamp_seconds", topic=topic)
+        assert shown is not None and before <= shown <= time.time(), topic
