@@ -18,7 +18,6 @@ from services.monitoring.adapters import messages
 from services.monitoring.adapters.audit import filter_of
 from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
 from services.monitoring.dependencies import TOKEN_COOKIE, EventLag, PageAccess, ReadModelMetrics
-from services.monitoring.domain.report import QuarterlyReport, as_csv, as_markdown
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 
 MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
@@ -94,7 +93,7 @@ class MonitoringService(web.Observable):
 
     @grpc_method(MONITORING, "CountSystems", roles=READERS)
     def count_systems(self, request: pb.CountSystemsRequest, context: CallContext) -> pb.CountSystemsResponse:
-        return _counts_message(handlers.count_systems(request.organisation_code, self.uow, context.principal))
+        return messages.system_counts(handlers.count_systems(request.organisation_code, self.uow, context.principal))
 
     @grpc_method(MONITORING, "GetProvinceProgress", roles=READERS)
     def get_province_progress(
@@ -115,13 +114,13 @@ class MonitoringService(web.Observable):
 
     @grpc_method(MONITORING, "WatchProgress", roles=READERS)
     def watch_progress(self, request: pb.WatchProgressRequest, context: CallContext) -> Iterator[pb.ProgressUpdate]:
-        current = _progress_of(request, self.uow, context.principal)
+        current = messages.progress_reader(request, self.uow, context.principal)
         yield from changes(current, context, WATCH_POLL_SECONDS)
 
     @grpc_method(MONITORING, "GetQuarterlyReport", roles=READERS)
     def get_quarterly_report(self, request: pb.QuarterlyReportRequest, context: CallContext) -> pb.QuarterlyReport:
         report = pages.report_of(request.organisation_code, request.quarter, self.uow, context.principal)
-        return _report_message(report)
+        return messages.quarterly_report(report)
 
     @grpc_method(MONITORING, "WatchSystemCounts", roles=READERS)
     def watch_system_counts(
@@ -132,7 +131,7 @@ class MonitoringService(web.Observable):
             context,
             WATCH_POLL_SECONDS,
         )
-        yield from map(_counts_message, counts)
+        yield from map(messages.system_counts, counts)
 
     # the audit trail of every service's mutating calls
     @kafka_consumer(AUDIT_EVENTS)
@@ -146,39 +145,3 @@ class MonitoringService(web.Observable):
     ) -> pb.ListAuditRecordsResponse:
         page = audit.list_audit_records(filter_of(request), request.page_size, request.page_token, self.uow)
         return pb.ListAuditRecordsResponse(records=page.records, next_page_token=page.next_page_token)
-
-
-def _progress_of(
-    request: pb.WatchProgressRequest, uow: MonitoringUnitOfWork, principal: Principal
-) -> Callable[[], pb.ProgressUpdate]:
-    """How to read the progress of the scope the watcher asked for."""
-    scope = request.WhichOneof("scope")
-    if scope == "organisation_code":
-        code = request.organisation_code
-        return lambda: pb.ProgressUpdate(
-            organisation=messages.organisation_progress(progress.organisation(code, uow, principal))
-        )
-    if scope == "wave_name":
-        name = request.wave_name
-        return lambda: pb.ProgressUpdate(wave=messages.wave_progress(progress.wave(name, uow, principal)))
-    return lambda: pb.ProgressUpdate(province=messages.province_progress(progress.province(uow, principal)))
-
-
-def _report_message(report: QuarterlyReport) -> pb.QuarterlyReport:
-    return pb.QuarterlyReport(
-        organisation_code=report.organisation_code,
-        quarter=report.quarter,
-        migrated=report.migrated,
-        in_progress=[pb.InProgressSystem(system_code=code, state=state) for code, state in report.in_progress],
-        blocked=[pb.BlockedSystem(system_code=code, reason=reason) for code, reason in report.blocked],
-        data_resources_planned=report.resources_planned,
-        data_resources_opened=report.resources_opened,
-        markdown=as_markdown(report),
-        csv=as_csv(report),
-    )
-
-
-def _counts_message(counts: dict[str, int]) -> pb.CountSystemsResponse:
-    return pb.CountSystemsResponse(
-        counts=[pb.OrganisationCount(organisation_code=org, systems=n) for org, n in sorted(counts.items())]
-    )

@@ -1,8 +1,13 @@
-"""Between monitoring's progress views and protobuf: the answers of MonitoringService's progress calls."""
+"""Between monitoring's views and protobuf: the answers of MonitoringService's progress, report and count calls."""
 
+from collections.abc import Callable
 from typing import Any
 
+from services.common.auth import Principal
 from services.common.timestamps import timestamp
+from services.common.unit_of_work import UnitOfWork
+from services.monitoring import progress
+from services.monitoring.domain.report import QuarterlyReport, as_csv, as_markdown
 from services.monitoring.progress import OrganisationView, ProvinceView, WaveView
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 
@@ -67,4 +72,40 @@ def wave_progress(view: WaveView) -> pb.WaveProgress:
         migrated=summary["migrated"],
         behind_window=summary["behind_window"],
         systems_progress=[system_progress(row) for row in view.systems],
+    )
+
+
+def progress_reader(
+    request: pb.WatchProgressRequest, uow: UnitOfWork, principal: Principal
+) -> Callable[[], pb.ProgressUpdate]:
+    """How to read the progress of the scope the watcher asked for."""
+    scope = request.WhichOneof("scope")
+    if scope == "organisation_code":
+        code = request.organisation_code
+        return lambda: pb.ProgressUpdate(
+            organisation=organisation_progress(progress.organisation(code, uow, principal))
+        )
+    if scope == "wave_name":
+        name = request.wave_name
+        return lambda: pb.ProgressUpdate(wave=wave_progress(progress.wave(name, uow, principal)))
+    return lambda: pb.ProgressUpdate(province=province_progress(progress.province(uow, principal)))
+
+
+def quarterly_report(report: QuarterlyReport) -> pb.QuarterlyReport:
+    return pb.QuarterlyReport(
+        organisation_code=report.organisation_code,
+        quarter=report.quarter,
+        migrated=report.migrated,
+        in_progress=[pb.InProgressSystem(system_code=code, state=state) for code, state in report.in_progress],
+        blocked=[pb.BlockedSystem(system_code=code, reason=reason) for code, reason in report.blocked],
+        data_resources_planned=report.resources_planned,
+        data_resources_opened=report.resources_opened,
+        markdown=as_markdown(report),
+        csv=as_csv(report),
+    )
+
+
+def system_counts(counts: dict[str, int]) -> pb.CountSystemsResponse:
+    return pb.CountSystemsResponse(
+        counts=[pb.OrganisationCount(organisation_code=org, systems=n) for org, n in sorted(counts.items())]
     )
