@@ -35,10 +35,10 @@ def wave_page(wave_name: str, uow: UnitOfWork, principal: Principal) -> str:
 
 def report_of(organisation_code: str, quarter: str, uow: UnitOfWork, principal: Principal) -> QuarterlyReport:
     """季度报送 of one organisation: its own department token or an operator's."""
-    if not principal.may_read(organisation_code):
-        raise PermissionDenied(f"department {principal.department} may not see the report of {organisation_code}")
     if not organisation_code:
         raise InvalidArgument.field("organisation_code", "give the lead organisation's code")
+    if not principal.may_read(organisation_code):
+        raise PermissionDenied(f"department {principal.department} may not see the report of {organisation_code}")
     try:
         period = parse_quarter(quarter)
     except ValueError as error:

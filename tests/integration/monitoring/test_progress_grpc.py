@@ -16,7 +16,7 @@ from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS
 from services.monitoring.service import MonitoringService
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
-from tests.fixtures.services import bearer, eventually, refused_code, unary
+from tests.fixtures.services import bearer, eventually, refused_code, stream, unary
 from tests.integration.monitoring.helpers import unique_department
 from tests.integration.monitoring.metrics_page import metrics_text, sample
 from tests.integration.monitoring.migration_events import CATCH_UP, Run, hours_ago, send, system_registered
@@ -141,3 +141,37 @@ def test_watch_progress_sends_the_organisation_again_when_a_step_moves(stub, pro
         assert update.organisation.systems[0].state == "sync"
     finally:
         updates.cancel()
+
+
+@pytest.mark.parametrize(
+    ("method", "request_", "field"),
+    [
+        ("GetOrganisationProgress", pb.GetOrganisationProgressRequest(), "organisation_code"),
+        ("GetWaveProgress", pb.GetWaveProgressRequest(), "wave_name"),
+        ("GetQuarterlyReport", pb.QuarterlyReportRequest(quarter="2016Q2"), "organisation_code"),
+        ("GetQuarterlyReport", pb.QuarterlyReportRequest(organisation_code="HA-WJW", quarter="2016Q5"), "quarter"),
+    ],
+    ids=["organisation", "wave", "report-organisation", "report-quarter"],
+)
+def test_a_missing_or_malformed_field_is_named_before_anything_is_read(stub, tokens, method, request_, field) -> None:  # type: ignore[no-untyped-def]
+    department = tokens.create_token(["department:HA-WJW"])  # a field's fault comes before whose data it would be
+
+    with pytest.raises(grpc.RpcError) as raised:
+        unary(getattr(stub, method), request_, department)
+
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert field in raised.value.details()
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [pb.WatchProgressRequest(organisation_code="HA-GAT"), pb.WatchProgressRequest()],
+    ids=["another-organisation", "the-province"],
+)
+def test_a_department_may_not_watch_what_it_may_not_read(stub, tokens, request_) -> None:  # type: ignore[no-untyped-def]
+    department = tokens.create_token(["department:HA-WJW"])
+
+    with pytest.raises(grpc.RpcError) as raised:
+        stream(stub.WatchProgress, request_, department, count=1)
+
+    assert raised.value.code() is grpc.StatusCode.PERMISSION_DENIED

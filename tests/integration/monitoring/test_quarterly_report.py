@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,3 +79,7 @@ def test_the_quarterly_report_over_grpc_cli_and_page(
     with pytest.raises(grpc.RpcError) as denied:
         unary(stub.GetQuarterlyReport, request, other)
     assert denied.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(page_url.replace(operator_token, other), timeout=5)
+    body = refused.value.read().decode()
+    assert refused.value.code == 403 and failed.system_code not in body and "季度报送" not in body
