@@ -35,6 +35,7 @@ HOST_CHANGED = "zhongyuan.inventory.host.changed.v1"
 DEPENDENCY_CHANGED = "zhongyuan.inventory.dependency.changed.v1"
 DATA_RESOURCE_SCHEDULED = "zhongyuan.inventory.data_resource.scheduled.v1"
 DATA_RESOURCE_OPENED = "zhongyuan.inventory.data_resource.opened.v1"
+DATA_RESOURCE_RETIRED = "zhongyuan.inventory.data_resource.retired.v1"
 
 PLATFORM_REGISTERED = "zhongyuan.interconnect.platform.registered.v1"
 PLATFORM_UPDATED = "zhongyuan.interconnect.platform.updated.v1"
@@ -64,6 +65,7 @@ EVENT_TYPES: dict[str, type[Message]] = {
     DEPENDENCY_CHANGED: inventory_events.DependencyChanged,
     DATA_RESOURCE_SCHEDULED: inventory_events.DataResourceScheduled,
     DATA_RESOURCE_OPENED: inventory_events.DataResourceOpened,
+    DATA_RESOURCE_RETIRED: inventory_events.DataResourceRetired,
     PLATFORM_REGISTERED: interconnect_events.PlatformRegistered,
     PLATFORM_UPDATED: interconnect_events.PlatformUpdated,
     LINK_STATE_CHANGED: interconnect_events.LinkStateChanged,

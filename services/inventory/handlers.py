@@ -210,8 +210,10 @@ def retire_organisation(code: str, uow: CatalogUnitOfWork) -> Organisation:
 def retire_data_resource(code: str, uow: CatalogUnitOfWork) -> DataResource:
     with uow:
         resource = _found(uow.catalog.get(DataResource, code), f"no data resource {code}")
-        resource.retired = True
-        uow.commit()
+        if not resource.retired:
+            resource.retired = True
+            uow.outbox.publish(messages.data_resource_retired(resource), topic=INVENTORY_EVENTS, key=resource.id)
+            uow.commit()
     return resource
 
 

@@ -9,6 +9,7 @@ from services.common.auth import Principal
 from services.common.errors import PermissionDenied
 from services.common.events import (
     DATA_RESOURCE_OPENED,
+    DATA_RESOURCE_RETIRED,
     DATA_RESOURCE_SCHEDULED,
     EXCHANGE_OVERDUE,
     EXCHANGE_RECORDED,
@@ -69,6 +70,7 @@ def _data_resource(event: Event, uow: Any) -> None:
         organisation_code=resource.organisation,
         planned_opening_date=resource.planned_opening_date,
         actual_opening_date=resource.actual_opening_date,
+        retired=resource.retired or event.type == DATA_RESOURCE_RETIRED,
     )
 
 
@@ -168,6 +170,7 @@ FOLDS: dict[str, tuple[str, Fold]] = {
     SYSTEM_RETIRED: (SYSTEMS_CONSUMER, _system),
     DATA_RESOURCE_SCHEDULED: (SYSTEMS_CONSUMER, _data_resource),
     DATA_RESOURCE_OPENED: (SYSTEMS_CONSUMER, _data_resource),
+    DATA_RESOURCE_RETIRED: (SYSTEMS_CONSUMER, _data_resource),
     RUN_STATE_CHANGED: (MIGRATIONS_CONSUMER, _run_state),
     **{step_type: (MIGRATIONS_CONSUMER, _step) for step_type in STEP_STATUS},
     LINK_STATE_CHANGED: (INTERCONNECT_CONSUMER, _link),

@@ -152,3 +152,8 @@ def data_resource_scheduled(resource: DataResource) -> Event:
 def data_resource_opened(resource: DataResource) -> Event:
     payload = events_pb2.DataResourceOpened(data_resource=data_resource_to_proto(resource))
     return new_event(ev.DATA_RESOURCE_OPENED, SOURCE, resource.id, payload)
+
+
+def data_resource_retired(resource: DataResource) -> Event:
+    payload = events_pb2.DataResourceRetired(data_resource=data_resource_to_proto(resource))
+    return new_event(ev.DATA_RESOURCE_RETIRED, SOURCE, resource.id, payload)

@@ -78,7 +78,11 @@ class SqlCatalog:
             sa.select(DataResource)
             .order_by(table.c.code)
             .limit(limit)
-            .where(table.c.actual_opening_date.is_(None), table.c.planned_opening_date < today)
+            .where(
+                table.c.actual_opening_date.is_(None),
+                table.c.planned_opening_date < today,
+                table.c.retired.is_(False),
+            )
         )
         for column, value in filters.items():
             query = query.where(table.c[column] == value)

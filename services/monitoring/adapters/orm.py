@@ -98,4 +98,5 @@ class DataResourceView(ReadModelBase):
     organisation_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     planned_opening_date: Mapped[str] = mapped_column(sa.String(10))
     actual_opening_date: Mapped[str] = mapped_column(sa.String(10))
+    retired: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # will not be opened: neither planned nor late
     updated_at: Mapped[datetime] = mapped_column(Moment)

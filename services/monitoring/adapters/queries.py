@@ -95,7 +95,12 @@ class SqlProgressQueries:
 
     def overdue_data_resources(self, today: date) -> Iterator[Any]:
         r = DataResourceView
-        late = sa.and_(r.actual_opening_date == "", r.planned_opening_date != "", r.planned_opening_date < str(today))
+        late = sa.and_(
+            r.actual_opening_date == "",
+            r.planned_opening_date != "",
+            r.planned_opening_date < str(today),
+            r.retired.is_(False),
+        )
         return self._rows(sa.select(r.organisation_code, sa.func.count()).where(late).group_by(r.organisation_code))
 
     def organisation_summaries(self, organisation_code: str = "") -> list[dict[str, Any]]:
@@ -157,7 +162,8 @@ class SqlProgressQueries:
         r = DataResourceView
         query = sa.select(r.code, r.name, r.planned_opening_date, r.actual_opening_date)
         keys = ("code", "name", "planned_opening_date", "actual_opening_date")
-        rows = self._session.execute(query.where(r.organisation_code == organisation_code).order_by(r.code))
+        mine = query.where(r.organisation_code == organisation_code, r.retired.is_(False))
+        rows = self._session.execute(mine.order_by(r.code))
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
 

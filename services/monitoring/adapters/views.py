@@ -123,7 +123,7 @@ class SqlDataResourceViews:
     def prefetch(self, keys: Iterable[Any]) -> None:
         self._rows.load(keys)
 
-    def upsert(self, *, code: str, at: datetime, **fields: str) -> None:
+    def upsert(self, *, code: str, at: datetime, **fields: str | bool) -> None:
         row = self._rows.get(code)
         if row is None:
             self._rows.add(code=code, updated_at=at, **fields)

@@ -8,7 +8,7 @@ from grpc_status import rpc_status
 
 from services.common.config import load_config
 from services.common.db import create_engine
-from services.common.events import INVENTORY_EVENTS
+from services.common.events import DATA_RESOURCE_RETIRED, INVENTORY_EVENTS
 from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
@@ -181,3 +181,21 @@ def test_single_entity_calls_share_the_import_validation(inventory, operator_tok
         inventory.ListDataResources, pb.ListDataResourcesRequest(overdue_only=True), operator_token
     ).data_resources
     assert resources and all(not r.actual_opening_date for r in resources)
+
+
+def test_a_retired_data_resource_is_no_longer_overdue_and_its_retirement_is_published_once(
+    inventory, operator_token, database_url
+) -> None:  # type: ignore[no-untyped-def]
+    import_catalog(inventory, operator_token, DEMO_CATALOG.read_bytes())
+    overdue_request = pb.ListDataResourcesRequest(overdue_only=True, page_size=1000)
+    overdue = [r.code for r in unary(inventory.ListDataResources, overdue_request, operator_token).data_resources]
+    assert overdue, "the demo catalogue has data resources past their planned opening date"
+
+    for _ in range(2):
+        unary(inventory.RetireDataResource, pb.GetByCodeRequest(code=overdue[0]), operator_token)
+
+    still = [r.code for r in unary(inventory.ListDataResources, overdue_request, operator_token).data_resources]
+    assert still == overdue[1:]
+    query = sa.text("SELECT count(*) FROM outbox WHERE ce_type = :type")
+    with create_engine(database_url).connect() as connection:
+        assert connection.scalar(query, {"type": DATA_RESOURCE_RETIRED}) == 1

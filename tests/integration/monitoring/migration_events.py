@@ -3,11 +3,13 @@
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from kafka import KafkaProducer
 
 from services.common.events import (
+    DATA_RESOURCE_RETIRED,
     DATA_RESOURCE_SCHEDULED,
     INTERCONNECT_EVENTS,
     INVENTORY_EVENTS,
@@ -92,14 +94,19 @@ def system_registered(run: Run, name: str = "居民健康卡", admin_level: int 
     )
 
 
-def data_resource(organisation: str, code: str, planned: str, actual: str = "") -> Event:
+def data_resource(organisation: str, code: str, planned: str, actual: str = "", *, retired: bool = False) -> Event:
+    """A data resource scheduled, or with `retired` the inventory's news that it was retired."""
     resource = inventory_pb2.DataResource(
         code=code,
         name="人口基础信息",
         organisation=organisation,
         planned_opening_date=planned,
         actual_opening_date=actual,
+        retired=retired,
     )
+    if retired:
+        payload: Any = inventory_events.DataResourceRetired(data_resource=resource)
+        return new_event(DATA_RESOURCE_RETIRED, "/zhongyuan/inventory", code, payload)
     payload = inventory_events.DataResourceScheduled(data_resource=resource)
     return new_event(DATA_RESOURCE_SCHEDULED, "/zhongyuan/inventory", code, payload)
 

@@ -104,6 +104,10 @@ def test_city_share_links_and_overdue_data_resources_appear_per_city_and_departm
     eventually(slow, "the slow probe")
     assert sample(metrics_text(metrics_url), "zhongyuan_city_link_up", city=city) == 1
 
+    send(producer, data_resource(city, f"{city}-RK", planned="2016-03-31", retired=True))
+    retired = lambda: sample(metrics_text(metrics_url), "zhongyuan_data_resources_overdue", department=city) is None  # noqa: E731
+    eventually(retired, "the retired data resource no longer overdue")
+
     send(producer, link_changed(city, state=3, latency_ms=0.0))
     eventually(lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_up", city=city) == 0, "the link down")
 
