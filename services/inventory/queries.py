@@ -130,8 +130,10 @@ def get_host(name: str, uow: CatalogUnitOfWork, principal: Principal) -> Host:
 def list_hosts(system_code: str, size: int, token: str, uow: CatalogUnitOfWork, principal: Principal) -> Page[Host]:
     with uow:
         if principal.department is not None:
-            system = uow.catalog.get(System, system_code) if system_code else None
-            _readable(system, system.organisation_code if system else "", principal, f"system {system_code or '(all)'}")
+            if not system_code:
+                raise InvalidArgument.field("system", "a department lists one of its systems' hosts: give its code")
+            system = uow.catalog.get(System, system_code)
+            _readable(system, system.organisation_code if system else "", principal, f"system {system_code}")
         return _page(uow, Host, "name", size, token, system_code=system_code)
 
 

@@ -157,7 +157,7 @@ def test_dependency_order_layers_the_demo_and_a_cycle_is_a_failed_precondition(i
     assert "HA-GAT-RKK" in raised.value.details() and "HA-WJW-JKK" in raised.value.details()
 
 
-def test_single_entity_calls_share_the_import_validation(inventory, operator_token) -> None:
+def test_single_entity_calls_share_the_import_validation(inventory, operator_token, tokens) -> None:
     import_catalog(inventory, operator_token, DEMO_CATALOG.read_bytes())
 
     with pytest.raises(grpc.RpcError) as raised:
@@ -177,6 +177,13 @@ def test_single_entity_calls_share_the_import_validation(inventory, operator_tok
     assert (host.port, host.connection) == (22, "ssh")
     listed = unary(inventory.ListHosts, pb.ListHostsRequest(system="HA-WJW-JKK"), operator_token).hosts
     assert "jkk-extra" in {h.name for h in listed}
+    department = tokens.create_token(["department:HA-WJW"])
+    own = unary(inventory.ListHosts, pb.ListHostsRequest(system="HA-WJW-JKK"), department).hosts
+    assert {h.name for h in own} == {h.name for h in listed}
+    with pytest.raises(grpc.RpcError) as everything:
+        unary(inventory.ListHosts, pb.ListHostsRequest(), department)
+    assert everything.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert set(field_violations(everything.value)) == {"system"}
     resources = unary(
         inventory.ListDataResources, pb.ListDataResourcesRequest(overdue_only=True), operator_token
     ).data_resources
