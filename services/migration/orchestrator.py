@@ -15,11 +15,18 @@ from typing import Any
 from services.common.db import retry_while_database_unreachable, unless_database_unreachable
 from services.common.events import MIGRATION_EVENTS
 from services.migration.adapters import messages
-from services.migration.adapters.ansible import StepJob, StepResult
 from services.migration.domain import machine
 from services.migration.domain.model import MigrationRun, RunState, Step, StepRecord, Wave
 from services.migration.handlers import now, transition
-from services.migration.ports import Catalogue, CutoverGate, Host, MigrationUnitOfWork, SystemInfo
+from services.migration.ports import (
+    Catalogue,
+    CutoverGate,
+    Host,
+    MigrationUnitOfWork,
+    StepJob,
+    StepResult,
+    SystemInfo,
+)
 
 log = logging.getLogger(__name__)
 

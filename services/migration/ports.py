@@ -4,10 +4,11 @@ import abc
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from services.common.unit_of_work import UnitOfWork
-from services.migration.domain.model import MigrationRun, StepRecord, Wave, WaveState, WaveSystem
+from services.migration.domain.model import MigrationRun, Step, StepRecord, Wave, WaveState, WaveSystem
 
 
 class Migrations(Protocol):
@@ -84,3 +85,34 @@ class Catalogue(Protocol):
 
     def dependency_order(self, codes: list[str]) -> list[list[str]]:
         """Layers of the given systems; FailedPrecondition naming a cycle."""
+
+
+@dataclass(frozen=True)
+class StepJob:
+    """Everything one attempt at one step needs."""
+
+    run_id: str
+    step: Step
+    attempt: int
+    system_code: str
+    mlps_level: int
+    zone: str
+    zone_crypto: bool
+    hosts: list[Host]
+    work_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ident(self) -> str:
+        return f"{self.step.value}-{self.attempt}"
+
+    @property
+    def private_data_dir(self) -> Path:
+        return self.work_dir / self.run_id
+
+
+@dataclass(frozen=True)
+class StepResult:
+    ok: bool
+    cancelled: bool
+    message: str

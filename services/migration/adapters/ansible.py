@@ -9,7 +9,6 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import psutil
 import yaml
 
 from services.migration.domain.model import Step
-from services.migration.ports import Host
+from services.migration.ports import Host, StepJob, StepResult
 
 log = logging.getLogger(__name__)
 
@@ -31,37 +30,6 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Ansible's own defaults (a persistent connection per host), plus keep-alives: a host that drops off the network
 # mid-step is reported unreachable after 15 s of silence instead of hanging the step until TCP gives up (~15 min).
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
-
-
-@dataclass(frozen=True)
-class StepJob:
-    """Everything one attempt at one step needs."""
-
-    run_id: str
-    step: Step
-    attempt: int
-    system_code: str
-    mlps_level: int
-    zone: str
-    zone_crypto: bool
-    hosts: list[Host]
-    work_dir: Path
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ident(self) -> str:
-        return f"{self.step.value}-{self.attempt}"
-
-    @property
-    def private_data_dir(self) -> Path:
-        return self.work_dir / self.run_id
-
-
-@dataclass(frozen=True)
-class StepResult:
-    ok: bool
-    cancelled: bool
-    message: str
 
 
 def inventory_for(hosts: list[Host]) -> dict[str, Any]:
