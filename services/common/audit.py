@@ -21,7 +21,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.common.auth import Principal
-from services.common.db import KernelBase, SqlOutbox
+from services.common.db import KernelBase, SqlOutbox, UtcDateTime
 from services.common.events import AUDIT_EVENTS, CALL_RECORDED, new_event
 from services.common.ids import new_id
 from services.pb.zhongyuan.audit.v1 import audit_pb2, events_pb2
@@ -62,7 +62,7 @@ class AuditRecordColumns:
     actor_roles: Mapped[str] = mapped_column(sa.String(500))
     target: Mapped[str] = mapped_column(sa.String(800))
     request_json: Mapped[str] = mapped_column(sa.Text)
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     outcome: Mapped[str] = mapped_column(sa.String(32))
     error: Mapped[str] = mapped_column(sa.Text)
     peer: Mapped[str] = mapped_column(sa.String(200))
@@ -256,7 +256,7 @@ def record_from_columns(row: Any) -> audit_pb2.AuditRecord:
         error=row.error,
         peer=row.peer,
     )
-    record.at.FromDatetime(row.at.replace(tzinfo=UTC) if row.at.tzinfo is None else row.at.astimezone(UTC))
+    record.at.FromDatetime(row.at)
     return record
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.db import UtcDateTime
 from services.common.errors import InvalidArgument, PermissionDenied, Unauthenticated
 
 OPERATOR = "operator"
@@ -80,7 +81,7 @@ class ApiToken(AuthBase):
     token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     roles: Mapped[str] = mapped_column(sa.String(500))
     description: Mapped[str] = mapped_column(sa.String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class TokenStore:

@@ -34,6 +34,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Every stored time: aware UTC datetimes in and out (SQLite would hand back naive ones)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class KernelBase(DeclarativeBase):
     """Tables every service database has: the outbox and the inbox of processed events."""
 
@@ -48,9 +60,9 @@ class OutboxRecord(KernelBase):
     ce_type: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
     ce_source: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
     ce_subject: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
-    ce_time: sa.orm.Mapped[datetime] = sa.orm.mapped_column(sa.DateTime(timezone=True))
+    ce_time: sa.orm.Mapped[datetime] = sa.orm.mapped_column(UtcDateTime())
     payload: sa.orm.Mapped[bytes] = sa.orm.mapped_column(sa.LargeBinary)
-    published_at: sa.orm.Mapped[datetime | None] = sa.orm.mapped_column(sa.DateTime(timezone=True), index=True)
+    published_at: sa.orm.Mapped[datetime | None] = sa.orm.mapped_column(UtcDateTime(), index=True)
 
 
 class ProcessedEvent(KernelBase):
@@ -60,7 +72,7 @@ class ProcessedEvent(KernelBase):
     consumer: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200), primary_key=True)
     ce_type: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
     ce_subject: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
-    processed_at: sa.orm.Mapped[datetime] = sa.orm.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    processed_at: sa.orm.Mapped[datetime] = sa.orm.mapped_column(UtcDateTime(), default=utcnow)
 
 
 def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,7 @@ class Orchestrator:
             run, record = uow.migrations.run(run_id), uow.migrations.step_record(record_id)
             assert run is not None and record is not None
             record.finished_at, record.message = now(), result.message
-            duration = (record.finished_at - _aware(record.started_at)).total_seconds()
+            duration = (record.finished_at - record.started_at).total_seconds()
             wave = self._wave(uow, run)
             if result.cancelled:
                 record.state = "cancelled"
@@ -210,8 +210,3 @@ def _next_attempt(records: list[StepRecord], step: Step) -> int:
 def _hosts_from_here(system: SystemInfo) -> list[Host]:
     # A relative root (the demo's var/hosts/...) is relative to where the service runs, not to the playbooks.
     return [replace(host, root=str(Path(host.root).resolve())) if host.root else host for host in system.hosts]
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

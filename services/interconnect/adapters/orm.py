@@ -1,12 +1,9 @@
 """Tables of the interconnect database, mapped onto the domain classes (the domain stays free of SQLAlchemy)."""
 
-from datetime import UTC, datetime
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.common.db import enum_column
+from services.common.db import UtcDateTime, enum_column
 from services.interconnect.domain.links import Link, LinkState
 from services.interconnect.domain.model import (
     AdminLevel,
@@ -19,18 +16,6 @@ from services.interconnect.domain.model import (
 
 mapper_registry = registry()
 metadata = mapper_registry.metadata
-
-
-class UtcDateTime(sa.TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out; SQLite would hand back naive ones."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 platforms = sa.Table(

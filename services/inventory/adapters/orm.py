@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.common.db import enum_column
+from services.common.db import UtcDateTime, enum_column
 from services.inventory.domain.model import (
     AdminLevel,
     BaseLibrary,
@@ -54,7 +54,7 @@ systems = sa.Table(
     sa.Column("admin_level", enum_column(AdminLevel), nullable=False),
     sa.Column("mlps_level", sa.Integer, nullable=False),
     sa.Column("status", enum_column(SystemStatus), nullable=False),
-    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("registered_at", UtcDateTime(), nullable=False),
     sa.Column("tech_stack", sa.String(200), nullable=False),
     sa.Column("data_volume_gb", sa.Float, nullable=False),
     sa.Column("current_location", sa.String(200), nullable=False),

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.common.db import enum_column
+from services.common.db import UtcDateTime, enum_column
 from services.migration.domain.model import (
     MigrationRun,
     RunState,
@@ -24,9 +24,9 @@ waves = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("concurrency", sa.Integer, nullable=False),
-    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("window_start", UtcDateTime(), nullable=False),
+    sa.Column("window_end", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("auto_approve", sa.Boolean, nullable=False),
     sa.Column("state", enum_column(WaveState), nullable=False),
 )
@@ -47,8 +47,8 @@ runs = sa.Table(
     sa.Column("system_id", sa.String(36), nullable=False, index=True),
     sa.Column("system_code", sa.String(64), nullable=False, index=True),
     sa.Column("organisation_code", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("wave_id", sa.String(36), index=True),
     sa.Column("auto_approve", sa.Boolean, nullable=False),
     sa.Column("state", enum_column(RunState), nullable=False, index=True),
@@ -56,10 +56,10 @@ runs = sa.Table(
     sa.Column("error", sa.Text, nullable=False),
     sa.Column("approved_by", sa.String(200), nullable=False),
     sa.Column("rollback_plan", sa.Text, nullable=False),
-    sa.Column("approved_at", sa.DateTime(timezone=True)),
+    sa.Column("approved_at", UtcDateTime()),
     sa.Column("cancel_requested", sa.Boolean, nullable=False),
     sa.Column("claimed_by", sa.String(64)),
-    sa.Column("claim_expires_at", sa.DateTime(timezone=True)),
+    sa.Column("claim_expires_at", UtcDateTime()),
 )
 
 step_records = sa.Table(
@@ -69,11 +69,11 @@ step_records = sa.Table(
     sa.Column("run_id", sa.String(36), nullable=False, index=True),
     sa.Column("step", enum_column(Step), nullable=False),
     sa.Column("attempt", sa.Integer, nullable=False),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
     sa.Column("state", sa.String(32), nullable=False),
     sa.Column("percent", sa.Integer, nullable=False),
     sa.Column("message", sa.Text, nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", UtcDateTime()),
 )
 
 for table, entity in ((waves, Wave), (wave_systems, WaveSystem), (runs, MigrationRun), (step_records, StepRecord)):

@@ -9,7 +9,7 @@ from prometheus_client.registry import Collector
 
 from services.monitoring.adapters.queries import SqlProgressQueries
 from services.monitoring.adapters.unit_of_work import MonitoringUnitOfWork
-from services.monitoring.domain.progress import COUNTED_STEPS, DURATION_BUCKETS, STEP_RESULTS, as_utc, migrated_share
+from services.monitoring.domain.progress import COUNTED_STEPS, DURATION_BUCKETS, STEP_RESULTS, migrated_share
 
 # LinkState values. A degraded link still answers (slowly): it is up, and its latency shows how slow. A link not
 # probed often enough to say has no up sample rather than a guess.
@@ -55,7 +55,7 @@ def _gauge(name: str, documentation: str, labels: list[str], rows: Iterator[tupl
 
 
 def _seconds(moment: datetime | None) -> float:
-    return as_utc(moment).timestamp() if moment else 0.0
+    return moment.timestamp() if moment else 0.0
 
 
 def _migrations(q: SqlProgressQueries) -> list[Metric]:

@@ -6,7 +6,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-Moment = sa.DateTime(timezone=True)
+from services.common.db import UtcDateTime
+
+Moment = UtcDateTime()
 
 
 class ReadModelBase(DeclarativeBase):

@@ -1,7 +1,7 @@
 """Questions the read model answers: one grouped query per metric, plus the rows pages and reports show."""
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +22,6 @@ from services.monitoring.domain.progress import (
     MIGRATED_STATE,
     MIGRATED_SYSTEM_STATUS,
     RUNNING_STATES,
-    as_utc,
 )
 
 _MIGRATED = sa.case(
@@ -125,7 +124,7 @@ class SqlProgressQueries:
         if organisation_code:
             query = query.where(SystemView.organisation_code == organisation_code)
         keys = ("organisation_code", "systems", "migrated", "active", "blocked", "last_progress_at")
-        return [_with_utc(dict(zip(keys, row, strict=True))) for row in self._session.execute(query)]
+        return [_with_zeros(dict(zip(keys, row, strict=True))) for row in self._session.execute(query)]
 
     def systems_of(self, *, organisation_code: str = "", wave_name: str = "") -> list[dict[str, Any]]:
         """Each system not retired, with its latest run and that run's steps (for an organisation, or the systems of
@@ -167,11 +166,9 @@ class SqlProgressQueries:
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def _with_utc(row: dict[str, Any]) -> dict[str, Any]:
-    """SQL sums are NULL over no rows and SQLite times are naive: give the page zeros and UTC."""
-    counts = {key: row[key] or 0 for key in ("migrated", "active", "blocked")}
-    last = row["last_progress_at"]
-    return {**row, **counts, "last_progress_at": as_utc(last) if isinstance(last, datetime) else None}
+def _with_zeros(row: dict[str, Any]) -> dict[str, Any]:
+    """SQL sums are NULL over no rows: give the page zeros."""
+    return {**row, **{key: row[key] or 0 for key in ("migrated", "active", "blocked")}}
 
 
 def _run_dict(run: MigrationView) -> dict[str, Any]:
@@ -179,14 +176,14 @@ def _run_dict(run: MigrationView) -> dict[str, Any]:
         "run_id": run.run_id,
         "system_code": run.system_code,
         "wave_name": run.wave_name,
-        "wave_window_start": as_utc(run.wave_window_start) if run.wave_window_start else None,
-        "wave_window_end": as_utc(run.wave_window_end) if run.wave_window_end else None,
+        "wave_window_start": run.wave_window_start,
+        "wave_window_end": run.wave_window_end,
         "state": run.state,
         "step": run.step,
         "reason": run.reason,
-        "started_at": as_utc(run.started_at),
-        "last_progress_at": as_utc(run.last_progress_at),
-        "completed_at": as_utc(run.completed_at) if run.completed_at else None,
+        "started_at": run.started_at,
+        "last_progress_at": run.last_progress_at,
+        "completed_at": run.completed_at,
     }
 
 

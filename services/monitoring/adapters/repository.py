@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from services.common.db import RowsByKey
 from services.monitoring.adapters.orm import SystemView
-from services.monitoring.domain.progress import as_utc as _as_utc
 
 
 class SqlSystemViews:
@@ -43,7 +42,7 @@ class SqlSystemViews:
                 updated_at=at,
                 city=city,
             )
-        elif _as_utc(row.updated_at) <= at:
+        elif row.updated_at <= at:
             row.code, row.name, row.organisation_code, row.status, row.updated_at, row.city = (
                 code,
                 name,

@@ -15,7 +15,6 @@ from services.monitoring.adapters.orm import (
     StepOutcome,
     StepView,
 )
-from services.monitoring.domain.progress import as_utc
 
 
 class SqlMigrationViews:
@@ -28,7 +27,7 @@ class SqlMigrationViews:
     def _current(self, system_id: str, run_id: str, at: datetime, **identity: Any) -> Row | None:
         """The system's row for this run, started afresh for a newer run; None when the event is of an older run."""
         row = self._rows.get(system_id)
-        if row is not None and row.run_id != run_id and as_utc(row.started_at) > at:
+        if row is not None and row.run_id != run_id and row.started_at > at:
             return None
         if row is None:
             row = self._rows.add(system_id=system_id)
@@ -48,14 +47,14 @@ class SqlMigrationViews:
         self, *, system_id: str, run_id: str, state: str, reason: str, at: datetime, **identity: Any
     ) -> None:
         row = self._current(system_id, run_id, at, **identity)
-        if row is None or as_utc(row.last_progress_at) > at:
+        if row is None or row.last_progress_at > at:
             return
         row.state, row.reason, row.last_progress_at = state, reason, at
         row.completed_at = at if state == "completed" else None
 
     def record_step(self, *, system_id: str, run_id: str, step: str, at: datetime, **identity: Any) -> None:
         row = self._current(system_id, run_id, at, **identity)
-        if row is not None and as_utc(row.last_progress_at) <= at:
+        if row is not None and row.last_progress_at <= at:
             row.step, row.last_progress_at = step, at
             if row.state == "pending":
                 row.state = step
@@ -73,7 +72,7 @@ class SqlStepViews:
         row = self._rows.get((run_id, step))
         if row is None:
             self._rows.add(run_id=run_id, step=step, updated_at=at, **state)
-        elif as_utc(row.updated_at) <= at:
+        elif row.updated_at <= at:
             for name, value in state.items():
                 setattr(row, name, value)
             row.updated_at = at
@@ -93,7 +92,7 @@ class SqlLinkViews:
         row = self._rows.get(platform_code)
         if row is None:
             self._rows.add(platform_code=platform_code, state=state, latency_ms=latency_ms, updated_at=at)
-        elif as_utc(row.updated_at) <= at:
+        elif row.updated_at <= at:
             row.state, row.latency_ms, row.updated_at = state, latency_ms, at
 
 
@@ -110,7 +109,7 @@ class SqlExchangeViews:
         row = self._rows.get(resource_code)
         if row is None:
             row = self._rows.add(resource_code=resource_code, updated_at=at)
-        elif as_utc(row.updated_at) > at:
+        elif row.updated_at > at:
             return
         row.platform_code, row.overdue, row.updated_at = platform_code, overdue, at
         row.last_exchange_at = last_exchange_at or row.last_exchange_at
@@ -127,7 +126,7 @@ class SqlDataResourceViews:
         row = self._rows.get(code)
         if row is None:
             self._rows.add(code=code, updated_at=at, **fields)
-        elif as_utc(row.updated_at) <= at:
+        elif row.updated_at <= at:
             for name, value in fields.items():
                 setattr(row, name, value)
             row.updated_at = at

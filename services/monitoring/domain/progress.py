@@ -45,7 +45,7 @@ class Quarter:
 
 
 def as_utc(moment: datetime) -> datetime:
-    """Naive times (SQLite hands them back, some producers send them) are UTC."""
+    """A naive time (a producer may send one) is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
