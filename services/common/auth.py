@@ -9,12 +9,13 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.db import UtcDateTime
-from services.common.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from services.common.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 
 OPERATOR = "operator"
 SRE = "sre"
@@ -22,6 +23,8 @@ DEPARTMENT = "department:*"  # in a method's allowed roles: any department token
 TOKEN_PREFIX = "zy_"
 TOKEN_ID_LENGTH = 12
 _DEPARTMENT_ROLE = re.compile(r"^department:[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -114,3 +117,11 @@ class TokenStore:
         return Principal(
             roles=frozenset(row.roles.split(",")), name=row.description, token_id=row.token_hash[:TOKEN_ID_LENGTH]
         )
+
+
+def readable(entity: T | None, organisation_code: str, principal: Principal, what: str) -> T:
+    """`entity` if the caller may read its organisation's rows; NOT_FOUND "no <what>" if it is missing or not theirs
+    (a department must not learn that another organisation's row exists)."""
+    if entity is None or not principal.may_read(organisation_code):
+        raise NotFound(f"no {what}")
+    return entity

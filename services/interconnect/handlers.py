@@ -1,13 +1,13 @@
 """Interconnect use cases that change state: the platform registry, shared resources and their exchange runs, the
 probes' verdicts on links, overdue exchanges, and where the inventory's systems live."""
 
-import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import INTERCONNECT_EVENTS, SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED, Event
+from services.common.writes import Mode, Tally
 from services.interconnect.adapters import messages
 from services.interconnect.domain import registry
 from services.interconnect.domain.links import Link, LinkChange, ProbeResult, Thresholds
@@ -18,19 +18,6 @@ from services.interconnect.ports import NetworkUnitOfWork
 INVENTORY_CONSUMER = "interconnect.inventory"
 SYSTEM_EVENTS = (SYSTEM_REGISTERED, SYSTEM_UPDATED, SYSTEM_RETIRED)
 CLOCK_SKEW = timedelta(minutes=5)  # an exchange run may say it ran this far ahead of our clock
-
-
-class Mode(enum.Enum):
-    CREATE = "create"  # refuse what exists
-    UPDATE = "update"  # refuse what does not exist
-    UPSERT = "upsert"  # imports
-
-
-@dataclass
-class Tally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
 
 
 @dataclass

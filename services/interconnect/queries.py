@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.common import paging
-from services.common.auth import Principal
+from services.common.auth import Principal, readable
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
 from services.interconnect.domain import gate
 from services.interconnect.domain.gate import GateDecision
@@ -23,13 +23,6 @@ class PlatformPage:
     next_page_token: str
 
 
-def _readable(entity: Any, code: str, principal: Principal, what: str) -> Any:
-    # A department must not learn that another platform (or another organisation's system) exists.
-    if entity is None or not principal.may_read(code):
-        raise NotFound(f"no {what}")
-    return entity
-
-
 def _with_links(platforms: list[Platform], uow: NetworkUnitOfWork) -> list[tuple[Platform, Link]]:
     links = {link.platform_code: link for link in uow.network.links([p.code for p in platforms])}
     return [(p, links[p.code]) for p in platforms if p.code in links]
@@ -37,7 +30,7 @@ def _with_links(platforms: list[Platform], uow: NetworkUnitOfWork) -> list[tuple
 
 def get_platform(code: str, uow: NetworkUnitOfWork, principal: Principal) -> tuple[Platform, Link]:
     with uow:
-        platform = _readable(uow.network.platform(code), code, principal, f"platform {code}")
+        platform = readable(uow.network.platform(code), code, principal, f"platform {code}")
         [found] = _with_links([platform], uow)
         return found
 
@@ -66,7 +59,7 @@ def link_history(code: str, limit: int, uow: NetworkUnitOfWork, principal: Princ
     if limit < 0:
         raise InvalidArgument.field("limit", f"must not be negative, got {limit}")
     with uow:
-        _readable(uow.network.platform(code), code, principal, f"platform {code}")
+        readable(uow.network.platform(code), code, principal, f"platform {code}")
         return uow.network.history(code, min(limit or DEFAULT_HISTORY, paging.MAX_PAGE_SIZE))
 
 
@@ -96,7 +89,7 @@ def check_cutover_readiness(
     with uow:
         platform = uow.network.platform(code) if code else None
         if platform is not None:
-            _readable(platform, platform.code, principal, f"platform {code}")
+            readable(platform, platform.code, principal, f"platform {code}")
             return _platform_gate(platform, window, uow, now)
         return _system_gate(code, system_id, window, uow, principal, now)
 
@@ -106,7 +99,7 @@ def _system_gate(
 ) -> GateDecision:
     found = uow.network.system(system_id=system_id, code=code)
     what = f"platform or system {code or system_id} (systems become known from the inventory's events)"
-    home: SystemHome = _readable(found, found.organisation_code if found else "", principal, what)
+    home: SystemHome = readable(found, found.organisation_code if found else "", principal, what)
     if home.admin_level is AdminLevel.PROVINCE:
         return gate.province_level(home.code)
     local = {p.code for p in uow.network.platforms() if p.admin_level is not AdminLevel.PROVINCE}

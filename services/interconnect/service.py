@@ -11,11 +11,11 @@ from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.kafka import kafka_consumer
 from services.common.timestamps import moment_of
+from services.common.writes import Mode
 from services.interconnect import handlers, queries
 from services.interconnect.adapters import messages as m
 from services.interconnect.adapters.unit_of_work import VERSIONS, InterconnectUnitOfWork
 from services.interconnect.dependencies import InterconnectSettings, LinkMetrics, LinkProber, every
-from services.interconnect.handlers import Mode
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as pb
 
 INTERCONNECT = pb.DESCRIPTOR.services_by_name["InterconnectService"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import INVENTORY_EVENTS, Event
+from services.common.writes import Mode, Tally
 from services.inventory.adapters import messages
 from services.inventory.domain import catalog
 from services.inventory.domain.catalog import Change, Row
@@ -25,22 +26,9 @@ ENTITIES: dict[Kind, type] = {
 APPLY_ORDER = (Kind.ZONE, Kind.ORGANISATION, Kind.SYSTEM, Kind.HOST, Kind.DEPENDENCY, Kind.DATA_RESOURCE)
 
 
-class Mode(enum.Enum):
-    CREATE = "create"  # refuse what exists
-    UPDATE = "update"  # refuse what does not exist
-    UPSERT = "upsert"  # imports
-
-
 class Format(enum.StrEnum):
     YAML = "yaml"
     CSV = "csv"
-
-
-@dataclass
-class Tally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
 
 
 @dataclass

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from services.common import fields, paging
-from services.common.auth import Principal
+from services.common.auth import Principal, readable
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
 from services.inventory.domain import export, ordering, readiness
 from services.inventory.domain.model import (
@@ -49,13 +49,6 @@ def scope(principal: Principal, requested: str) -> str:
     return own
 
 
-def _readable(entity: Any, organisation_code: str, principal: Principal, what: str) -> Any:
-    # A department must not learn that another organisation's row exists.
-    if entity is None or not principal.may_read(organisation_code):
-        raise NotFound(f"no {what}")
-    return entity
-
-
 def _choices_checked(filters: dict[str, Any]) -> dict[str, Any]:
     """Filters on a choice (status, strategy, base library) as stored; INVALID_ARGUMENT for a value no row has."""
     checked = dict(filters)
@@ -86,7 +79,7 @@ def get_system(*, system_id: str, code: str, uow: CatalogUnitOfWork, principal: 
             found: System | None = find_system(system_id, code, uow)
         except NotFound:
             found = None
-        system: System = _readable(
+        system: System = readable(
             found, found.organisation_code if found else "", principal, f"system {system_id or code}"
         )
         depends_on = [d.depends_on_code for d in uow.catalog.dependencies_of([system.code])]
@@ -103,7 +96,7 @@ def list_systems(
 
 def get_organisation(code: str, uow: CatalogUnitOfWork, principal: Principal) -> Organisation:
     with uow:
-        return _readable(uow.catalog.get(Organisation, code), code, principal, f"organisation {code}")
+        return readable(uow.catalog.get(Organisation, code), code, principal, f"organisation {code}")
 
 
 def list_organisations(
@@ -124,7 +117,7 @@ def get_host(name: str, uow: CatalogUnitOfWork, principal: Principal) -> Host:
     with uow:
         host = uow.catalog.get(Host, name)
         system = uow.catalog.get(System, host.system_code) if host else None
-        return _readable(host, system.organisation_code if system else "", principal, f"host {name}")
+        return readable(host, system.organisation_code if system else "", principal, f"host {name}")
 
 
 def list_hosts(system_code: str, size: int, token: str, uow: CatalogUnitOfWork, principal: Principal) -> Page[Host]:
@@ -133,7 +126,7 @@ def list_hosts(system_code: str, size: int, token: str, uow: CatalogUnitOfWork, 
             if not system_code:
                 raise InvalidArgument.field("system", "a department lists one of its systems' hosts: give its code")
             system = uow.catalog.get(System, system_code)
-            _readable(system, system.organisation_code if system else "", principal, f"system {system_code}")
+            readable(system, system.organisation_code if system else "", principal, f"system {system_code}")
         return _page(uow, Host, "name", size, token, system_code=system_code)
 
 
@@ -149,7 +142,7 @@ def list_dependencies(system_code: str, uow: CatalogUnitOfWork, principal: Princ
 def get_data_resource(code: str, uow: CatalogUnitOfWork, principal: Principal) -> DataResource:
     with uow:
         resource = uow.catalog.get(DataResource, code)
-        return _readable(resource, resource.organisation_code if resource else "", principal, f"data resource {code}")
+        return readable(resource, resource.organisation_code if resource else "", principal, f"data resource {code}")
 
 
 def list_data_resources(
@@ -187,7 +180,7 @@ def assess_readiness(
 ) -> readiness.Assessment:
     with uow:
         found = uow.catalog.get(System, code)
-        system: System = _readable(found, found.organisation_code if found else "", principal, f"system {code}")
+        system: System = readable(found, found.organisation_code if found else "", principal, f"system {code}")
         needed = [d.depends_on_code for d in uow.catalog.dependencies_of([code])]
         dependencies = uow.catalog.systems_by_code(needed)
         zone = uow.catalog.get(Zone, system.target_zone_code) if system.target_zone_code else None

@@ -5,11 +5,11 @@ from services.common.errors import fields_named
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.writes import Mode
 from services.inventory import handlers, queries
 from services.inventory.adapters import messages as m
 from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork
 from services.inventory.domain.schema import Kind
-from services.inventory.handlers import Mode
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 
 INVENTORY = pb.DESCRIPTOR.services_by_name["InventoryService"]

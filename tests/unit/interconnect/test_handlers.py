@@ -15,9 +15,10 @@ from services.common.events import (
     PLATFORM_UPDATED,
     RESOURCE_SHARED,
 )
+from services.common.writes import Mode
 from services.interconnect import handlers, queries
 from services.interconnect.domain.links import LinkState, ProbeResult, Thresholds
-from services.interconnect.handlers import Mode, RecordExchange
+from services.interconnect.handlers import RecordExchange
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2
 from tests.fixtures.inventory_events import system_event
 from tests.unit.interconnect.conftest import NOON

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from services.common.auth import OPERATOR, Principal
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import DATA_RESOURCE_OPENED, SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED
+from services.common.writes import Mode
 from services.inventory import handlers, queries
 from services.inventory.domain.schema import Kind
-from services.inventory.handlers import Format, ImportCatalog, Mode
+from services.inventory.handlers import Format, ImportCatalog
 
 OPERATOR_PRINCIPAL = Principal(frozenset([OPERATOR]))
 
