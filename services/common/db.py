@@ -1,23 +1,20 @@
 """SQLAlchemy plumbing shared by every service: engines, the kernel tables, Alembic upgrades, the SQL unit of work."""
 
 import enum
-import json
 import logging
-import operator
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from services.common.events import Event
+from services.common.rows import RowsByKey, write_behind
 from services.common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -26,7 +23,6 @@ T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
 KERNEL_VERSIONS = MIGRATIONS / "kernel"
 AUTH_VERSIONS = MIGRATIONS / "auth"
-WRITE_BEHIND = "rows_written_at_commit"  # the session.info entry listing its RowsByKey
 OUTBOX_WRITTEN = "outbox_written"  # the session.info entry set when its transaction publishes events
 
 
@@ -168,123 +164,6 @@ class SqlOutbox:
                 payload=event.payload.SerializeToString(),
             )
         )
-
-
-class Row:
-    """One table row as a plain record: its columns are attributes."""
-
-    def __init__(self, values: dict[str, Any]):
-        self.__dict__ = values  # the record is the dict, not a copy of it
-
-    if TYPE_CHECKING:  # columns differ per table
-
-        def __getattr__(self, name: str) -> Any: ...
-
-        def __setattr__(self, name: str, value: Any) -> None: ...
-
-
-class RowsByKey:
-    """One table's rows by primary key, as a unit of work sees them: for folding a batch of events without a query,
-    an ORM object and a statement per event.
-
-    `load(keys)` fetches the rows a batch will touch in one query; `get` then answers from memory, rows `add`ed in this
-    unit of work included, and queries only for keys it was not given. Rows are plain records changed in place; the
-    unit of work writes them back when it commits, with one INSERT for the new rows and one UPDATE for the changed
-    ones (each an executemany)."""
-
-    def __init__(self, session: Session, model: type[Any]):
-        self._session = session
-        self._table: sa.Table = model.__table__
-        self._key_columns = [column.key for column in self._table.primary_key.columns]
-        self._key = operator.itemgetter(*self._key_columns)  # a row's key: a value, or a tuple for a composite key
-        self._defaults = {column.key: _scalar_default(column) for column in self._table.columns}
-        self._with_defaults = [column.key for column in self._table.columns if column.default is not None]
-        self._rows: dict[Any, Row] = {}
-        self._loaded: dict[Any, dict[str, Any]] = {}  # each fetched row's values as they were read
-        self._known: set[Any] = set()  # keys whose row (or its absence) is in _rows
-        session.info.setdefault(WRITE_BEHIND, []).append(self)
-
-    def load(self, keys: Iterable[Any]) -> None:
-        wanted = set(keys) - self._known
-        if not wanted:
-            return
-        for found in self._session.execute(sa.select(self._table).where(*self._matching(wanted))).mappings():
-            key = self._key(found)
-            if key in wanted:
-                self._rows[key] = Row(dict(found))
-                self._loaded[key] = dict(found)
-        self._known |= wanted
-
-    def _matching(self, keys: set[Any]) -> list[sa.ColumnElement[bool]]:
-        """Rows with these keys, and for a composite key possibly a few more: PostgreSQL plans `(a, b) IN (...)` with
-        thousands of pairs as a scan, but `a IN (...) AND b IN (...)` with the index."""
-        if len(self._key_columns) == 1:
-            return [self._among(self._table.c[self._key_columns[0]], keys)]
-        return [self._among(self._table.c[name], {key[i] for key in keys}) for i, name in enumerate(self._key_columns)]
-
-    def _among(self, column: sa.Column[Any], values: set[Any]) -> sa.ColumnElement[bool]:
-        """`column IN values` with all the values in one bound parameter: for a plain IN SQLAlchemy renders and
-        processes a parameter per value, which cost more than the query itself for a batch's thousands of keys."""
-        if len(values) < 8 or not all(isinstance(value, str) for value in values):
-            return column.in_(values)
-        if self._session.get_bind().dialect.name == "postgresql":
-            return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(sa.String)))
-        return column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(json.dumps(list(values)))))
-
-    def get(self, key: Any) -> Row | None:
-        if key not in self._known:
-            self.load([key])
-        return self._rows.get(key)
-
-    def add(self, **values: Any) -> Row:
-        """A new row; columns not given take their scalar default, or None until set."""
-        row = Row(self._defaults | values)
-        key = self._key(vars(row))
-        self._rows[key] = row
-        self._known.add(key)
-        return row
-
-    def write(self) -> None:
-        """Send this unit of work's new and changed rows to the database."""
-        new, changed = [], []
-        for key, row in self._rows.items():
-            values = vars(row)
-            if key not in self._loaded:
-                new.append(self._without_unset_defaults(values))
-            elif values != self._loaded[key]:
-                changed.append({**values, **{f"key_{name}": values[name] for name in self._key_columns}})
-            else:
-                continue
-            self._loaded[key] = dict(values)
-        for rows in _grouped_by_columns(new):
-            self._session.execute(sa.insert(self._table), rows)
-        if changed:
-            where = [self._table.c[name] == sa.bindparam(f"key_{name}") for name in self._key_columns]
-            self._session.execute(sa.update(self._table).where(*where), changed)
-
-    def _without_unset_defaults(self, values: dict[str, Any]) -> dict[str, Any]:
-        # Left out, a column with a default (a callable such as the time now) gets it from the INSERT.
-        unset = [name for name in self._with_defaults if values[name] is None]
-        return {name: value for name, value in values.items() if name not in unset} if unset else dict(values)
-
-
-def _scalar_default(column: sa.Column[Any]) -> Any:
-    default = column.default
-    return default.arg if isinstance(default, sa.ColumnDefault) and default.is_scalar else None
-
-
-def _grouped_by_columns(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    """One executemany needs the same columns in every row."""
-    groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[frozenset(row)].append(row)
-    return groups.values()
-
-
-def write_behind(session: Session) -> None:
-    """Write the rows every RowsByKey of this session holds (before a commit)."""
-    for rows in session.info.get(WRITE_BEHIND, ()):
-        rows.write()
 
 
 class SqlInbox:

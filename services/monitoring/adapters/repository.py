@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.common.db import RowsByKey
+from services.common.rows import RowsByKey
 from services.monitoring.adapters.orm import SystemView
 
 

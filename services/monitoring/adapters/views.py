@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.common.db import Row, RowsByKey
+from services.common.rows import Row, RowsByKey
 from services.monitoring.adapters.orm import (
     DataResourceView,
     ExchangeView,

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import KERNEL_VERSIONS, RowsByKey, SqlUnitOfWork, create_engine, session_factory, upgrade
+from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
 from services.common.events import SYSTEM_REGISTERED, new_event
+from services.common.rows import RowsByKey
 from services.pb.zhongyuan.inventory.v1 import events_pb2
 
 AT = datetime(2016, 6, 30, 12, 0, tzinfo=UTC)
