@@ -28,7 +28,7 @@ FLAGS = [
 ]
 PAGE_FACTS = """() => ({
   title: document.title,
-  rows: Object.fromEntries([...document.querySelectorAll('#systems tbody tr[data-code]')]
+  rows: Object.fromEntries([...document.querySelectorAll('table tbody tr[data-code]')]
     .map(r => [r.dataset.code, {text: r.innerText, classes: r.className}])),
   refresh: document.querySelector('meta[http-equiv="refresh"]')?.content,
   external: [...document.querySelectorAll('[src],[href]')].map(e => e.src || e.href)

@@ -89,6 +89,33 @@ def test_a_department_sees_its_systems_steps_and_blockers_in_chromium(pages, est
     assert shown["screenshot"].stat().st_size > 10_000
 
 
+def test_an_operator_sees_the_province_and_a_department_its_part_of_a_wave_in_chromium(
+    pages, estate, tokens, operator_token, tmp_path
+) -> None:
+    mine, theirs, runs = estate
+    overview, summary = f"{pages}/status", "系统 4 个 · 已上云 0 个 · 上云率 0% · 迁移中 3 个 · 受阻 1 个"
+
+    def folded() -> bool:
+        mine_done = summary in status(f"{pages}/status/org/{mine}", operator_token)[1]
+        return mine_done and f'data-code="{theirs}"' in status(overview, operator_token)[1]
+
+    eventually(folded, "both departments' runs", timeout=CATCH_UP)
+
+    province = open_page(f"{overview}?token={operator_token}", f"overview-{mine}", tmp_path / "overview")
+    department = tokens.create_token([f"department:{mine}"])
+    wave_url = f"{pages}/status/wave/{urllib.parse.quote(runs[0].wave_name)}?token={department}"
+    wave = open_page(wave_url, f"wave-{mine}", tmp_path / "wave")
+
+    assert province["status"] == 200 and province["refresh"] == "15" and province["external"] == []
+    # code, systems, migrated, share, running, blocked: syncing, stale and waiting run, the failed one is blocked
+    assert province["rows"][mine]["text"].split("\t")[:6] == [mine, "4", "0", "0%", "3", "1"]
+    assert province["rows"][theirs]["text"].split("\t")[:2] == [theirs, "1"]
+    assert wave["status"] == 200 and set(wave["rows"]) == {run.system_code for run in runs[:4]}
+    assert theirs not in wave["html"]
+    assert f"计划窗口 {WINDOW_END - timedelta(days=7):%Y-%m-%d} 至 {WINDOW_END:%Y-%m-%d}" in wave["html"]
+    assert wave["screenshot"].stat().st_size > 10_000 and province["screenshot"].stat().st_size > 10_000
+
+
 def test_pages_need_the_right_token(pages, estate, tokens, operator_token) -> None:
     mine, theirs, (syncing, *_, other) = estate
     department = tokens.create_token([f"department:{mine}"])
