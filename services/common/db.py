@@ -36,10 +36,25 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
+    def bind_processor(self, dialect: sa.Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _sqlite_text
+
     def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _sqlite_text(value: Any) -> str | None:
+    """The text SQLAlchemy's SQLite DATETIME stores ("2016-06-30 08:00:00.000000", the time as given, offset dropped),
+    made a few times faster: every folded event writes one or two."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"a stored time must be a datetime, not {type(value).__name__}")
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 class KernelBase(DeclarativeBase):
@@ -169,6 +184,7 @@ class SqlOutbox:
 class SqlInbox:
     def __init__(self, session: Session):
         self._processed = RowsByKey(session, ProcessedEvent)
+        self._now = utcnow()  # the events of one unit of work are processed together
 
     def load(self, deliveries: Iterable[tuple[Event, str]]) -> None:
         """Look up at once whether each (event, consumer) was processed before, ahead of first_delivery calls."""
@@ -178,7 +194,9 @@ class SqlInbox:
         # A concurrent duplicate loses on the primary key at commit and is retried, then seen here.
         if self._processed.get((event.id, consumer)) is not None:
             return False
-        self._processed.add(event_id=event.id, consumer=consumer, ce_type=event.type, ce_subject=event.subject)
+        self._processed.add(
+            event_id=event.id, consumer=consumer, ce_type=event.type, ce_subject=event.subject, processed_at=self._now
+        )
         return True
 
 

@@ -1,9 +1,9 @@
 """Rows by primary key for a unit of work that folds a batch: read in one query, changed in memory, written back at
 commit with one executemany per table."""
 
+import functools
 import json
 import operator
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,9 @@ class RowsByKey:
         self._key_columns = [column.key for column in self._table.primary_key.columns]
         self._key = operator.itemgetter(*self._key_columns)  # a row's key: a value, or a tuple for a composite key
         self._defaults = {column.key: _scalar_default(column) for column in self._table.columns}
-        self._with_defaults = [column.key for column in self._table.columns if column.default is not None]
+        self._callable_defaults = {
+            column.key: default for column in self._table.columns if (default := _callable_default(column))
+        }
         self._rows: dict[Any, Row] = {}
         self._loaded: dict[Any, dict[str, Any]] = {}  # each fetched row's values as they were read
         self._known: set[Any] = set()  # keys whose row (or its absence) is in _rows
@@ -81,8 +83,11 @@ class RowsByKey:
         return self._rows.get(key)
 
     def add(self, **values: Any) -> Row:
-        """A new row; columns not given take their scalar default, or None until set."""
+        """A new row; columns not given take their default (a callable one is called now), or None until set."""
         row = Row(self._defaults | values)
+        for name, default in self._callable_defaults.items():
+            if name not in values:
+                setattr(row, name, default(None))
         key = self._key(vars(row))
         self._rows[key] = row
         self._known.add(key)
@@ -93,23 +98,75 @@ class RowsByKey:
         new, changed = [], []
         for key, row in self._rows.items():
             values = vars(row)
-            if key not in self._loaded:
-                new.append(self._without_unset_defaults(values))
-            elif values != self._loaded[key]:
-                changed.append({**values, **{f"key_{name}": values[name] for name in self._key_columns}})
+            loaded = self._loaded.get(key)
+            if loaded is None:
+                new.append(values)
+            elif values != loaded:
+                changed.append(values)
             else:
                 continue
             self._loaded[key] = dict(values)
-        for rows in _grouped_by_columns(new):
-            self._session.execute(sa.insert(self._table), rows)
-        if changed:
-            where = [self._table.c[name] == sa.bindparam(f"key_{name}") for name in self._key_columns]
-            self._session.execute(sa.update(self._table).where(*where), changed)
+        if new or changed:
+            connection = self._session.connection()
+            self._statements(connection.dialect).write(connection, new, changed)
 
-    def _without_unset_defaults(self, values: dict[str, Any]) -> dict[str, Any]:
-        # Left out, a column with a default (a callable such as the time now) gets it from the INSERT.
-        unset = [name for name in self._with_defaults if values[name] is None]
-        return {name: value for name, value in values.items() if name not in unset} if unset else dict(values)
+    def _statements(self, dialect: sa.Dialect) -> "_TableWrites":
+        return _table_writes(self._table, dialect)
+
+
+@functools.cache
+def _table_writes(table: sa.Table, dialect: sa.Dialect) -> "_TableWrites":
+    return _TableWrites(table, dialect)
+
+
+class _TableWrites:
+    """A table's INSERT and UPDATE by primary key, compiled once for a dialect and run on the driver with rows
+    converted here: SQLAlchemy compiles and converts each row of an executemany anew, which for a fold's thousands of
+    rows cost several times the database's own work."""
+
+    def __init__(self, table: sa.Table, dialect: sa.Dialect):
+        columns = [column.key for column in table.columns]
+        keys = [column.key for column in table.primary_key.columns]
+        where = [table.c[name] == sa.bindparam(f"key_{name}") for name in keys]
+        self._insert = _DriverStatement(sa.insert(table), dialect, columns, {})
+        self._update = _DriverStatement(
+            sa.update(table).where(*where),
+            dialect,
+            [name for name in columns if name not in keys],
+            {f"key_{name}": name for name in keys},
+        )
+
+    def write(self, connection: sa.Connection, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+        if new:
+            self._insert.execute(connection, new)
+        if changed:
+            self._update.execute(connection, changed)
+
+
+class _DriverStatement:
+    """A compiled statement and how to turn a row (a dict by column) into the driver's parameters for it."""
+
+    def __init__(self, statement: Any, dialect: sa.Dialect, columns: list[str], renamed: dict[str, str]):
+        compiled = statement.compile(dialect=dialect, column_keys=columns)
+        self._sql = compiled.string
+        self._positional = compiled.positional
+        self._names = list(compiled.positiontup if compiled.positional else compiled.binds)  # type: ignore[arg-type]
+        self._values = operator.itemgetter(*[renamed.get(name, name) for name in self._names])
+        conversions = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self._names]
+        self._conversions = [(i, convert) for i, convert in enumerate(conversions) if convert is not None]
+
+    def execute(self, connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        connection.exec_driver_sql(self._sql, [self._parameters(row) for row in rows])  # type: ignore[arg-type]
+
+    def _parameters(self, row: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        values = self._values(row)
+        if len(self._names) == 1:
+            values = (values,)
+        if self._conversions:
+            values = list(values)
+            for i, convert in self._conversions:
+                values[i] = convert(values[i])
+        return tuple(values) if self._positional else dict(zip(self._names, values, strict=True))
 
 
 def _scalar_default(column: sa.Column[Any]) -> Any:
@@ -117,12 +174,9 @@ def _scalar_default(column: sa.Column[Any]) -> Any:
     return default.arg if isinstance(default, sa.ColumnDefault) and default.is_scalar else None
 
 
-def _grouped_by_columns(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    """One executemany needs the same columns in every row."""
-    groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[frozenset(row)].append(row)
-    return groups.values()
+def _callable_default(column: sa.Column[Any]) -> Any:
+    default = column.default
+    return default.arg if isinstance(default, sa.ColumnDefault) and default.is_callable else None
 
 
 def write_behind(session: Session) -> None:
