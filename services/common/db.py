@@ -1,6 +1,7 @@
 """SQLAlchemy plumbing shared by every service: engines, the kernel tables, Alembic upgrades, the SQL unit of work."""
 
 import enum
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -14,7 +15,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from services.common.events import Event
-from services.common.rows import RowsByKey, write_behind
+from services.common.rows import write_behind
 from services.common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -186,23 +187,50 @@ class SqlOutbox:
         )
 
 
+# Records a batch of deliveries in one statement, and the database answers which were new. The batch travels as one
+# parameter (a JSON array for SQLite, arrays for PostgreSQL): the statement is the same whatever the batch's size.
+_RECORD_DELIVERIES = {
+    "sqlite": """INSERT INTO processed_event (event_id, consumer, ce_type, ce_subject, processed_at)
+        SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, :processed_at FROM json_each(:deliveries) WHERE true
+        ON CONFLICT DO NOTHING RETURNING event_id, consumer""",
+    "postgresql": """INSERT INTO processed_event (event_id, consumer, ce_type, ce_subject, processed_at)
+        SELECT delivery.*, :processed_at FROM unnest(
+            CAST(:event_ids AS varchar[]), CAST(:consumers AS varchar[]),
+            CAST(:types AS varchar[]), CAST(:subjects AS varchar[])) AS delivery
+        ON CONFLICT DO NOTHING RETURNING event_id, consumer""",
+}
+
+
 class SqlInbox:
+    """The events each consumer has handled, recorded in the transaction that handled them. A concurrent delivery of
+    the same event waits for that transaction and then finds the event handled."""
+
     def __init__(self, session: Session):
-        self._processed = RowsByKey(session, ProcessedEvent)
+        self._session = session
         self._now = utcnow()  # the events of one unit of work are processed together
 
-    def load(self, deliveries: Iterable[tuple[Event, str]]) -> None:
-        """Look up at once whether each (event, consumer) was processed before, ahead of first_delivery calls."""
-        self._processed.load((event.id, consumer) for event, consumer in deliveries)
+    def first_deliveries(self, deliveries: Iterable[tuple[Event, str]]) -> list[Event]:
+        deliveries = list(deliveries)
+        if not deliveries:
+            return []
+        batch = [(event.id, consumer, event.type, event.subject) for event, consumer in deliveries]
+        dialect = self._session.get_bind().dialect.name
+        statement = sa.text(_RECORD_DELIVERIES[dialect]).bindparams(sa.bindparam("processed_at", type_=UtcDateTime()))
+        if dialect == "sqlite":
+            parameters: dict[str, Any] = {"deliveries": json.dumps(batch)}
+        else:
+            event_ids, consumers, types, subjects = map(list, zip(*batch, strict=True))
+            parameters = {"event_ids": event_ids, "consumers": consumers, "types": types, "subjects": subjects}
+        recorded = set(self._session.execute(statement, parameters | {"processed_at": self._now}).tuples())
+        first = []
+        for event, consumer in deliveries:
+            if (event.id, consumer) in recorded:
+                recorded.remove((event.id, consumer))  # an event twice in the batch is handled the first time
+                first.append(event)
+        return first
 
     def first_delivery(self, event: Event, *, consumer: str) -> bool:
-        # A concurrent duplicate loses on the primary key at commit and is retried, then seen here.
-        if self._processed.get((event.id, consumer)) is not None:
-            return False
-        self._processed.add(
-            event_id=event.id, consumer=consumer, ce_type=event.type, ce_subject=event.subject, processed_at=self._now
-        )
-        return True
+        return bool(self.first_deliveries([(event, consumer)]))
 
 
 class SqlUnitOfWork(UnitOfWork):

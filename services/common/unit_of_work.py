@@ -16,8 +16,9 @@ class Outbox(Protocol):
 
 
 class Inbox(Protocol):
-    def load(self, deliveries: Iterable[tuple[Event, str]]) -> None:
-        """Look up a batch of (event, consumer) at once, so the first_delivery calls that follow need no query."""
+    def first_deliveries(self, deliveries: Iterable[tuple[Event, str]]) -> list[Event]:
+        """Record that each consumer handled its event; the events their consumer had not handled before, in the
+        order given, each once."""
 
     def first_delivery(self, event: Event, *, consumer: str) -> bool:
         """Record that `consumer` handled `event`; False when it already had (a redelivery)."""

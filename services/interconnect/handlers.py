@@ -226,9 +226,8 @@ def follow_inventory(events: list[Event], uow: NetworkUnitOfWork) -> None:
     """Remember where each system lives (its organisation and level), so the cutover gate can find its platform.
     One transaction for the whole batch, each event at most once."""
     with uow:
-        uow.inbox.load((event, INVENTORY_CONSUMER) for event in events)
-        for event in events:
-            if not uow.inbox.first_delivery(event, consumer=INVENTORY_CONSUMER) or event.type not in SYSTEM_EVENTS:
+        for event in uow.inbox.first_deliveries((event, INVENTORY_CONSUMER) for event in events):
+            if event.type not in SYSTEM_EVENTS:
                 continue
             home = messages.system_home(event.payload.system)  # type: ignore[attr-defined]
             if home is not None:

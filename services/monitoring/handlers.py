@@ -37,15 +37,10 @@ STEP_STATUS = {STEP_STARTED: "started", STEP_PROGRESS: "running", STEP_COMPLETED
 Fold = Callable[[Event, Any], None]
 
 
-def _fold_once(event: Event, uow: UnitOfWork) -> None:
-    """Inside the caller's unit of work: fold the event unless this consumer has folded it before."""
-    if event.type not in FOLDS:
-        return  # a type the read model does not need
-    consumer, fold = FOLDS[event.type]
+def _fold(event: Event, uow: UnitOfWork) -> None:
     if event.time.tzinfo is None:  # a producer may have sent a time without an offset
         event = replace(event, time=as_utc(event.time))
-    if uow.inbox.first_delivery(event, consumer=consumer):
-        fold(event, uow)
+    FOLDS[event.type][1](event, uow)
 
 
 def _system(event: Event, uow: Any) -> None:
@@ -180,12 +175,15 @@ FOLDS: dict[str, tuple[str, Fold]] = {
 }
 
 
+def _first_deliveries(events: list[Event], uow: UnitOfWork) -> list[Event]:
+    """The events of types the read model needs that their consumer has not folded before, now recorded as folded."""
+    return uow.inbox.first_deliveries((event, FOLDS[event.type][0]) for event in events if event.type in FOLDS)
+
+
 def _prefetch(events: list[Event], uow: Any) -> None:
     """One query per table for the rows the batch touches, instead of one per event."""
-    known = [event for event in events if event.type in FOLDS]
-    uow.inbox.load((event, FOLDS[event.type][0]) for event in known)
     wanted: dict[str, set[Any]] = defaultdict(set)
-    for event in known:
+    for event in events:
         for repository, key in TOUCHES[FOLDS[event.type][1]](event):
             wanted[repository].add(key)
     for repository, keys in wanted.items():
@@ -195,9 +193,10 @@ def _prefetch(events: list[Event], uow: Any) -> None:
 def fold_events(events: list[Event], uow: UnitOfWork) -> None:
     """Fold events of any topic into the read model in one transaction (all or none), each at most once."""
     with uow:
-        _prefetch(events, uow)
-        for event in events:
-            _fold_once(event, uow)
+        new = _first_deliveries(events, uow)
+        _prefetch(new, uow)
+        for event in new:
+            _fold(event, uow)
         uow.commit()
 
 

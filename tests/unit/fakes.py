@@ -1,5 +1,7 @@
 """Fakes of the ports use cases talk to (unit tests only)."""
 
+from collections.abc import Iterable
+
 from services.common.events import Event
 from services.common.unit_of_work import UnitOfWork
 
@@ -27,8 +29,8 @@ class FakeInbox:
     def __init__(self) -> None:
         self.seen: set[tuple[str, str]] = set()
 
-    def load(self, deliveries: object) -> None:
-        """The SQL inbox looks a batch up at once; in memory there is nothing to do."""
+    def first_deliveries(self, deliveries: Iterable[tuple[Event, str]]) -> list[Event]:
+        return [event for event, consumer in deliveries if self.first_delivery(event, consumer=consumer)]
 
     def first_delivery(self, event: Event, *, consumer: str) -> bool:
         if (event.id, consumer) in self.seen:

@@ -3,18 +3,13 @@ UPDATE, and nothing written for rows left as they were or for a unit of work tha
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
-from services.common.events import SYSTEM_REGISTERED, new_event
 from services.common.rows import RowsByKey
-from services.pb.zhongyuan.inventory.v1 import events_pb2
-
-AT = datetime(2016, 6, 30, 12, 0, tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -126,22 +121,6 @@ def test_committing_twice_writes_each_change_once(engine: sa.Engine) -> None:
         uow.commit()
     assert (sent.count("INSERT"), sent.count("UPDATE")) == (1, 1)
     assert rows(engine) == {("郑州", "sync", 20, None)}
-
-
-def test_the_inbox_records_a_first_delivery_once_with_the_time_it_was_processed(engine: sa.Engine) -> None:
-    event = new_event(SYSTEM_REGISTERED, "/test", "system-1", events_pb2.SystemRegistered())
-    factory = session_factory(engine)
-    answers = []
-    for _ in range(2):
-        with ReadingsUnitOfWork(factory) as uow:
-            answers.append(uow.inbox.first_delivery(event, consumer="monitoring.systems"))
-            answers.append(uow.inbox.first_delivery(event, consumer="monitoring.systems"))
-            uow.commit()
-    assert answers == [True, False, False, False]
-    with engine.connect() as connection:
-        processed = connection.execute(sa.text("SELECT consumer, processed_at FROM processed_event")).all()
-    assert [consumer for consumer, _ in processed] == ["monitoring.systems"]
-    assert processed[0][1] is not None
 
 
 def test_a_batch_of_keys_is_looked_up_in_one_query_and_only_those_rows_are_taken(engine: sa.Engine) -> None:
