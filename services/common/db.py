@@ -189,7 +189,7 @@ class SqlOutbox:
 
 # Records a batch of deliveries in one statement, and the database answers which were new. The batch travels as one
 # parameter (a JSON array for SQLite, arrays for PostgreSQL): the statement is the same whatever the batch's size.
-_RECORD_DELIVERIES = {
+_RECORD_DELIVERIES_SQL = {
     "sqlite": """INSERT INTO processed_event (event_id, consumer, ce_type, ce_subject, processed_at)
         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, :processed_at FROM json_each(:deliveries) WHERE true
         ON CONFLICT DO NOTHING RETURNING event_id, consumer""",
@@ -198,6 +198,10 @@ _RECORD_DELIVERIES = {
             CAST(:event_ids AS varchar[]), CAST(:consumers AS varchar[]),
             CAST(:types AS varchar[]), CAST(:subjects AS varchar[])) AS delivery
         ON CONFLICT DO NOTHING RETURNING event_id, consumer""",
+}
+_RECORD_DELIVERIES = {
+    dialect: sa.text(sql).bindparams(sa.bindparam("processed_at", type_=UtcDateTime()))
+    for dialect, sql in _RECORD_DELIVERIES_SQL.items()
 }
 
 
@@ -215,7 +219,7 @@ class SqlInbox:
             return []
         batch = [(event.id, consumer, event.type, event.subject) for event, consumer in deliveries]
         dialect = self._session.get_bind().dialect.name
-        statement = sa.text(_RECORD_DELIVERIES[dialect]).bindparams(sa.bindparam("processed_at", type_=UtcDateTime()))
+        statement = _RECORD_DELIVERIES[dialect]
         if dialect == "sqlite":
             parameters: dict[str, Any] = {"deliveries": json.dumps(batch)}
         else:
@@ -224,8 +228,8 @@ class SqlInbox:
         recorded = set(self._session.execute(statement, parameters | {"processed_at": self._now}).tuples())
         first = []
         for event, consumer in deliveries:
-            if (event.id, consumer) in recorded:
-                recorded.remove((event.id, consumer))  # an event twice in the batch is handled the first time
+            if (key := (event.id, consumer)) in recorded:
+                recorded.remove(key)  # an event twice in the batch is handled the first time
                 first.append(event)
         return first
 
