@@ -26,6 +26,7 @@ from tools.stack import Stack, wait_for
 STEP_EVENTS = 1000
 DEPARTMENTS = 20
 INGEST_EVENTS = 20_000
+INGEST_ROUNDS = 3
 INTAKE_POLL_SECONDS = 0.05
 CONSUMER = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000, "auto_offset_reset": "earliest"}
 
@@ -237,8 +238,18 @@ def start_and_time_intake(stack: Stack, groups: InventoryGroups, count: int) -> 
 
 
 def bench_ingest(stack: Stack) -> dict[str, float]:
-    """Monitoring's intake against raw kafka-python, on the same waiting records of the same topic; and the floor
-    for a SQLite read model (raw kafka-python plus plain sqlite3 writes of two rows per record).
+    """Monitoring's intake against raw kafka-python in INGEST_ROUNDS rounds: the median of each figure, and the lowest
+    and highest ratio. On a shared machine one round's ratio was seen anywhere from 0.24 to 0.63 on the same code."""
+    rounds = [ingest_round(stack) for _ in range(INGEST_ROUNDS)]
+    ratios = [figures["monitoring_vs_raw_ratio"] for figures in rounds]
+    median = {name: statistics.median(figures[name] for figures in rounds) for name in rounds[0]}
+    return median | {"monitoring_vs_raw_ratio_lowest": min(ratios), "monitoring_vs_raw_ratio_highest": max(ratios)}
+
+
+def ingest_round(stack: Stack) -> dict[str, float]:
+    """Monitoring's intake of 20,000 waiting registrations against raw kafka-python reading as many records of the
+    same topic; and the floor for a SQLite read model (raw kafka-python plus plain sqlite3 writes of two rows per
+    record).
 
     Raw kafka-python is timed before and after monitoring and the ratio taken against the mean of the two: on a
     shared machine one reading of it was seen to vary by half from one minute to the next."""
