@@ -108,10 +108,7 @@ class RowsByKey:
             self._loaded[key] = dict(values)
         if new or changed:
             connection = self._session.connection()
-            self._statements(connection.dialect).write(connection, new, changed)
-
-    def _statements(self, dialect: sa.Dialect) -> "_TableWrites":
-        return _table_writes(self._table, dialect)
+            _table_writes(self._table, connection.dialect).write(connection, new, changed)
 
 
 @functools.cache

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
 from services.common.events import SYSTEM_REGISTERED, Event, new_event
 from services.pb.zhongyuan.inventory.v1 import events_pb2
+from tests.fixtures.databases import statements
 from tests.fixtures.services import eventually
-from tests.integration.common.test_rows_by_key import statements
 
 MONITORING, INTERCONNECT = "monitoring.systems", "interconnect.on_inventory_events"
 

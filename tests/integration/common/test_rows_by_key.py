@@ -1,15 +1,13 @@
 """RowsByKey on SQLite and PostgreSQL: a batch's rows read in one query, written back at commit as one INSERT and one
 UPDATE, and nothing written for rows left as they were or for a unit of work that does not commit."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
 from services.common.rows import RowsByKey
+from tests.fixtures.databases import statements
 
 
 class Base(DeclarativeBase):
@@ -36,21 +34,6 @@ def engine(database_url: str) -> sa.Engine:
     upgrade(engine, KERNEL_VERSIONS)
     Base.metadata.create_all(engine)
     return engine
-
-
-@contextmanager
-def statements(engine: sa.Engine) -> Iterator[list[str]]:
-    """The SQL statements sent while the block runs (an executemany counts once)."""
-    sent: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        sent.append(statement.split()[0].upper())
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def rows(engine: sa.Engine) -> set[tuple]:
