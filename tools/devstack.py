@@ -155,10 +155,11 @@ def docker_available() -> bool:
 
 # The whole suite runs as two pytest processes side by side, one per core: it is mostly real processes (services,
 # playbooks) waiting on each other, and xdist's workers hang under eventlet's monkey-patching. Each half takes about
-# as long as the other.
+# as long as the other. The folders that run waves of playbooks (migration, faults) go first in one and last in the
+# other, so that the two halves' heaviest parts barely overlap on a 2-CPU machine.
 SHARDS = (
     ["tests/integration/migration", "tests/integration/inventory", "tests/integration/interconnect"],
-    ["tests/integration/faults", "tests/integration/monitoring", "tests/integration/common", "tests/e2e", "tests/unit"],
+    ["tests/integration/monitoring", "tests/integration/common", "tests/e2e", "tests/unit", "tests/integration/faults"],
 )
 
 

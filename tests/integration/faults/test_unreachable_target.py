@@ -10,7 +10,7 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually, read_topic
+from tests.fixtures.services import STEP_DEADLINE_SECONDS, eventually, read_topic
 from tests.integration.faults.wave import ORCHESTRATOR_ENV, grpc_call
 from tests.integration.migration.conftest import BASE_CATALOGUE, journal
 from tools.devstack import create_operator_token
@@ -81,10 +81,16 @@ def test_a_target_lost_during_sync_fails_the_step_naming_it_and_rollback_leaves_
     register_over_ssh(operator, source, target)
 
     operator.migration("StartMigration", pb.StartMigrationRequest(system_code=CODE, auto_approve=True))
-    eventually(lambda: "sync attempt=1" in journal(source.root.parent, source.name), "sync to be under way", 90)
+    eventually(
+        lambda: "sync attempt=1" in journal(source.root.parent, source.name),
+        "sync to be under way",
+        STEP_DEADLINE_SECONDS,
+    )
     target.cut_off()
 
-    failed = eventually(lambda: (run := operator.run()).state == "failed" and run, "the sync step to fail", 120)
+    failed = eventually(
+        lambda: (run := operator.run()).state == "failed" and run, "the sync step to fail", STEP_DEADLINE_SECONDS
+    )
     assert failed.failed_step == "sync", failed.error
     assert f"could not reach {target.name}" in failed.error
     [event] = step_failures(operator.stack.broker.bootstrap)
@@ -92,7 +98,9 @@ def test_a_target_lost_during_sync_fails_the_step_naming_it_and_rollback_leaves_
     assert f"could not reach {target.name}" in event.payload.message  # type: ignore[attr-defined]
 
     operator.migration("RollbackMigration", pb.GetMigrationRequest(id=CODE))
-    after = eventually(lambda: rollback_ended(run := operator.run()) and run, "the rollback to end", 120)
+    after = eventually(
+        lambda: rollback_ended(run := operator.run()) and run, "the rollback to end", STEP_DEADLINE_SECONDS
+    )
 
     assert "rollback attempt=1" in journal(source.root.parent, source.name)
     assert (source.root / "ROUTE").read_text() == "serving=source\n"

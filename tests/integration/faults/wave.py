@@ -19,7 +19,7 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually, read_topic, unary
+from tests.fixtures.services import STEP_DEADLINE_SECONDS, WAVE_DEADLINE_SECONDS, eventually, read_topic, unary
 from tests.integration.migration.conftest import BASE_CATALOGUE, journal
 from tests.integration.monitoring.metrics_page import metrics_text, sample
 from tools.stack import Stack
@@ -105,7 +105,7 @@ class WaveUnderFire:
         except grpc.RpcError:
             return None
 
-    def wait_finished(self, timeout: float = 180) -> pb.Wave:
+    def wait_finished(self, timeout: float = WAVE_DEADLINE_SECONDS) -> pb.Wave:
         last: list[pb.Wave | None] = [None]
 
         def finished() -> pb.Wave | None:
@@ -122,7 +122,7 @@ class WaveUnderFire:
         """Step attempts the playbooks have begun on the target hosts so far (every step touches the target)."""
         return sum(len(journal(self.hosts_root / code, "target")) for code in self.codes)
 
-    def wait_steps_started(self, count: int, timeout: float = 90) -> None:
+    def wait_steps_started(self, count: int, timeout: float = STEP_DEADLINE_SECONDS) -> None:
         eventually(lambda: self.steps_started() >= count, f"{count} step attempts to have begun", timeout)
 
     def running(self) -> bool:

@@ -12,7 +12,7 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually, unary
+from tests.fixtures.services import RUN_DEADLINE_SECONDS, eventually, unary
 
 ENDED = {"completed", "failed", "cancelled", "rolled_back", "awaiting_approval"}
 
@@ -61,10 +61,10 @@ class Landscape:
     def run(self, ref: str) -> pb.MigrationRun:
         return unary(self.migration.GetMigration, pb.GetMigrationRequest(id=ref), self.token)
 
-    def wait_for_state(self, ref: str, *states: str, timeout: float = 120) -> pb.MigrationRun:
+    def wait_for_state(self, ref: str, *states: str, timeout: float = RUN_DEADLINE_SECONDS) -> pb.MigrationRun:
         return eventually(lambda: (run := self.run(ref)).state in states and run, f"{ref} to be {states}", timeout)
 
-    def wait_until_settled(self, ref: str, timeout: float = 120) -> pb.MigrationRun:
+    def wait_until_settled(self, ref: str, timeout: float = RUN_DEADLINE_SECONDS) -> pb.MigrationRun:
         return self.wait_for_state(ref, *ENDED, timeout=timeout)
 
 

@@ -8,7 +8,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
-from tests.fixtures.services import eventually, unary
+from tests.fixtures.services import STEP_DEADLINE_SECONDS, WAVE_DEADLINE_SECONDS, eventually, unary
 
 
 def processes_mentioning(marker: str) -> list[psutil.Process]:
@@ -24,10 +24,10 @@ def test_cancel_stops_the_running_playbook_and_every_process_it_started(landscap
     landscape.system("HA-WJW-JKK")
     run = unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-JKK"), landscape.token)
     run_dir = str(tmp_path / "runs" / run.id)
-    eventually(throttled_copies, "the throttled sync task to be running")
+    eventually(throttled_copies, "the throttled sync task to be running", STEP_DEADLINE_SECONDS)
 
     unary(landscape.migration.CancelMigration, pb.GetMigrationRequest(id=run.id), landscape.token)
-    cancelled = landscape.wait_for_state(run.id, "cancelled", timeout=60)
+    cancelled = landscape.wait_for_state(run.id, "cancelled", timeout=STEP_DEADLINE_SECONDS)
 
     assert [(s.name, s.state) for s in cancelled.steps] == [("precheck", "completed"), ("sync", "cancelled")]
     assert processes_mentioning(run_dir) == []
@@ -82,7 +82,7 @@ def test_a_wave_runs_its_systems_in_dependency_order_within_its_cap(landscape) -
             and w
         ),
         "the wave to finish",
-        timeout=240,
+        timeout=WAVE_DEADLINE_SECONDS,
     )
 
     spans = {

@@ -9,7 +9,7 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually, unary
+from tests.fixtures.services import RUN_DEADLINE_SECONDS, STEP_DEADLINE_SECONDS, eventually, unary
 from tests.integration.migration.conftest import BASE_CATALOGUE, journal
 from tools.stack import Stack
 
@@ -55,7 +55,9 @@ def test_a_migration_survives_kill_9_of_its_orchestrator(tmp_path, database_url)
             return pb_grpc.MigrationServiceStub(grpc.insecure_channel(stack.services["migration"].grpc_target))
 
         unary(migration().StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-JKK", auto_approve=True), token)
-        eventually(lambda: "sync attempt=1" in journal(root, "source"), "the sync step to be under way", timeout=90)
+        eventually(
+            lambda: "sync attempt=1" in journal(root, "source"), "the sync step to be under way", STEP_DEADLINE_SECONDS
+        )
         stack.services["migration"].kill()
 
         stack.start_service("migration").wait_healthy()
@@ -69,7 +71,7 @@ def test_a_migration_survives_kill_9_of_its_orchestrator(tmp_path, database_url)
                 return None
             return r if r.state in ("completed", "failed") else None
 
-        run = eventually(ended, "the resumed run to end", timeout=180)
+        run = eventually(ended, "the resumed run to end", RUN_DEADLINE_SECONDS)
 
         assert run.state == "completed", run.error
         assert [(s.name, s.state) for s in run.steps] == [

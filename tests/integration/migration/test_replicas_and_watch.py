@@ -5,7 +5,7 @@ import pytest
 
 from services.migration.service import MigrationService
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
-from tests.fixtures.services import bearer, unary
+from tests.fixtures.services import RUN_DEADLINE_SECONDS, WAVE_DEADLINE_SECONDS, bearer, unary
 from tests.integration.migration.conftest import journal
 
 STEPS = ["precheck", "sync", "deploy", "cutover", "verify"]
@@ -37,7 +37,7 @@ def test_two_replicas_on_one_database_run_each_step_once(
             pb.StartMigrationRequest(system_code=code, auto_approve=True),
             landscape.token,
         )
-    runs = [landscape.wait_until_settled(code, timeout=240) for code in codes]
+    runs = [landscape.wait_until_settled(code, timeout=WAVE_DEADLINE_SECONDS) for code in codes]
 
     for run, root in zip(runs, roots, strict=True):
         assert run.state == "completed", run.error
@@ -50,7 +50,7 @@ def test_watching_a_run_streams_its_progress_and_an_operator_can_roll_it_back(la
     run = unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-GWY"), landscape.token)
 
     call = landscape.migration.WatchMigration(
-        pb.GetMigrationRequest(id=run.id), metadata=bearer(landscape.token), timeout=180
+        pb.GetMigrationRequest(id=run.id), metadata=bearer(landscape.token), timeout=RUN_DEADLINE_SECONDS
     )
 
     def states_until_approval() -> list[str]:

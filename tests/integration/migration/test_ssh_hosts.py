@@ -36,7 +36,7 @@ def test_a_system_migrates_over_ssh_between_two_namespaced_hosts(ssh_lab, landsc
         pb.StartMigrationRequest(system_code="HA-CZT-CSJG", auto_approve=True),
         landscape.token,
     )
-    run = landscape.wait_until_settled("HA-CZT-CSJG", timeout=240)
+    run = landscape.wait_until_settled("HA-CZT-CSJG")
 
     assert run.state == "completed", run.error
     assert (target.root / "data" / "ledger.csv").read_text(encoding="utf-8") == "account,balance\n4101,100\n"
@@ -51,7 +51,7 @@ def test_an_unreachable_target_fails_the_precheck_naming_the_host(ssh_lab, lands
     target.stop()
 
     unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-CZT-ZHZS"), landscape.token)
-    run = landscape.wait_until_settled("HA-CZT-ZHZS", timeout=240)
+    run = landscape.wait_until_settled("HA-CZT-ZHZS")
 
     assert (run.state, run.failed_step) == ("failed", "precheck")
     assert f"could not reach {target.name}" in run.error

@@ -12,7 +12,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
-from tests.fixtures.services import eventually, stream, unary
+from tests.fixtures.services import WAVE_DEADLINE_SECONDS, eventually, stream, unary
 
 WJW, RST, GAT = "HA-WJW", "HA-RST", "HA-GAT"
 WJW_SYSTEM, RST_SYSTEM = "HA-WJW-JKK", "HA-RST-SBK"
@@ -53,7 +53,7 @@ def finished_wave(landscape, planned_wave) -> pb.Wave:  # type: ignore[no-untype
             and w
         ),
         "the wave to finish",
-        timeout=240,
+        timeout=WAVE_DEADLINE_SECONDS,
     )
 
 
