@@ -13,6 +13,7 @@ import grpc
 import psutil
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.common.events import MIGRATION_STEPS
 from services.migration.adapters.ansible import PLAYBOOKS, inventory_for
 from services.migration.ports import Host
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
@@ -24,7 +25,6 @@ from tools.stack import Stack, wait_for
 
 SYSTEMS = 20
 CONCURRENCY = 5
-STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
 
 
 def make_hosts(root: Path, code: str) -> list[Host]:
@@ -44,7 +44,7 @@ def plain_wave(work: Path) -> float:
     hosts = {code: make_hosts(work / "hosts", code) for code in codes}
 
     def migrate(code: str) -> None:
-        for step in STEPS:
+        for step in MIGRATION_STEPS:
             directory = work / "runs" / code
             for needed in (directory / "staging", directory / "tmp"):
                 needed.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,8 @@ STEP_STARTED = "zhongyuan.migration.step.started.v1"
 STEP_PROGRESS = "zhongyuan.migration.step.progress.v1"
 STEP_COMPLETED = "zhongyuan.migration.step.completed.v1"
 STEP_FAILED = "zhongyuan.migration.step.failed.v1"
+# The steps a step event names, in the order a migration runs them; "rollback" undoes them.
+MIGRATION_STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
 RUN_STATE_CHANGED = "zhongyuan.migration.run.state_changed.v1"
 
 CALL_RECORDED = "zhongyuan.audit.call.recorded.v1"

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
+from services.common.events import MIGRATION_STEPS
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
 from services.zyctl.client import Api, describe_error
@@ -17,7 +18,6 @@ from services.zyctl.output import Output, OutputOption, api, as_dict, call, cons
 
 wave_app = typer.Typer(help="Waves: systems that migrate together within a window.", no_args_is_help=True)
 migrate_app = typer.Typer(help="Per-system migrations.", no_args_is_help=True)
-STEPS = ["precheck", "sync", "deploy", "cutover", "verify"]
 WATCH_SECONDS = 24 * 3600
 
 
@@ -151,7 +151,7 @@ def migrate_watch(run: str) -> None:
     """Follow a run (id or system code) with a progress bar per step until it ends or waits for approval."""
     client = api()
     with client.stub("migration", pb_grpc.MigrationServiceStub) as stub, _progress() as bars:
-        tasks = {step: bars.add_task(step, total=100, state="") for step in [*STEPS, "rollback"]}
+        tasks = {step: bars.add_task(step, total=100, state="") for step in [*MIGRATION_STEPS, "rollback"]}
         last = None
         try:
             for last in stub.WatchMigration(

@@ -11,12 +11,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from services.common.events import MIGRATION_STEPS
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from services.zyctl.client import Api, describe_error
 from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, print_json
-
-STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
 
 report_app = typer.Typer(help="Reports the province's leading-group office receives.", no_args_is_help=True)
 
@@ -125,7 +124,7 @@ def _province_table(province: pb.ProvinceProgress) -> Table:
 
 
 def _systems_table(systems: Iterable[pb.SystemProgress]) -> Table:
-    table = Table("system", "state", "wave", *STEPS, "blocker")
+    table = Table("system", "state", "wave", *MIGRATION_STEPS, "blocker")
     for system in systems:
         percent = {step.step: f"{step.percent}%" if step.status else "" for step in system.steps}
         state = f"{system.state} (stale)" if system.stale else system.state
@@ -133,7 +132,7 @@ def _systems_table(systems: Iterable[pb.SystemProgress]) -> Table:
             escape(system.system_code),
             state,
             escape(system.wave_name),
-            *(percent.get(s, "") for s in STEPS),
+            *(percent.get(s, "") for s in MIGRATION_STEPS),
             escape(system.blocker),
         )
     return table

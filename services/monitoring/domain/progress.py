@@ -4,12 +4,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from services.common.events import MIGRATION_STEPS
+
 RUNNING_STATES = ("precheck", "sync", "deploy", "cutover", "verify", "rolling_back")
 ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "verify", "rolling_back")
 BLOCKED_STATES = ("failed", "rolled_back")
 MIGRATED_STATE = "completed"
 MIGRATED_SYSTEM_STATUS = "migrated"
-STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
+STEPS = MIGRATION_STEPS
 # Every step and result the steps counter reports, zero until it happens: Prometheus sees a series' first increase
 # only if the series existed before it (a first-ever failed cutover must still fire the step-failed alert).
 COUNTED_STEPS = (*STEPS, "rollback")

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.common.errors import FailedPrecondition, InvalidArgument
+from services.common.events import MIGRATION_STEPS
 from services.migration.domain import machine
 from services.migration.domain.model import MigrationRun, RunState, Step
 
@@ -38,6 +39,15 @@ def test_each_completed_step_leads_to_the_next_state(state: RunState, step: Step
 
 def test_a_rehearsal_skips_the_approval() -> None:
     assert machine.step_succeeded(run(RunState.DEPLOY, auto_approve=True), Step.DEPLOY) is RunState.CUTOVER
+
+
+def test_a_rehearsal_runs_the_steps_in_the_order_every_reader_of_step_events_shows_them() -> None:
+    current, performed = run(machine.start(run()), auto_approve=True), []
+    while (step := current.step) is not None:
+        performed.append(step.value)
+        current = run(machine.step_succeeded(current, step), auto_approve=True)
+
+    assert tuple(performed) == MIGRATION_STEPS
 
 
 @pytest.mark.parametrize(
