@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
 from services.common import events as ev
 from services.common.events import Event, new_event
+from services.common.request_values import request_values
 from services.common.timestamps import timestamp
 from services.interconnect.domain.gate import GateDecision
 from services.interconnect.domain.links import Link, LinkChange, LinkState
@@ -43,17 +43,7 @@ REQUEST_FIELDS = {"schedule": "schedule_seconds"}
 
 def values_of(message: Message, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """A request's fields as entry values; unset fields (empty, 0, false) are absent, as in an import file."""
-    inputs = type(message)()
-    inputs.CopyFrom(message)
-    for name in drop:  # before converting: an output field may hold what JSON cannot show (an invalid Timestamp)
-        inputs.ClearField(name)
-    values = MessageToDict(inputs, preserving_proto_field_name=True, use_integers_for_enums=True)
-    if "admin_level" in values:
-        values["admin_level"] = LEVEL_FROM_PROTO.get(values["admin_level"], str(values["admin_level"]))
-    for entry_name, request_name in REQUEST_FIELDS.items():
-        if request_name in values:
-            values[entry_name] = values.pop(request_name)
-    return values
+    return request_values(message, enums={"admin_level": LEVEL_FROM_PROTO}, entry_names=REQUEST_FIELDS, drop=drop)
 
 
 def system_home(system: inventory_pb2.System) -> SystemHome | None:

@@ -3,11 +3,11 @@
 from datetime import date
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
 from services.common import events as ev
 from services.common.events import Event, new_event
+from services.common.request_values import request_values
 from services.common.timestamps import timestamp
 from services.inventory.domain.model import AdminLevel, DataResource, Dependency, Host, Organisation, System, Zone
 from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
@@ -22,23 +22,17 @@ LEVEL_TO_PROTO = {
 LEVEL_FROM_PROTO = {proto: level.value for level, proto in LEVEL_TO_PROTO.items()}
 
 
-def values_of(message: Message, renames: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A request's fields as catalogue row values; unset fields (empty, 0, false) are absent, as in a CSV cell."""
-    values = MessageToDict(message, preserving_proto_field_name=True, use_integers_for_enums=True)
-    if "admin_level" in values:
-        values["admin_level"] = LEVEL_FROM_PROTO.get(values["admin_level"], str(values["admin_level"]))
-    for old, new in (renames or {}).items():
-        if old in values:
-            values[new] = values.pop(old)
-    return {name: value for name, value in values.items() if name not in drop}
-
-
 # The one field a RegisterSystemRequest names differently from the catalogue's column.
 SYSTEM_REQUEST_FIELDS = {"organisation": "organisation_code"}
 
 
+def values_of(message: Message, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A request's fields as catalogue row values; unset fields (empty, 0, false) are absent, as in a CSV cell."""
+    return request_values(message, enums={"admin_level": LEVEL_FROM_PROTO}, entry_names={}, drop=drop)
+
+
 def system_values(request: inventory_pb2.RegisterSystemRequest) -> dict[str, Any]:
-    return values_of(request, renames={field: column for column, field in SYSTEM_REQUEST_FIELDS.items()})
+    return request_values(request, enums={}, entry_names=SYSTEM_REQUEST_FIELDS)
 
 
 def _day(value: date | None) -> str:
