@@ -1,7 +1,6 @@
 """Interconnect use cases that read: every one takes the caller, so a department sees only its own platform (and
 the systems of its own organisation)."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,12 +14,6 @@ from services.interconnect.domain.model import AdminLevel, Platform, SharedResou
 from services.interconnect.ports import NetworkUnitOfWork
 
 DEFAULT_HISTORY = 50
-
-
-@dataclass(frozen=True)
-class PlatformPage:
-    items: list[tuple[Platform, Link]]
-    next_page_token: str
 
 
 def _with_links(platforms: list[Platform], uow: NetworkUnitOfWork) -> list[tuple[Platform, Link]]:
@@ -37,15 +30,15 @@ def get_platform(code: str, uow: NetworkUnitOfWork, principal: Principal) -> tup
 
 def list_platforms(
     admin_level: str | None, size: int, token: str, uow: NetworkUnitOfWork, principal: Principal
-) -> PlatformPage:
+) -> paging.Page[tuple[Platform, Link]]:
     filters: dict[str, Any] = {"admin_level": admin_level} if admin_level else {}
     if principal.department is not None:
         filters["code"] = principal.department
     limit = paging.page_size(size)
     with uow:
         rows = uow.network.platforms(after=paging.decode_token(token), limit=limit + 1, **filters)
-        page, rest = rows[:limit], rows[limit:]
-        return PlatformPage(_with_links(page, uow), paging.encode_token(page[-1].code) if rest else "")
+        page = paging.page_of(rows, limit, key=lambda platform: platform.code)
+        return paging.Page(_with_links(page.items, uow), page.next_page_token)
 
 
 def list_links(uow: NetworkUnitOfWork, principal: Principal) -> list[tuple[Platform, Link]]:

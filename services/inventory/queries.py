@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from services.common import fields, paging
 from services.common.auth import Principal, readable
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
+from services.common.paging import Page
 from services.inventory.domain import export, ordering, readiness
 from services.inventory.domain.model import (
     BaseLibrary,
@@ -24,12 +25,6 @@ from services.inventory.ports import CatalogUnitOfWork
 
 T = TypeVar("T")
 CHOICE_FILTERS = {"status": SystemStatus, "strategy": Strategy, "base_library": BaseLibrary}
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_page_token: str
 
 
 @dataclass(frozen=True)
@@ -69,8 +64,7 @@ def _page(uow: CatalogUnitOfWork, kind: type[T], key: str, size: int, token: str
         limit=limit + 1,
         **{k: v for k, v in filters.items() if v not in (None, "", 0)},
     )
-    page, rest = rows[:limit], rows[limit:]
-    return Page(page, paging.encode_token(getattr(page[-1], key)) if rest else "")
+    return paging.page_of(rows, limit, key=lambda row: getattr(row, key))
 
 
 def get_system(*, system_id: str, code: str, uow: CatalogUnitOfWork, principal: Principal) -> SystemDetail:
@@ -165,8 +159,7 @@ def list_data_resources(
             limit=limit + 1,
             **{k: v for k, v in filters.items() if v},
         )
-        page, rest = rows[:limit], rows[limit:]
-        return Page(page, paging.encode_token(page[-1].code) if rest else "")
+        return paging.page_of(rows, limit, key=lambda resource: resource.code)
 
 
 def export_catalog(format_: Format, uow: CatalogUnitOfWork) -> bytes:

@@ -1,6 +1,5 @@
 """Monitoring's part of the audit trail: keep every record the services announce; answer who did what, when."""
 
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -18,12 +17,6 @@ AUDIT_CONSUMER = "monitoring.audit"
 OUTCOMES = frozenset([ERROR, *code_pb2.Code.keys()])
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    records: list[audit_pb2.AuditRecord]
-    next_page_token: str
-
-
 def keep_audit_record(event: Event, uow: UnitOfWork) -> None:
     """Keep the record an audit event carries, once however often the event is delivered."""
     if event.type != CALL_RECORDED:
@@ -34,7 +27,9 @@ def keep_audit_record(event: Event, uow: UnitOfWork) -> None:
             uow.commit()
 
 
-def list_audit_records(where: AuditFilter, size: int, token: str, uow: UnitOfWork) -> AuditPage:
+def list_audit_records(
+    where: AuditFilter, size: int, token: str, uow: UnitOfWork
+) -> paging.Page[audit_pb2.AuditRecord]:
     """Newest first; `token` continues where the previous page ended."""
     if where.outcome and where.outcome not in OUTCOMES:
         raise InvalidArgument.field("outcome", f"{where.outcome!r} is not OK, ERROR or a gRPC status code name")
@@ -42,8 +37,7 @@ def list_audit_records(where: AuditFilter, size: int, token: str, uow: UnitOfWor
     after = _key_after(paging.decode_token(token))
     with uow:
         records = _audit(uow).page(where, after, limit + 1)
-    page, rest = records[:limit], records[limit:]
-    return AuditPage(page, paging.encode_token(_key_of(page[-1]).encoded()) if rest else "")
+    return paging.page_of(records, limit, key=lambda record: _key_of(record).encoded())
 
 
 def _audit(uow: UnitOfWork) -> Any:

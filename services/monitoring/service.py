@@ -144,4 +144,4 @@ class MonitoringService(web.Observable):
         self, request: pb.ListAuditRecordsRequest, context: CallContext
     ) -> pb.ListAuditRecordsResponse:
         page = audit.list_audit_records(filter_of(request), request.page_size, request.page_token, self.uow)
-        return pb.ListAuditRecordsResponse(records=page.records, next_page_token=page.next_page_token)
+        return pb.ListAuditRecordsResponse(records=page.items, next_page_token=page.next_page_token)

@@ -27,3 +27,14 @@ def test_page_size_defaults_and_caps(requested: int, size: int) -> None:
 def test_a_negative_page_size_is_refused() -> None:
     with pytest.raises(InvalidArgument, match="page_size"):
         paging.page_size(-1)
+
+
+def test_one_row_more_than_the_page_holds_means_a_token_for_the_page_after_the_last_row_shown() -> None:
+    page = paging.page_of(["HA-RST", "HA-WJW", "HA-ZZ"], 2, key=str.lower)
+
+    assert page.items == ["HA-RST", "HA-WJW"]
+    assert paging.decode_token(page.next_page_token) == "ha-wjw"
+
+
+def test_no_row_beyond_the_page_means_the_last_page() -> None:
+    assert paging.page_of(["HA-RST", "HA-WJW"], 2, key=str.lower) == paging.Page(["HA-RST", "HA-WJW"], "")
