@@ -2,17 +2,16 @@
 
 from services.common.auth import Principal
 from services.common.errors import InvalidArgument, NotFound
-from services.migration.adapters import messages
 from services.migration.domain import visibility
 from services.migration.domain.model import MigrationRun, RunState
+from services.migration.domain.visibility import RunView, WaveView
 from services.migration.handlers import find_run
 from services.migration.ports import MigrationUnitOfWork
-from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 
 STATES = [state.value for state in RunState]
 
 
-def run_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.MigrationRun:
+def run_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> RunView:
     with uow:
         try:
             run = find_run(ref, uow)
@@ -20,10 +19,10 @@ def run_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.Mig
             run = None
         if run is None or not principal.may_read(run.organisation_code):
             raise NotFound(f"no migration {ref}")
-        return messages.run_to_proto(run, uow.migrations.steps(run.id))
+        return RunView(run, uow.migrations.steps(run.id))
 
 
-def runs_view(wave_id: str, state: str, uow: MigrationUnitOfWork, principal: Principal) -> list[pb.MigrationRun]:
+def runs_view(wave_id: str, state: str, uow: MigrationUnitOfWork, principal: Principal) -> list[RunView]:
     if state and state not in STATES:
         raise InvalidArgument.field("state", f"{state!r} is not a run state ({', '.join(STATES)})")
     with uow:
@@ -35,7 +34,7 @@ def runs_view(wave_id: str, state: str, uow: MigrationUnitOfWork, principal: Pri
         return _with_steps(found, uow)
 
 
-def wave_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.Wave:
+def wave_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> WaveView:
     """The wave with the members and runs the caller may see.
 
     A department asking for a wave without one of its systems gets NOT_FOUND, as for another department's run
@@ -48,21 +47,21 @@ def wave_view(ref: str, uow: MigrationUnitOfWork, principal: Principal) -> pb.Wa
         if wave is None or not visibility.wave_seen_by(department, members):
             raise NotFound(f"no wave {ref}")
         runs = _with_steps(visibility.runs_seen_by(department, uow.migrations.runs(wave_id=wave.id)), uow)
-        return messages.wave_to_proto(wave, visibility.members_seen_by(department, members), runs)
+        return WaveView(wave, visibility.members_seen_by(department, members), runs)
 
 
-def waves_view(uow: MigrationUnitOfWork, principal: Principal) -> list[pb.Wave]:
+def waves_view(uow: MigrationUnitOfWork, principal: Principal) -> list[WaveView]:
     """Every wave the caller may see, each with the members it may see."""
     department = principal.department
     with uow:
         waves = [(wave, uow.migrations.members(wave.id)) for wave in uow.migrations.waves()]
         return [
-            messages.wave_to_proto(wave, visibility.members_seen_by(department, members))
+            WaveView(wave, visibility.members_seen_by(department, members))
             for wave, members in waves
             if visibility.wave_seen_by(department, members)
         ]
 
 
-def _with_steps(runs: list[MigrationRun], uow: MigrationUnitOfWork) -> list[pb.MigrationRun]:
+def _with_steps(runs: list[MigrationRun], uow: MigrationUnitOfWork) -> list[RunView]:
     steps = uow.migrations.steps_of([run.id for run in runs])
-    return [messages.run_to_proto(run, steps[run.id]) for run in runs]
+    return [RunView(run, steps[run.id]) for run in runs]

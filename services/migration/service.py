@@ -10,10 +10,11 @@ from services.common.runtime.grpc_server import CallContext, grpc_method
 from services.common.runtime.streams import changes
 from services.common.timestamps import moment_of
 from services.migration import handlers, queries
+from services.migration.adapters import messages as m
 from services.migration.adapters.inventory import GrpcCatalogue
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 from services.migration.dependencies import Orchestration
-from services.migration.domain.model import FINAL, RunState
+from services.migration.domain.model import FINAL, RunState, WaveState
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
@@ -22,7 +23,7 @@ MIGRATION = pb.DESCRIPTOR.services_by_name["MigrationService"]
 OPERATORS = (OPERATOR,)
 READERS = (OPERATOR, SRE, DEPARTMENT)
 WATCH_POLL_SECONDS = 0.3
-ENDED = {s.value for s in FINAL} | {RunState.FAILED.value}
+ENDED = {*FINAL, RunState.FAILED}
 
 
 class MigrationService(web.Observable):
@@ -44,73 +45,75 @@ class MigrationService(web.Observable):
             auto_approve=request.auto_approve,
         )
         wave = handlers.create_wave(command, self.uow, GrpcCatalogue(self.inventory))
-        return queries.wave_view(wave.id, self.uow, context.principal)
+        return m.wave_to_proto(queries.wave_view(wave.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "GetWave", roles=READERS)
     def get_wave(self, request: pb.GetWaveRequest, context: CallContext) -> pb.Wave:
-        return queries.wave_view(request.id, self.uow, context.principal)
+        return m.wave_to_proto(queries.wave_view(request.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "ListWaves", roles=READERS)
     def list_waves(self, request: pb.ListWavesRequest, context: CallContext) -> pb.ListWavesResponse:
-        return pb.ListWavesResponse(waves=queries.waves_view(self.uow, context.principal))
+        return pb.ListWavesResponse(waves=map(m.wave_to_proto, queries.waves_view(self.uow, context.principal)))
 
     @grpc_method(MIGRATION, "StartWave", roles=OPERATORS, audited=True)
     def start_wave(self, request: pb.GetWaveRequest, context: CallContext) -> pb.Wave:
         wave = handlers.start_wave(request.id, self.uow, GrpcCatalogue(self.inventory))
-        return queries.wave_view(wave.id, self.uow, context.principal)
+        return m.wave_to_proto(queries.wave_view(wave.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "StartMigration", roles=OPERATORS, audited=True)
     def start_migration(self, request: pb.StartMigrationRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.start_migration(
             request.system_code, request.auto_approve, self.uow, GrpcCatalogue(self.inventory)
         )
-        return queries.run_view(run.id, self.uow, context.principal)
+        return m.run_to_proto(queries.run_view(run.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "GetMigration", roles=READERS)
     def get_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
-        return queries.run_view(request.id, self.uow, context.principal)
+        return m.run_to_proto(queries.run_view(request.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "ListMigrations", roles=READERS)
     def list_migrations(self, request: pb.ListMigrationsRequest, context: CallContext) -> pb.ListMigrationsResponse:
         return pb.ListMigrationsResponse(
-            runs=queries.runs_view(request.wave_id, request.state, self.uow, context.principal)
+            runs=map(m.run_to_proto, queries.runs_view(request.wave_id, request.state, self.uow, context.principal))
         )
 
     @grpc_method(MIGRATION, "ApproveCutover", roles=OPERATORS, audited=True)
     def approve_cutover(self, request: pb.ApproveCutoverRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.approve_cutover(request.id, request.decided_by, request.rollback_plan, self.uow)
-        return queries.run_view(run.id, self.uow, context.principal)
+        return m.run_to_proto(queries.run_view(run.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "CancelMigration", roles=OPERATORS, audited=True)
     def cancel_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.cancel(request.id, self.uow)
-        return queries.run_view(run.id, self.uow, context.principal)
+        return m.run_to_proto(queries.run_view(run.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "RetryMigration", roles=OPERATORS, audited=True)
     def retry_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.retry(request.id, self.uow)
-        return queries.run_view(run.id, self.uow, context.principal)
+        return m.run_to_proto(queries.run_view(run.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "RollbackMigration", roles=OPERATORS, audited=True)
     def rollback_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> pb.MigrationRun:
         run = handlers.rollback(request.id, self.uow)
-        return queries.run_view(run.id, self.uow, context.principal)
+        return m.run_to_proto(queries.run_view(run.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "WatchMigration", roles=READERS)
     def watch_migration(self, request: pb.GetMigrationRequest, context: CallContext) -> Iterator[pb.MigrationRun]:
-        run_id = queries.run_view(request.id, self.uow, context.principal).id
-        yield from changes(
+        run_id = queries.run_view(request.id, self.uow, context.principal).run.id
+        views = changes(
             lambda: queries.run_view(run_id, self.uow, context.principal),
             context,
             WATCH_POLL_SECONDS,
-            until=lambda run: run.state in ENDED,
+            until=lambda view: view.run.state in ENDED,
         )
+        yield from map(m.run_to_proto, views)
 
     @grpc_method(MIGRATION, "WatchWave", roles=READERS)
     def watch_wave(self, request: pb.GetWaveRequest, context: CallContext) -> Iterator[pb.Wave]:
-        yield from changes(
+        views = changes(
             lambda: queries.wave_view(request.id, self.uow, context.principal),
             context,
             WATCH_POLL_SECONDS,
-            until=lambda wave: wave.state == "finished",
+            until=lambda view: view.wave.state is WaveState.FINISHED,
         )
+        yield from map(m.wave_to_proto, views)

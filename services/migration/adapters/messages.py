@@ -1,12 +1,12 @@
 """Between the migration domain and protobuf: gRPC answers and the events on zhongyuan.migration.events.v1."""
 
-from collections.abc import Sequence
 from typing import Any
 
 from services.common import events as ev
 from services.common.events import Event, new_event
 from services.common.timestamps import timestamp
-from services.migration.domain.model import MigrationRun, RunState, StepRecord, Wave, WaveSystem
+from services.migration.domain.model import MigrationRun, RunState, StepRecord, Wave
+from services.migration.domain.visibility import RunView, WaveView
 from services.pb.zhongyuan.migration.v1 import events_pb2, migration_pb2
 
 SOURCE = "/zhongyuan/migration"
@@ -30,7 +30,8 @@ def step_to_proto(record: StepRecord) -> migration_pb2.Step:
     )
 
 
-def run_to_proto(run: MigrationRun, steps: list[StepRecord]) -> migration_pb2.MigrationRun:
+def run_to_proto(view: RunView) -> migration_pb2.MigrationRun:
+    run = view.run
     approval = migration_pb2.Approval(
         decided_by=run.approved_by, rollback_plan=run.rollback_plan, approved_at=timestamp(run.approved_at)
     )
@@ -41,16 +42,15 @@ def run_to_proto(run: MigrationRun, steps: list[StepRecord]) -> migration_pb2.Mi
         state=run.state.value,
         failed_step=run.failed_step.value if run.failed_step else "",
         error=run.error,
-        steps=[step_to_proto(s) for s in steps],
+        steps=[step_to_proto(s) for s in view.steps],
         approval=approval,
         updated_at=timestamp(run.updated_at),
         organisation_code=run.organisation_code,
     )
 
 
-def wave_to_proto(
-    wave: Wave, members: list[WaveSystem], runs: Sequence[migration_pb2.MigrationRun] = ()
-) -> migration_pb2.Wave:
+def wave_to_proto(view: WaveView) -> migration_pb2.Wave:
+    wave = view.wave
     return migration_pb2.Wave(
         id=wave.id,
         name=wave.name,
@@ -60,8 +60,8 @@ def wave_to_proto(
         window_start=timestamp(wave.window_start),
         window_end=timestamp(wave.window_end),
         created_at=timestamp(wave.created_at),
-        runs=list(runs),
-        systems=[migration_pb2.WaveSystem(code=m.system_code, layer=m.layer) for m in members],
+        runs=[run_to_proto(run) for run in view.runs],
+        systems=[migration_pb2.WaveSystem(code=m.system_code, layer=m.layer) for m in view.members],
     )
 
 

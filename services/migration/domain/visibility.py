@@ -5,8 +5,24 @@ sees a wave only if one of its own systems is a member, and then only its own me
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from services.migration.domain.model import MigrationRun, WaveSystem
+from services.migration.domain.model import MigrationRun, StepRecord, Wave, WaveSystem
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: MigrationRun
+    steps: list[StepRecord]
+
+
+@dataclass(frozen=True)
+class WaveView:
+    """A wave with the members the caller may see, and their runs when the caller asked for one wave."""
+
+    wave: Wave
+    members: list[WaveSystem]
+    runs: list[RunView] = field(default_factory=list)
 
 
 def members_seen_by(department: str | None, members: Iterable[WaveSystem]) -> list[WaveSystem]:

@@ -128,7 +128,7 @@ def test_a_department_lists_only_waves_holding_its_systems_and_only_their_own_me
     plan_wave(uow, "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
 
     def listed(caller: Principal) -> dict[str, list[str]]:
-        return {w.name: [s.code for s in w.systems] for w in queries.waves_view(uow, caller)}
+        return {w.wave.name: [m.system_code for m in w.members] for w in queries.waves_view(uow, caller)}
 
     assert listed(department(RST)) == {"混合批次": ["HA-RST-SBK"]}
     assert listed(department(WJW)) == {"卫健委批次": ["HA-WJW-JKK"], "混合批次": ["HA-WJW-RKK"]}
@@ -142,10 +142,10 @@ def test_a_department_lists_only_waves_holding_its_systems_and_only_their_own_me
 def test_a_department_without_a_member_is_told_the_wave_does_not_exist(uow: SqlMigrationUnitOfWork) -> None:
     plan_wave(uow, "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
 
-    assert [s.code for s in queries.wave_view("混合批次", uow, department(RST)).systems] == ["HA-RST-SBK"]
+    assert [m.system_code for m in queries.wave_view("混合批次", uow, department(RST)).members] == ["HA-RST-SBK"]
     with pytest.raises(NotFound, match="no wave 混合批次"):
         queries.wave_view("混合批次", uow, department(GAT))
-    assert len(queries.wave_view("混合批次", uow, OPERATOR_CALLER).systems) == 2
+    assert len(queries.wave_view("混合批次", uow, OPERATOR_CALLER).members) == 2
 
 
 def test_members_planned_before_organisations_were_recorded_are_hidden_from_departments(
@@ -166,4 +166,4 @@ def test_members_planned_before_organisations_were_recorded_are_hidden_from_depa
     with uow:
         assert [m.organisation_code for m in uow.migrations.members("w")] == [""]
     assert queries.waves_view(uow, department(WJW)) == []
-    assert [w.name for w in queries.waves_view(uow, OPERATOR_CALLER)] == ["旧批次"]
+    assert [w.wave.name for w in queries.waves_view(uow, OPERATOR_CALLER)] == ["旧批次"]
