@@ -32,7 +32,7 @@ def values_of(message: Message, drop: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def system_values(request: inventory_pb2.RegisterSystemRequest) -> dict[str, Any]:
-    return request_values(request, enums={}, entry_names=SYSTEM_REQUEST_FIELDS)
+    return request_values(request, enums={"admin_level": LEVEL_FROM_PROTO}, entry_names=SYSTEM_REQUEST_FIELDS)
 
 
 def _day(value: date | None) -> str:

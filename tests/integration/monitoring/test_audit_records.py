@@ -65,7 +65,7 @@ def test_records_are_kept_once_and_read_newest_first_a_page_at_a_time(uow, annou
     pages, token = [], ""
     while True:
         page = list_audit_records(AuditFilter(), 2, token, uow)
-        pages.append([r.id for r in page.records])
+        pages.append([r.id for r in page.items])
         if not (token := page.next_page_token):
             break
 
@@ -76,7 +76,7 @@ def test_records_are_filtered_by_outcome_actor_and_time(uow, announce) -> None:
     ids = [announce(minute, "OK" if minute % 2 else "NOT_FOUND") for minute in range(5)]
 
     def found(**filters) -> list[str]:  # type: ignore[no-untyped-def]
-        return [r.id for r in list_audit_records(AuditFilter(**filters), 0, "", uow).records]
+        return [r.id for r in list_audit_records(AuditFilter(**filters), 0, "", uow).items]
 
     assert found(outcome="ERROR") == [ids[4], ids[2], ids[0]]
     assert found(outcome="OK") == [ids[3], ids[1]]
