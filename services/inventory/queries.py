@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 from services.common import fields, paging
 from services.common.auth import Principal, readable
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
-from services.common.paging import Page
 from services.inventory.domain import export, ordering, readiness
 from services.inventory.domain.model import (
     BaseLibrary,
@@ -56,7 +55,7 @@ def _choices_checked(filters: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
-def _page(uow: CatalogUnitOfWork, kind: type[T], key: str, size: int, token: str, **filters: Any) -> Page[T]:
+def _page(uow: CatalogUnitOfWork, kind: type[T], key: str, size: int, token: str, **filters: Any) -> paging.Page[T]:
     limit = paging.page_size(size)
     rows = uow.catalog.page(
         kind,
@@ -82,7 +81,7 @@ def get_system(*, system_id: str, code: str, uow: CatalogUnitOfWork, principal: 
 
 def list_systems(
     filters: dict[str, Any], size: int, token: str, uow: CatalogUnitOfWork, principal: Principal
-) -> Page[System]:
+) -> paging.Page[System]:
     filters = {**_choices_checked(filters), "organisation_code": scope(principal, filters.get("organisation_code", ""))}
     with uow:
         return _page(uow, System, "code", size, token, **filters)
@@ -95,7 +94,7 @@ def get_organisation(code: str, uow: CatalogUnitOfWork, principal: Principal) ->
 
 def list_organisations(
     filters: dict[str, Any], size: int, token: str, uow: CatalogUnitOfWork, principal: Principal
-) -> Page[Organisation]:
+) -> paging.Page[Organisation]:
     if principal.department is not None:
         filters = {**filters, "code": principal.department}
     with uow:
@@ -114,7 +113,9 @@ def get_host(name: str, uow: CatalogUnitOfWork, principal: Principal) -> Host:
         return readable(host, system.organisation_code if system else "", principal, f"host {name}")
 
 
-def list_hosts(system_code: str, size: int, token: str, uow: CatalogUnitOfWork, principal: Principal) -> Page[Host]:
+def list_hosts(
+    system_code: str, size: int, token: str, uow: CatalogUnitOfWork, principal: Principal
+) -> paging.Page[Host]:
     with uow:
         if principal.department is not None:
             if not system_code:
@@ -147,7 +148,7 @@ def list_data_resources(
     uow: CatalogUnitOfWork,
     principal: Principal,
     today: date | None = None,
-) -> Page[DataResource]:
+) -> paging.Page[DataResource]:
     filters = {**_choices_checked(filters), "organisation_code": scope(principal, filters.get("organisation_code", ""))}
     with uow:
         if not overdue_only:

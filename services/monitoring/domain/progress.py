@@ -11,10 +11,9 @@ ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "
 BLOCKED_STATES = ("failed", "rolled_back")
 MIGRATED_STATE = "completed"
 MIGRATED_SYSTEM_STATUS = "migrated"
-STEPS = MIGRATION_STEPS
 # Every step and result the steps counter reports, zero until it happens: Prometheus sees a series' first increase
 # only if the series existed before it (a first-ever failed cutover must still fire the step-failed alert).
-COUNTED_STEPS = (*STEPS, "rollback")
+COUNTED_STEPS = (*MIGRATION_STEPS, "rollback")
 STEP_RESULTS = {"zhongyuan.migration.step.completed.v1": "completed", "zhongyuan.migration.step.failed.v1": "failed"}
 # Step duration histogram: one second up to 48 hours (a large data sync may run for days).
 DURATION_BUCKETS = (1.0, 10.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0, 172800.0)

@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Any
 
+from services.common.events import MIGRATION_STEPS
 from services.monitoring.domain.progress import (
     ACTIVE_STATES,
     BLOCKED_STATES,
     MIGRATED_STATE,
-    STEPS,
     is_stale,
     migrated_share,
 )
@@ -43,7 +43,7 @@ def age_text(seconds: float) -> str:
 def step_bars(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One bar per step in run order; steps not reached yet show 0 %."""
     known = {step["step"]: step for step in steps}
-    return [_bar(name, known.get(name)) for name in STEPS]
+    return [_bar(name, known.get(name)) for name in MIGRATION_STEPS]
 
 
 def _bar(name: str, step: dict[str, Any] | None) -> dict[str, Any]:
