@@ -1,11 +1,20 @@
 """Between datetimes and google.protobuf.Timestamp, the one way every service converts them."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common.errors import InvalidArgument
+
+# Dates the plan sets (a data resource's opening date) are Henan's dates. China keeps UTC+8 all year, so no time-zone
+# database is needed; the services themselves run in UTC.
+PROVINCE_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def province_today(now: datetime | None = None) -> date:
+    """The date in Henan now (or at `now`): between 00:00 and 08:00 there it is still yesterday in UTC."""
+    return (now or datetime.now(UTC)).astimezone(PROVINCE_TIME).date()
 
 
 def timestamp(moment: datetime | None) -> Timestamp | None:

@@ -139,8 +139,7 @@ def _apply_resource(
         uow.network.add(resource)
         tally.created += 1
     elif any(getattr(resource, name) != value for name, value in attributes.items()):
-        for name, value in attributes.items():
-            setattr(resource, name, value)
+        resource.change(attributes, now)
         tally.updated += 1
     else:
         tally.unchanged += 1

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from services.common import fields, paging
 from services.common.auth import Principal, readable
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
+from services.common.timestamps import province_today
 from services.inventory.domain import export, ordering, readiness
 from services.inventory.domain.model import (
     BaseLibrary,
@@ -155,7 +156,7 @@ def list_data_resources(
             return _page(uow, DataResource, "code", size, token, **filters)
         limit = paging.page_size(size)
         rows = uow.catalog.overdue_data_resources(
-            today or date.today(),
+            today or province_today(),
             after=paging.decode_token(token),
             limit=limit + 1,
             **{k: v for k, v in filters.items() if v},

@@ -21,8 +21,9 @@ class Endpoint:
 
     @property
     def target(self) -> str:
-        """host:port, as gRPC channels want it."""
-        return f"{self.host}:{self.port}"
+        """host:port, as gRPC channels want it; an IPv6 address in brackets ([::1]:50051)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
 
 
 DEFAULT_PORTS = {Scheme.HTTP: 80, Scheme.HTTPS: 443}

@@ -5,6 +5,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+MAX_ERROR_CHARS = 500  # what a link and its history keep of a probe's error (the columns' width)
+
 
 class LinkState(enum.StrEnum):
     UNKNOWN = "unknown"  # not probed often enough yet to say
@@ -112,7 +114,7 @@ class Link:
         if probe.answered:
             self.latency_ms, self.last_error = probe.latency_ms, ""
         else:
-            self.last_error = probe.error
+            self.last_error = probe.error[:MAX_ERROR_CHARS]
         return self._enter(state, at, _reason(state, streaks)) if state is not self.state else None
 
     def restart(self, at: datetime) -> "LinkChange | None":

@@ -4,6 +4,7 @@ province, and where each system of the inventory lives. No I/O."""
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.common.ids import new_id
 
@@ -63,6 +64,12 @@ class SharedResource:
         if self.last_exchange_at is None or run.exchanged_at >= self.last_exchange_at:
             self.last_exchange_at, self.last_rows, self.last_checksum = run.exchanged_at, run.rows, run.checksum
             self.overdue_announced = False
+
+    def change(self, attributes: dict[str, Any], now: datetime) -> None:
+        """Take new attributes. A new schedule may end the current lateness: the next one is then announced again."""
+        for name, value in attributes.items():
+            setattr(self, name, value)
+        self.overdue_announced = self.overdue_announced and self.overdue(now)
 
     def needs_overdue_announcement(self, now: datetime) -> bool:
         return self.overdue(now) and not self.overdue_announced

@@ -16,9 +16,14 @@ from services.interconnect.domain.model import AdminLevel, Direction
 DURATION = re.compile(r"^(\d+)\s*([smhdw]?)$")
 UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_IMPORT_BYTES = 1 << 20
+# Probe errors quote the endpoint and are stored in 500 characters: a longer endpoint would not fit in them.
+MAX_ENDPOINT_CHARS = 400
+MAX_SCHEDULE_SECONDS = 366 * 86400
 
 
 def endpoint(value: Any) -> str:
+    if len(str(value).strip()) > MAX_ENDPOINT_CHARS:
+        raise ValueError(f"is longer than {MAX_ENDPOINT_CHARS} characters")
     return parse_endpoint(str(value)).url
 
 
@@ -38,6 +43,8 @@ def schedule_seconds(value: Any) -> int:
     seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2)] if match else 0
     if seconds <= 0:
         raise ValueError(f"{value!r} is not a positive duration (seconds, or e.g. 30m, 6h, 1d)")
+    if seconds > MAX_SCHEDULE_SECONDS:
+        raise ValueError(f"{value!r} is longer than a year: exchanges are scheduled at least once a year")
     return seconds
 
 

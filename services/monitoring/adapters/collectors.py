@@ -7,6 +7,7 @@ from datetime import date, datetime
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from services.common.timestamps import province_today
 from services.monitoring.adapters.queries import SqlProgressQueries
 from services.monitoring.adapters.unit_of_work import MonitoringUnitOfWork
 from services.monitoring.domain.progress import COUNTED_STEPS, DURATION_BUCKETS, STEP_RESULTS, migrated_share
@@ -35,7 +36,7 @@ class SystemsCollector(Collector):
 class ProgressCollector(Collector):
     """Migrations, steps, 上云率, links, exchanges, data opening, from one read-model session."""
 
-    def __init__(self, unit_of_work: Callable[[], MonitoringUnitOfWork], today: Callable[[], date] = date.today):
+    def __init__(self, unit_of_work: Callable[[], MonitoringUnitOfWork], today: Callable[[], date] = province_today):
         self._unit_of_work = unit_of_work
         self._today = today
 

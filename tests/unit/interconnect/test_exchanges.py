@@ -51,6 +51,24 @@ def test_an_overdue_resource_is_announced_once_until_the_next_run() -> None:
     assert shared.needs_overdue_announcement(late + timedelta(hours=3))
 
 
+def test_a_new_schedule_that_ends_the_lateness_lets_the_next_lateness_be_announced() -> None:
+    shared = resource(last_exchange_at=NOON)
+    shared.overdue_announced = True  # announced at NOON + 3 h, on the hourly schedule
+
+    shared.change({"schedule_seconds": 24 * HOUR}, NOON + timedelta(hours=3))
+    assert not shared.overdue_announced
+    assert shared.needs_overdue_announcement(NOON + timedelta(days=3))
+
+
+def test_a_change_that_leaves_the_resource_late_keeps_its_announcement() -> None:
+    shared = resource(last_exchange_at=NOON)
+    shared.overdue_announced = True
+
+    shared.change({"name": "郑州市人口信息"}, NOON + timedelta(hours=3))
+    assert shared.overdue_announced
+    assert not shared.needs_overdue_announcement(NOON + timedelta(hours=4))
+
+
 def test_a_run_arriving_late_does_not_move_the_last_exchange_back() -> None:
     shared = resource()
     shared.record(run_at(NOON + timedelta(hours=5), rows=50))

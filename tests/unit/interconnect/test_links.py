@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.interconnect.domain.links import Link, LinkState, ProbeResult, Thresholds
+from services.interconnect.domain.links import MAX_ERROR_CHARS, Link, LinkState, ProbeResult, Thresholds
 from tests.unit.interconnect.conftest import NOON
 
 THRESHOLDS = Thresholds(failures_to_down=3, successes_to_up=2, degraded_latency_ms=500)
@@ -40,6 +40,15 @@ def test_a_link_goes_down_after_the_threshold_of_lost_probes_and_says_why() -> N
     assert seen == [LinkState.UP, LinkState.UP, LinkState.DOWN]
     assert link.last_error == "connection refused"
     assert link.since == NOON + timedelta(seconds=3)
+
+
+def test_a_long_probe_error_is_kept_to_what_the_link_stores() -> None:
+    long_error = "HTTP 404 from https://gw.zz.gov/" + "q" * 600
+
+    link, seen = link_after(*[ProbeResult.failure(long_error)] * 3, state=LinkState.UP)
+
+    assert seen[-1] is LinkState.DOWN
+    assert link.last_error == long_error[:MAX_ERROR_CHARS]
 
 
 def test_a_down_link_needs_consecutive_answers_to_come_back() -> None:

@@ -93,6 +93,22 @@ def test_a_schedule_must_be_a_positive_duration(given: object) -> None:
         registry.schedule_seconds(given)
 
 
+def test_a_schedule_longer_than_a_year_is_refused_before_its_due_date_overflows() -> None:
+    assert registry.schedule_seconds("52w") == 52 * 604800
+    with pytest.raises(ValueError, match="'300000w' is longer than a year"):
+        registry.schedule_seconds("300000w")
+
+
+def test_an_endpoint_too_long_to_quote_in_a_probe_error_is_refused() -> None:
+    long_url = "https://gw.zz.gov/" + "q" * 400
+    entry = Entry("p", {"code": "HA", "name": "省", "admin_level": "province", "endpoint": long_url})
+
+    with pytest.raises(InvalidArgument) as raised:
+        registry.check_platforms([entry], set())
+
+    assert violations(raised) == {"p.endpoint": "is longer than 400 characters"}
+
+
 def test_a_resource_needs_a_known_platform_and_a_direction() -> None:
     entry = Entry("r", {"code": "HA-ZZ-RK", "name": "人口", "platform": "HA-ZZ", "direction": "up", "schedule": "1d"})
 
@@ -109,6 +125,7 @@ def test_a_resource_needs_a_known_platform_and_a_direction() -> None:
         ("http://gw.zz.gov/health", Scheme.HTTP, "gw.zz.gov:80"),
         ("https://gw.zz.gov/health", Scheme.HTTPS, "gw.zz.gov:443"),
         ("grpc://127.0.0.1:50053", Scheme.GRPC, "127.0.0.1:50053"),
+        ("grpc://[::1]:50053", Scheme.GRPC, "[::1]:50053"),
     ],
 )
 def test_endpoints_name_a_scheme_a_host_and_a_port(text: str, scheme: Scheme, target: str) -> None:
