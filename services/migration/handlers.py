@@ -14,6 +14,7 @@ from services.migration.domain.model import MigrationRun, RunState, Wave, WaveSt
 from services.migration.ports import Catalogue, MigrationUnitOfWork, SystemInfo
 
 MAX_CONCURRENCY = 50
+MAX_NAME = 200  # a wave's name, like the decision-maker's, is stored in 200 characters
 MIGRATED = "migrated"
 
 
@@ -63,6 +64,8 @@ def _check_wave_fields(command: CreateWave) -> None:
     problems = []
     if not command.name.strip():
         problems.append(FieldViolation("name", "is required"))
+    elif len(command.name) > MAX_NAME:
+        problems.append(FieldViolation("name", f"is longer than {MAX_NAME} characters"))
     if not command.systems:
         problems.append(FieldViolation("systems", "name at least one system"))
     elif len(set(command.systems)) != len(command.systems):
@@ -201,6 +204,7 @@ def transition(run: MigrationRun, target: RunState, uow: MigrationUnitOfWork, re
     """Move the run to `target` and announce it (in the caller's unit of work)."""
     previous = run.state
     run.state, run.updated_at = target, now()
+    run.cancel_requested = False  # a cancel is asked of the state it was asked in, never of a later one
     wave = uow.migrations.wave(run.wave_id) if run.wave_id else None
     event = messages.state_changed(run, previous, wave, reason)
     uow.outbox.publish(event, topic=MIGRATION_EVENTS, key=run.system_id)

@@ -151,10 +151,13 @@ class Orchestrator:
             return bool(last["cancelled"])
 
         def asked() -> bool:
+            """An operator cancelled the run, or this replica's lease ran out and another one took the run over."""
             uow = self.unit_of_work()
             with uow:
                 run = uow.migrations.run(run_id)
-                return bool(run and run.cancel_requested)
+                if run is None:
+                    return False
+                return run.claimed_by != self.owner or (run.cancel_requested and run.state in machine.CANCELLABLE)
 
         return cancelled
 
@@ -169,17 +172,25 @@ class Orchestrator:
         with uow:
             run, record = uow.migrations.run(run_id), uow.migrations.step_record(record_id)
             assert run is not None and record is not None
+            if run.claimed_by != self.owner:
+                # The lease ran out and another replica drives the run now: the step's outcome is for it to find.
+                record.state, record.finished_at = "interrupted", now()
+                record.message = f"{result.message}; the run was taken over by {run.claimed_by}"
+                uow.commit()
+                return
             record.finished_at, record.message = now(), result.message
             duration = (record.finished_at - record.started_at).total_seconds()
             wave = self._wave(uow, run)
             if result.cancelled:
                 record.state = "cancelled"
-                run.cancel_requested = False
                 transition(run, RunState.CANCELLED, uow, "cancelled by an operator")
             elif result.ok:
                 record.state, record.percent = "completed", 100
                 self._publish(uow, messages.step_event("completed", run, record, wave, duration), run)
-                transition(run, machine.step_succeeded(run, record.step), uow, f"{record.step.value} completed")
+                target = machine.step_succeeded(run, record.step)
+                done = f"{record.step.value} completed"
+                reason = f"cancelled by an operator after {done}" if target is RunState.CANCELLED else done
+                transition(run, target, uow, reason)
             else:
                 record.state = "failed"
                 run.failed_step, run.error = record.step, result.message

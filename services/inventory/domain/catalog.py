@@ -244,8 +244,20 @@ def _dangling_references(parsed: list[ParsedRow], known: Known) -> list[FieldVio
             value = row.attributes.get(attribute)
             if value is not None and value not in existing:
                 problems.append(violation(row.location, name, f"unknown {noun} {value}"))
-        problems += _self_references(row)
+        problems += _self_references(row) + _host_of_another_system(row, known)
     return problems
+
+
+def _host_of_another_system(row: ParsedRow, known: Known) -> list[FieldViolation]:
+    """A host row names a host of its own system: a name already used by another system's host would move that
+    machine silently, and the other system's migration would lose it."""
+    if row.kind is not Kind.HOST:
+        return []
+    name, system = row.attributes.get("name"), row.attributes.get("system_code")
+    owner = known.hosts.get(name) if name else None
+    if owner is None or system is None or owner == system:
+        return []
+    return [violation(row.location, "name", f"host {name} belongs to {owner}; remove it there before adding it here")]
 
 
 def _self_references(row: ParsedRow) -> list[FieldViolation]:

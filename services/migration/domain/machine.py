@@ -13,6 +13,7 @@ AFTER_STEP = {
     Step.VERIFY: RunState.COMPLETED,
     Step.ROLLBACK: RunState.ROLLED_BACK,
 }
+MAX_DECIDED_BY = 200  # the stored width of the decision-maker's name
 # A failure here leaves traffic on the new location, so the run rolls back by itself.
 ROLLS_BACK_ON_FAILURE = frozenset({Step.CUTOVER, Step.VERIFY})
 CANCELLABLE = frozenset(
@@ -44,6 +45,8 @@ def start(run: MigrationRun) -> RunState:
 def step_succeeded(run: MigrationRun, step: Step) -> RunState:
     if run.step is not step:
         raise _refuse(run, f"complete step {step.value} of")
+    if run.cancel_requested and run.state in CANCELLABLE:
+        return RunState.CANCELLED  # asked too late to stop the playbook: the run stops where the step ended
     if step is Step.DEPLOY:
         return RunState.CUTOVER if run.auto_approve or run.approved_by else RunState.AWAITING_APPROVAL
     return AFTER_STEP[step]
@@ -70,6 +73,8 @@ def approve(run: MigrationRun, decided_by: str, rollback_plan: str, at: datetime
     if problems:
         reason = "cutover needs the named decision-maker and the rollback plan (回切方案)"
         raise InvalidArgument.field(problems[0], reason)
+    if len(decided_by.strip()) > MAX_DECIDED_BY:
+        raise InvalidArgument.field("decided_by", f"is longer than {MAX_DECIDED_BY} characters")
     if run.state is not RunState.AWAITING_APPROVAL:
         raise _refuse(run, "approve the cutover of")
     run.approved_by, run.rollback_plan, run.approved_at = decided_by.strip(), rollback_plan.strip(), at

@@ -30,6 +30,20 @@ def test_csv_rows_are_named_by_their_line_number() -> None:
     }
 
 
+def test_a_host_of_another_system_is_refused_instead_of_moved() -> None:
+    known = Known(zones={"ZY-A"}, organisations={"HA-WJW", "HA-RST"}, systems={"HA-WJW-JKK", "HA-RST-SBK"})
+    known.hosts = {"jkk-app-01": "HA-WJW-JKK"}
+    data = (HEADER + "host,,jkk-app-01,,,,HA-RST-SBK,10.41.1.5,source,\n").encode()
+
+    with pytest.raises(InvalidArgument) as raised:
+        validate(rows_from_csv(data), known)
+
+    assert {v.field: v.reason for v in raised.value.violations} == {
+        "row 2.name": "host jkk-app-01 belongs to HA-WJW-JKK; remove it there before adding it here"
+    }
+    assert validate(rows_from_csv(data.replace(b"HA-RST-SBK", b"HA-WJW-JKK")), known).counts()["host"] == 1
+
+
 def test_a_cell_in_a_column_that_does_not_belong_to_the_row_kind_is_an_error() -> None:
     data = (HEADER + "dependency,,,,,,HA-WJW-JKK,10.0.0.1,,HA-WJW-JKK\n").encode()
 

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -6,6 +6,7 @@ from services.common.errors import FailedPrecondition, InvalidArgument
 from services.common.events import MIGRATION_STEPS
 from services.migration.domain import machine
 from services.migration.domain.model import MigrationRun, RunState, Step
+from services.migration.handlers import CreateWave, create_wave
 
 NOW = datetime(2016, 6, 30, tzinfo=UTC)
 
@@ -35,6 +36,11 @@ def run(state: RunState = RunState.PENDING, **changes) -> MigrationRun:  # type:
 )
 def test_each_completed_step_leads_to_the_next_state(state: RunState, step: Step, after: RunState) -> None:
     assert machine.step_succeeded(run(state), step) is after
+
+
+def test_a_cancel_asked_during_a_cancellable_step_ends_the_run_when_the_step_completes() -> None:
+    assert machine.step_succeeded(run(RunState.SYNC, cancel_requested=True), Step.SYNC) is RunState.CANCELLED
+    assert machine.step_succeeded(run(RunState.VERIFY, cancel_requested=True), Step.VERIFY) is RunState.COMPLETED
 
 
 def test_a_rehearsal_skips_the_approval() -> None:
@@ -69,6 +75,23 @@ def test_approval_needs_a_decision_maker_and_a_rollback_plan() -> None:
 
     assert machine.approve(waiting, "王主任", "回切到原机房", NOW) is RunState.CUTOVER
     assert (waiting.approved_by, waiting.rollback_plan) == ("王主任", "回切到原机房")
+
+
+def test_a_decision_maker_longer_than_stored_is_refused_by_name() -> None:
+    waiting = run(RunState.AWAITING_APPROVAL)
+    with pytest.raises(InvalidArgument) as refused:
+        machine.approve(waiting, "王" * 201, "回切到原机房", NOW)
+
+    assert [(v.field, v.reason) for v in refused.value.violations] == [("decided_by", "is longer than 200 characters")]
+    assert waiting.approved_by == ""
+
+
+def test_a_wave_name_longer_than_stored_is_refused_before_anything_is_asked() -> None:
+    command = CreateWave("批" * 201, ["HA-RST-SBK"], NOW, NOW + timedelta(hours=2), concurrency=1)
+    with pytest.raises(InvalidArgument) as refused:
+        create_wave(command, uow=None, catalogue=None)  # type: ignore[arg-type]
+
+    assert [(v.field, v.reason) for v in refused.value.violations] == [("name", "is longer than 200 characters")]
 
 
 def test_retry_resumes_at_the_failed_step() -> None:

@@ -1,0 +1,131 @@
+"""The orchestrator between steps, on a real (in-memory) SQLite database with a stand-in for the playbooks: a cancel
+that comes too late to stop a playbook, and a replica that lost its lease while its playbook ran."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from services.common.db import session_factory, upgrade
+from services.common.runtime.database import KERNEL_VERSIONS
+from services.migration import handlers
+from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
+from services.migration.domain.model import RunState, Step
+from services.migration.orchestrator import Orchestrator
+from services.migration.ports import GateAnswer, StepJob, StepResult, SystemInfo
+
+UnitOfWorks = Callable[[], SqlMigrationUnitOfWork]
+Playbook = Callable[[StepJob, Callable[[int, str], None], Callable[[], bool]], StepResult]
+DONE = StepResult(ok=True, cancelled=False, message="done")
+
+
+class Catalogue:
+    def system(self, code: str) -> SystemInfo:
+        return SystemInfo(
+            id=f"id-{code}", code=code, organisation_code="HA-WJW", status="ready", mlps_level=2, zone="ZY-A",
+            zone_crypto=True,
+        )  # fmt: skip
+
+
+class OpenGate:
+    def check(self, system_id: str) -> GateAnswer:
+        return GateAnswer(True, "", [])
+
+
+@pytest.fixture
+def unit_of_work(tmp_path: Path) -> Iterator[UnitOfWorks]:
+    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
+    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
+    sessions = session_factory(engine)
+    yield lambda: SqlMigrationUnitOfWork(sessions)
+    engine.dispose()
+
+
+def orchestrator(unit_of_work: UnitOfWorks, playbook: Playbook, owner: str, tmp_path: Path) -> Orchestrator:
+    return Orchestrator(unit_of_work, Catalogue, OpenGate, playbook, owner, tmp_path)  # type: ignore[arg-type]
+
+
+def run_state(unit_of_work: UnitOfWorks, run_id: str) -> tuple[RunState, bool, list[tuple[str, int, str]]]:
+    with unit_of_work() as uow:
+        run = uow.migrations.run(run_id)
+        assert run is not None
+        steps = [(record.step.value, record.attempt, record.state) for record in uow.migrations.steps(run_id)]
+        return run.state, run.cancel_requested, steps
+
+
+def drive_once(orchestrator: Orchestrator, run_id: str) -> None:
+    assert orchestrator.claim_work(5) == [run_id]
+    orchestrator.drive(run_id)
+
+
+def test_a_cancel_asked_as_a_step_finishes_stops_the_run_at_that_step(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    def playbook(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
+        if job.step is Step.SYNC:
+            handlers.cancel(run.id, unit_of_work())  # in the step's last second: no check of it comes any more
+        return DONE
+
+    drive_once(orchestrator(unit_of_work, playbook, "A", tmp_path), run.id)
+
+    state, cancel_left, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.CANCELLED
+    assert not cancel_left
+    assert steps == [("precheck", 1, "completed"), ("sync", 1, "completed")]
+
+
+def test_a_cancel_that_came_too_late_for_a_failed_step_does_not_cancel_its_rollback(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    def playbook(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
+        if cancelled():
+            return StepResult(ok=False, cancelled=True, message="cancelled")
+        if job.step is Step.SYNC:
+            handlers.cancel(run.id, unit_of_work())
+            return StepResult(ok=False, cancelled=False, message="rsync exited 23")
+        return DONE
+
+    drive_once(orchestrator(unit_of_work, playbook, "A", tmp_path), run.id)
+    assert run_state(unit_of_work, run.id)[:2] == (RunState.FAILED, False)
+
+    handlers.rollback(run.id, unit_of_work())
+    drive_once(orchestrator(unit_of_work, playbook, "A", tmp_path), run.id)
+
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.ROLLED_BACK
+    assert steps[-1] == ("rollback", 1, "completed")
+
+
+def test_a_replica_whose_lease_was_taken_over_stops_its_playbook_and_leaves_the_run_to_the_new_holder(
+    unit_of_work, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+    replica_b = orchestrator(unit_of_work, lambda *_: DONE, "B", tmp_path)
+    seen_by_a: list[bool] = []
+
+    def playbook_a(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
+        if job.step is not Step.SYNC:
+            return DONE
+        with unit_of_work() as uow:  # the database was away longer than the lease: B claimed the run first
+            held = uow.migrations.run(run.id)
+            assert held is not None
+            held.claim_expires_at = held.updated_at
+            uow.commit()
+        assert replica_b.claim_work(5) == [run.id]
+        seen_by_a.append(cancelled())
+        return StepResult(ok=False, cancelled=True, message="sync cancelled")
+
+    replica_a = orchestrator(unit_of_work, playbook_a, "A", tmp_path)
+    drive_once(replica_a, run.id)
+
+    assert seen_by_a == [True]  # A's playbook was told to stop
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.SYNC  # neither cancelled nor moved on by A
+    assert steps == [("precheck", 1, "completed"), ("sync", 1, "interrupted")]
+
+    replica_b.drive(run.id)
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.COMPLETED
+    assert ("sync", 2, "completed") in steps
