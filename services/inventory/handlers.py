@@ -173,7 +173,10 @@ def _updated_events(kind: Kind, entity: Any, before: dict[str, Any], changed: li
             events.append(messages.data_resource_scheduled(entity))
         if "actual_opening_date" in changed and entity.actual_opening_date and not before["actual_opening_date"]:
             events.append(messages.data_resource_opened(entity))
-        return events
+        if "retired" in changed and entity.retired:
+            events.append(messages.data_resource_retired(entity))
+        # Any other change (a name, an owner, a corrected date, a resource brought back) goes out as the whole state.
+        return events or [messages.data_resource_scheduled(entity)]
     return []
 
 

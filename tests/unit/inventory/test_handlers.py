@@ -5,7 +5,14 @@ import sqlalchemy as sa
 
 from services.common.auth import OPERATOR, Principal
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
-from services.common.events import DATA_RESOURCE_OPENED, SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED
+from services.common.events import (
+    DATA_RESOURCE_OPENED,
+    DATA_RESOURCE_RETIRED,
+    DATA_RESOURCE_SCHEDULED,
+    SYSTEM_REGISTERED,
+    SYSTEM_RETIRED,
+    SYSTEM_UPDATED,
+)
 from services.common.writes import Mode
 from services.inventory import handlers, queries
 from services.inventory.domain.schema import Kind
@@ -31,6 +38,11 @@ zones:
 systems:
   - {code: HA-WJW-JKK, name: 居民健康卡, organisation: HA-WJW, admin_level: province, mlps_level: 3,
      target_zone: ZY-A, hosts: [{name: jkk-src, address: 10.1.0.5, role: source}]}
+"""
+RESOURCE = """
+data_resources:
+  - {code: DR-JKK, name: 居民健康档案, organisation: HA-WJW, system: HA-WJW-JKK, base_library: population,
+     sharing_type: conditional, opening_type: conditional, planned_opening_date: 2016-12-31}
 """
 
 
@@ -128,13 +140,19 @@ def test_retiring_a_system_is_announced_once(uow) -> None:  # type: ignore[no-un
 
 
 def test_recording_an_opening_date_announces_the_opening(uow) -> None:  # type: ignore[no-untyped-def]
-    resource = """
-data_resources:
-  - {code: DR-JKK, name: 居民健康档案, organisation: HA-WJW, system: HA-WJW-JKK, base_library: population,
-     sharing_type: conditional, opening_type: conditional, planned_opening_date: 2016-12-31}
-"""
-    import_yaml(uow, BASE + resource)
+    import_yaml(uow, BASE + RESOURCE)
 
-    import_yaml(uow, BASE + resource.replace("2016-12-31}", "2016-12-31, actual_opening_date: 2017-02-01}"))
+    import_yaml(uow, BASE + RESOURCE.replace("2016-12-31}", "2016-12-31, actual_opening_date: 2017-02-01}"))
 
     assert outbox_types(uow)[-1] == DATA_RESOURCE_OPENED
+
+
+def test_retiring_or_renaming_a_data_resource_by_import_is_announced(uow) -> None:  # type: ignore[no-untyped-def]
+    import_yaml(uow, BASE + RESOURCE)
+
+    import_yaml(uow, BASE + RESOURCE.replace("居民健康档案", "居民电子健康档案"))
+    assert outbox_types(uow)[-1] == DATA_RESOURCE_SCHEDULED
+
+    import_yaml(uow, BASE + RESOURCE.replace("2016-12-31}", "2016-12-31, retired: true}"))
+    assert outbox_types(uow)[-1] == DATA_RESOURCE_RETIRED
+    assert outbox_types(uow).count(DATA_RESOURCE_RETIRED) == 1
