@@ -105,12 +105,31 @@ def start_wave(wave_ref: str, uow: MigrationUnitOfWork, catalogue: Catalogue) ->
         # The inventory is asked before anything is written: a write held open across a call to another service
         # stalls every other writer of a SQLite database (its lock wait blocks the whole process).
         systems = [catalogue.system(member.system_code) for member in uow.migrations.members(wave.id)]
+        _refuse_unmigrated_dependencies(systems, uow, catalogue)
         for system in systems:
             _refuse_if_active(system.code, uow)
             uow.migrations.add(_new_run(system.id, system.code, system.organisation_code, wave.id, wave.auto_approve))
         wave.state = WaveState.RUNNING
         uow.commit()
     return wave
+
+
+def _refuse_unmigrated_dependencies(systems: list[SystemInfo], uow: MigrationUnitOfWork, catalogue: Catalogue) -> None:
+    """A dependency outside the wave must have migrated by the time the wave starts: its earlier wave ran first."""
+    members = {system.code for system in systems}
+    waiting = [
+        f"{system.code} depends on {needed}, which has not migrated yet"
+        for system in systems
+        for needed in system.depends_on
+        if needed not in members and not _migrated(needed, uow, catalogue)
+    ]
+    if waiting:
+        raise FailedPrecondition("; ".join(waiting) + ": finish the wave that holds it first")
+
+
+def _migrated(code: str, uow: MigrationUnitOfWork, catalogue: Catalogue) -> bool:
+    latest = uow.migrations.latest_run(code)
+    return (latest is not None and latest.state is RunState.COMPLETED) or catalogue.system(code).status == MIGRATED
 
 
 def start_migration(code: str, auto_approve: bool, uow: MigrationUnitOfWork, catalogue: Catalogue) -> MigrationRun:

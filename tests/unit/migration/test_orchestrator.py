@@ -1,7 +1,8 @@
-"""The orchestrator between steps, on a real (in-memory) SQLite database with a stand-in for the playbooks: a cancel
-that comes too late to stop a playbook, and a replica that lost its lease while its playbook ran."""
+"""The orchestrator and wave starts, on a real (in-memory) SQLite database with a stand-in for the playbooks: a cancel
+that comes too late to stop a playbook, a replica that lost its lease while its playbook ran, and waves in order."""
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from services.common.db import session_factory, upgrade
+from services.common.errors import FailedPrecondition
 from services.common.runtime.database import KERNEL_VERSIONS
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
-from services.migration.domain.model import RunState, Step
+from services.migration.domain.model import RunState, Step, WaveState
 from services.migration.orchestrator import Orchestrator
 from services.migration.ports import GateAnswer, StepJob, StepResult, SystemInfo
 
@@ -22,11 +24,16 @@ DONE = StepResult(ok=True, cancelled=False, message="done")
 
 
 class Catalogue:
+    DEPENDS_ON = {"HA-WJW-JKK": ["HA-WJW-RKK"]}
+
     def system(self, code: str) -> SystemInfo:
         return SystemInfo(
             id=f"id-{code}", code=code, organisation_code="HA-WJW", status="ready", mlps_level=2, zone="ZY-A",
-            zone_crypto=True,
+            zone_crypto=True, depends_on=self.DEPENDS_ON.get(code, []),
         )  # fmt: skip
+
+    def dependency_order(self, codes: list[str]) -> list[list[str]]:
+        return [sorted(codes)]
 
 
 class OpenGate:
@@ -129,3 +136,26 @@ def test_a_replica_whose_lease_was_taken_over_stops_its_playbook_and_leaves_the_
     state, _, steps = run_state(unit_of_work, run.id)
     assert state is RunState.COMPLETED
     assert ("sync", 2, "completed") in steps
+
+
+def test_a_wave_does_not_start_before_the_earlier_wave_holding_a_dependency_has_migrated_it(
+    unit_of_work, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
+    for name, system in (("第一批", "HA-WJW-RKK"), ("第二批", "HA-WJW-JKK")):
+        handlers.create_wave(handlers.CreateWave(name, [system], start, end, 1, True), unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    with pytest.raises(FailedPrecondition, match="HA-WJW-JKK depends on HA-WJW-RKK, which has not migrated yet"):
+        handlers.start_wave("第二批", unit_of_work(), Catalogue())  # type: ignore[arg-type]
+    with unit_of_work() as uow:
+        second = uow.migrations.wave("第二批")
+        assert second is not None and second.state is WaveState.PLANNED
+        assert uow.migrations.runs(wave_id=second.id) == []
+
+    handlers.start_wave("第一批", unit_of_work(), Catalogue())  # type: ignore[arg-type]
+    handlers.schedule_waves(unit_of_work())
+    with unit_of_work() as uow:
+        (first_run,) = uow.migrations.runs(wave_id=uow.migrations.wave("第一批").id)  # type: ignore[union-attr]
+    drive_once(orchestrator(unit_of_work, lambda *_: DONE, "A", tmp_path), first_run.id)
+
+    assert handlers.start_wave("第二批", unit_of_work(), Catalogue()).state is WaveState.RUNNING  # type: ignore[arg-type]
