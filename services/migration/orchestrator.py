@@ -74,7 +74,7 @@ class Orchestrator:
                 if job.step is Step.CUTOVER and (closed := self._gate_refusal(job)):
                     self._finish_step(run_id, record_id, closed, gate_closed=True)
                     continue
-                result = self.run_step(job, self._reporter(run_id, record_id), self._cancel_check(run_id))
+                result = self.run_step(job, self._reporter(run_id, record_id), self._cancel_check(run_id, job.step))
                 self._finish_step(run_id, record_id, result)
         finally:
             self._release(run_id)
@@ -112,9 +112,10 @@ class Orchestrator:
         )
 
     def _gate_refusal(self, job: StepJob) -> StepResult | None:
-        """A failed result with the gate's reasons when a city or county system may not cut over now."""
+        """A failed result with the gate's reasons when a city or county system may not cut over now. Not asked
+        when an earlier attempt was interrupted: its playbook may have moved traffic, and this attempt finishes it."""
         system = self.catalogue().system(job.system_code)
-        if not system.city_or_county:
+        if not system.city_or_county or self._cutover_interrupted(job.run_id):
             return None
         answer = self.gate().check(system.id)
         if answer.ready:
@@ -123,6 +124,11 @@ class Orchestrator:
         return StepResult(
             ok=False, cancelled=False, message=f"cutover gate{where} is closed: " + "; ".join(answer.reasons)
         )
+
+    def _cutover_interrupted(self, run_id: str) -> bool:
+        uow = self.unit_of_work()
+        with uow:
+            return any(r.step is Step.CUTOVER and r.state == "interrupted" for r in uow.migrations.steps(run_id))
 
     def _reporter(self, run_id: str, record_id: str) -> Callable[[int, str], None]:
         # A progress report may be skipped, but must not abort the playbook: a database restart only loses it.
@@ -141,7 +147,7 @@ class Orchestrator:
 
         return report
 
-    def _cancel_check(self, run_id: str) -> Callable[[], bool]:
+    def _cancel_check(self, run_id: str, step: Step) -> Callable[[], bool]:
         last = {"checked": 0.0, "cancelled": False}
 
         def cancelled() -> bool:
@@ -151,13 +157,15 @@ class Orchestrator:
             return bool(last["cancelled"])
 
         def asked() -> bool:
-            """An operator cancelled the run, or this replica's lease ran out and another one took the run over."""
+            """An operator cancelled the run or rolled it back, or this replica's lease ran out and another one took
+            the run over."""
             uow = self.unit_of_work()
             with uow:
                 run = uow.migrations.run(run_id)
                 if run is None:
                     return False
-                return run.claimed_by != self.owner or (run.cancel_requested and run.state in machine.CANCELLABLE)
+                cancelled = run.cancel_requested and run.state in machine.CANCELLABLE
+                return run.claimed_by != self.owner or run.step is not step or cancelled
 
         return cancelled
 
@@ -181,22 +189,27 @@ class Orchestrator:
             record.finished_at, record.message = now(), result.message
             duration = (record.finished_at - record.started_at).total_seconds()
             wave = self._wave(uow, run)
+            # An operator rolled the run back while the step ran: the outcome is kept, the run has moved on already.
+            moved_on = run.step is not record.step
             if result.cancelled:
                 record.state = "cancelled"
-                transition(run, RunState.CANCELLED, uow, "cancelled by an operator")
+                if not moved_on:
+                    transition(run, RunState.CANCELLED, uow, "cancelled by an operator")
             elif result.ok:
                 record.state, record.percent = "completed", 100
                 self._publish(uow, messages.step_event("completed", run, record, wave, duration), run)
-                target = machine.step_succeeded(run, record.step)
-                done = f"{record.step.value} completed"
-                reason = f"cancelled by an operator after {done}" if target is RunState.CANCELLED else done
-                transition(run, target, uow, reason)
+                if not moved_on:
+                    target = machine.step_succeeded(run, record.step)
+                    done = f"{record.step.value} completed"
+                    reason = f"cancelled by an operator after {done}" if target is RunState.CANCELLED else done
+                    transition(run, target, uow, reason)
             else:
                 record.state = "failed"
-                run.failed_step, run.error = record.step, result.message
                 self._publish(uow, messages.step_event("failed", run, record, wave, duration), run)
-                target = machine.gate_closed(run) if gate_closed else machine.step_failed(run, record.step)
-                transition(run, target, uow, result.message)
+                if not moved_on:
+                    run.failed_step, run.error = record.step, result.message
+                    target = machine.gate_closed(run) if gate_closed else machine.step_failed(run, record.step)
+                    transition(run, target, uow, result.message)
             uow.commit()
 
     def _release(self, run_id: str) -> None:

@@ -25,11 +25,13 @@ DONE = StepResult(ok=True, cancelled=False, message="done")
 
 class Catalogue:
     DEPENDS_ON = {"HA-WJW-JKK": ["HA-WJW-RKK"]}
+    CITY = {"HA-ZZ-ZHYL"}
 
     def system(self, code: str) -> SystemInfo:
         return SystemInfo(
             id=f"id-{code}", code=code, organisation_code="HA-WJW", status="ready", mlps_level=2, zone="ZY-A",
             zone_crypto=True, depends_on=self.DEPENDS_ON.get(code, []),
+            admin_level="city" if code in self.CITY else "province",
         )  # fmt: skip
 
     def dependency_order(self, codes: list[str]) -> list[list[str]]:
@@ -41,6 +43,11 @@ class OpenGate:
         return GateAnswer(True, "", [])
 
 
+class ClosedGate:
+    def check(self, system_id: str) -> GateAnswer:
+        return GateAnswer(False, "HA-ZZ", ["link to HA-ZZ is down"])
+
+
 @pytest.fixture
 def unit_of_work(tmp_path: Path) -> Iterator[UnitOfWorks]:
     engine = sa.create_engine("sqlite://", poolclass=StaticPool)
@@ -50,8 +57,10 @@ def unit_of_work(tmp_path: Path) -> Iterator[UnitOfWorks]:
     engine.dispose()
 
 
-def orchestrator(unit_of_work: UnitOfWorks, playbook: Playbook, owner: str, tmp_path: Path) -> Orchestrator:
-    return Orchestrator(unit_of_work, Catalogue, OpenGate, playbook, owner, tmp_path)  # type: ignore[arg-type]
+def orchestrator(
+    unit_of_work: UnitOfWorks, playbook: Playbook, owner: str, tmp_path: Path, gate: type = OpenGate
+) -> Orchestrator:
+    return Orchestrator(unit_of_work, Catalogue, gate, playbook, owner, tmp_path)  # type: ignore[arg-type]
 
 
 def run_state(unit_of_work: UnitOfWorks, run_id: str) -> tuple[RunState, bool, list[tuple[str, int, str]]]:
@@ -159,3 +168,61 @@ def test_a_wave_does_not_start_before_the_earlier_wave_holding_a_dependency_has_
     drive_once(orchestrator(unit_of_work, lambda *_: DONE, "A", tmp_path), first_run.id)
 
     assert handlers.start_wave("第二批", unit_of_work(), Catalogue()).state is WaveState.RUNNING  # type: ignore[arg-type]
+
+
+def test_a_rollback_asked_while_a_step_runs_stops_its_playbook_and_rolls_back(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    def playbook(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
+        if job.step is Step.SYNC:
+            handlers.rollback(run.id, unit_of_work())
+            return StepResult(ok=False, cancelled=True, message="sync stopped") if cancelled() else DONE
+        return DONE
+
+    drive_once(orchestrator(unit_of_work, playbook, "A", tmp_path), run.id)
+
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.ROLLED_BACK
+    assert steps == [("precheck", 1, "completed"), ("sync", 1, "cancelled"), ("rollback", 1, "completed")]
+
+
+def test_a_step_that_ends_just_after_a_rollback_was_asked_keeps_its_outcome(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    def playbook(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
+        if job.step is Step.DEPLOY:
+            handlers.rollback(run.id, unit_of_work())  # after the playbook's last look: it completes
+        return DONE
+
+    drive_once(orchestrator(unit_of_work, playbook, "A", tmp_path), run.id)
+
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.ROLLED_BACK
+    assert steps[-2:] == [("deploy", 1, "completed"), ("rollback", 1, "completed")]
+
+
+def test_an_interrupted_cutover_is_finished_even_when_the_gate_has_closed_since(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-ZZ-ZHYL", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    def dies_in_cutover(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
+        if job.step is Step.CUTOVER:
+            raise SystemExit("the orchestrator's process died mid-cutover")
+        return DONE
+
+    with pytest.raises(SystemExit):
+        drive_once(orchestrator(unit_of_work, dies_in_cutover, "A", tmp_path), run.id)
+    drive_once(orchestrator(unit_of_work, lambda *_: DONE, "B", tmp_path, gate=ClosedGate), run.id)
+
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.COMPLETED
+    assert [s for s in steps if s[0] == "cutover"] == [("cutover", 1, "interrupted"), ("cutover", 2, "completed")]
+
+
+def test_a_first_cutover_waits_for_a_closed_gate(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-ZZ-ZHYL", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    drive_once(orchestrator(unit_of_work, lambda *_: DONE, "A", tmp_path, gate=ClosedGate), run.id)
+
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.FAILED
+    assert steps[-1] == ("cutover", 1, "failed")
