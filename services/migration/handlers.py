@@ -209,8 +209,10 @@ def schedule_waves(uow: MigrationUnitOfWork) -> int:
     started = 0
     with uow:
         for wave in uow.migrations.waves(WaveState.RUNNING):
-            runs = uow.migrations.runs(wave_id=wave.id)
-            for run in scheduling.runs_to_start(wave, uow.migrations.members(wave.id), runs):
+            runs, members = uow.migrations.runs(wave_id=wave.id), uow.migrations.members(wave.id)
+            for run, reason in scheduling.runs_that_can_never_start(members, runs):
+                transition(run, machine.cancel(run), uow, reason)
+            for run in scheduling.runs_to_start(wave, members, runs):
                 transition(run, machine.start(run), uow, f"started by wave {wave.name}")
                 started += 1
             if scheduling.wave_finished(runs):

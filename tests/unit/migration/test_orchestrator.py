@@ -38,6 +38,11 @@ class Catalogue:
         return [sorted(codes)]
 
 
+class LayeredCatalogue(Catalogue):
+    def dependency_order(self, codes: list[str]) -> list[list[str]]:
+        return [[c for c in codes if c not in self.DEPENDS_ON], [c for c in codes if c in self.DEPENDS_ON]]
+
+
 class OpenGate:
     def check(self, system_id: str) -> GateAnswer:
         return GateAnswer(True, "", [])
@@ -226,3 +231,26 @@ def test_a_first_cutover_waits_for_a_closed_gate(unit_of_work, tmp_path) -> None
     state, _, steps = run_state(unit_of_work, run.id)
     assert state is RunState.FAILED
     assert steps[-1] == ("cutover", 1, "failed")
+
+
+def test_a_wave_whose_first_layer_rolled_back_cancels_the_dependants_and_finishes(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    catalogue = LayeredCatalogue()
+    start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
+    handlers.create_wave(
+        handlers.CreateWave("第一批", ["HA-WJW-RKK", "HA-WJW-JKK"], start, end, 2, True), unit_of_work(), catalogue
+    )  # type: ignore[arg-type]
+    handlers.start_wave("第一批", unit_of_work(), catalogue)  # type: ignore[arg-type]
+    verify_fails = orchestrator(
+        unit_of_work, lambda job, *_: StepResult(job.step is not Step.VERIFY, False, "checked"), "A", tmp_path
+    )
+
+    for _ in range(3):
+        handlers.schedule_waves(unit_of_work())
+        for run_id in verify_fails.claim_work(5):
+            verify_fails.drive(run_id)
+
+    with unit_of_work() as uow:
+        wave = uow.migrations.wave("第一批")
+        assert wave is not None and wave.state is WaveState.FINISHED
+        ended = {r.system_code: r.state for r in uow.migrations.runs(wave_id=wave.id)}
+    assert ended == {"HA-WJW-RKK": RunState.ROLLED_BACK, "HA-WJW-JKK": RunState.CANCELLED}

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 from services.migration.domain.model import MigrationRun, RunState, Wave, WaveSystem
-from services.migration.domain.scheduling import runs_to_start, wave_finished
+from services.migration.domain.scheduling import runs_that_can_never_start, runs_to_start, wave_finished
 
 NOW = datetime(2016, 6, 30, tzinfo=UTC)
 WAVE = Wave(name="第一批", concurrency=2, window_start=NOW, window_end=NOW, created_at=NOW, id="w")
@@ -47,3 +47,14 @@ def test_a_wave_is_finished_when_every_run_has_ended() -> None:
     assert not wave_finished(runs(A=RunState.COMPLETED))
     ended = {code: RunState.COMPLETED for code in "ABC"} | {"D": RunState.ROLLED_BACK}
     assert wave_finished(runs(**ended))
+
+
+def test_a_later_layer_can_never_start_once_an_earlier_run_ended_without_migrating() -> None:
+    assert runs_that_can_never_start(MEMBERS, runs(A=RunState.FAILED)) == []  # may still be retried
+
+    never = runs_that_can_never_start(MEMBERS, runs(A=RunState.ROLLED_BACK, B=RunState.COMPLETED))
+
+    assert [(r.system_code, reason) for r, reason in never] == [
+        ("D", "not started: A of an earlier layer ended rolled_back; plan it again in a new wave")
+    ]
+    assert codes(runs_to_start(WAVE, MEMBERS, runs(A=RunState.ROLLED_BACK))) == ["B", "C"]  # A's own layer goes on
