@@ -186,8 +186,10 @@ def dependency_order(codes: list[str], uow: CatalogUnitOfWork, principal: Princi
     """Layers of the given systems (all active ones when none are given); retired systems are left out."""
     with uow:
         candidates = uow.catalog.systems_by_code(codes) if codes else uow.catalog.all(System)
-        missing = sorted(set(codes) - {s.code for s in candidates})
+        visible = [s for s in candidates if principal.may_read(s.organisation_code)]
+        # another organisation's system is answered as a missing one: its existence is not the caller's to learn
+        missing = sorted(set(codes) - {s.code for s in visible})
         if missing:
             raise NotFound(f"no system {', '.join(missing)}")
-        members = [s.code for s in candidates if not s.retired and principal.may_read(s.organisation_code)]
+        members = [s.code for s in visible if not s.retired]
         return ordering.migration_layers(members, uow.catalog.dependencies_of(members))

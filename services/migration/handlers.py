@@ -233,6 +233,8 @@ def transition(run: MigrationRun, target: RunState, uow: MigrationUnitOfWork, re
 
 def find_run(ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
     """A run by id, or the newest run of a system code."""
+    if not ref.strip():
+        raise InvalidArgument.field("id", "give a run id or a system code")
     run = uow.migrations.run(ref) or uow.migrations.latest_run(ref)
     if run is None:
         raise NotFound(f"no migration {ref}")
@@ -240,6 +242,8 @@ def find_run(ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
 
 
 def _wave(ref: str, uow: MigrationUnitOfWork) -> Wave:
+    if not ref.strip():
+        raise InvalidArgument.field("id", "give a wave id or name")
     wave = uow.migrations.wave(ref)
     if wave is None:
         raise NotFound(f"no wave {ref}")

@@ -156,3 +156,14 @@ def test_retiring_or_renaming_a_data_resource_by_import_is_announced(uow) -> Non
     import_yaml(uow, BASE + RESOURCE.replace("2016-12-31}", "2016-12-31, retired: true}"))
     assert outbox_types(uow)[-1] == DATA_RESOURCE_RETIRED
     assert outbox_types(uow).count(DATA_RESOURCE_RETIRED) == 1
+
+
+def test_a_department_asking_the_order_of_another_organisations_system_is_told_it_does_not_exist(uow) -> None:  # type: ignore[no-untyped-def]
+    import_yaml(uow, BASE)
+    department = Principal(frozenset(["department:HA-RST"]))
+
+    with pytest.raises(NotFound, match="no system HA-WJW-JKK"):
+        queries.dependency_order(["HA-WJW-JKK"], uow, department)
+    with pytest.raises(NotFound, match="no system HA-WJW-NOPE"):
+        queries.dependency_order(["HA-WJW-NOPE"], uow, department)
+    assert queries.dependency_order(["HA-WJW-JKK"], uow, OPERATOR_PRINCIPAL) == [["HA-WJW-JKK"]]

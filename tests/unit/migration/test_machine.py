@@ -1,3 +1,4 @@
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -6,7 +7,7 @@ from services.common.errors import FailedPrecondition, InvalidArgument
 from services.common.events import MIGRATION_STEPS
 from services.migration.domain import machine
 from services.migration.domain.model import MigrationRun, RunState, Step
-from services.migration.handlers import CreateWave, create_wave
+from services.migration.handlers import CreateWave, create_wave, find_run, start_wave
 
 NOW = datetime(2016, 6, 30, tzinfo=UTC)
 
@@ -92,6 +93,14 @@ def test_a_wave_name_longer_than_stored_is_refused_before_anything_is_asked() ->
         create_wave(command, uow=None, catalogue=None)  # type: ignore[arg-type]
 
     assert [(v.field, v.reason) for v in refused.value.violations] == [("name", "is longer than 200 characters")]
+
+
+@pytest.mark.parametrize("action", [find_run, start_wave])
+def test_an_empty_run_or_wave_reference_is_refused_by_name(action) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidArgument) as refused:
+        action(" ", uow=nullcontext(), **({"catalogue": None} if action is start_wave else {}))
+
+    assert [v.field for v in refused.value.violations] == ["id"]
 
 
 def test_retry_resumes_at_the_failed_step() -> None:
