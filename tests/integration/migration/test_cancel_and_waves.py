@@ -1,4 +1,5 @@
-"""Cancelling a running playbook leaves no process behind; waves honour their cap and dependency order."""
+"""Cancelling or rolling back a running playbook leaves no process behind; waves honour their cap and dependency
+order."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +42,23 @@ def moment(offset_hours: int) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=offset_hours))
     return stamp
+
+
+@pytest.mark.parametrize("landscape", [{"MIGRATION_SYNC_THROTTLE_SECONDS": 600}], indirect=True)
+def test_a_rollback_during_a_long_sync_stops_its_playbook_and_rolls_back_at_once(landscape, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    landscape.system("HA-WJW-JKK")
+    run = unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-JKK"), landscape.token)
+    eventually(throttled_copies, "the throttled sync task to be running", STEP_DEADLINE_SECONDS)
+
+    unary(landscape.migration.RollbackMigration, pb.GetMigrationRequest(id=run.id), landscape.token)
+    rolled_back = landscape.wait_for_state(run.id, "rolled_back", timeout=STEP_DEADLINE_SECONDS)
+
+    assert [(s.name, s.state) for s in rolled_back.steps] == [
+        ("precheck", "completed"),
+        ("sync", "cancelled"),
+        ("rollback", "completed"),
+    ]
+    assert throttled_copies() == []
 
 
 def test_a_wave_refuses_a_system_whose_dependency_is_not_migrated_nor_in_an_earlier_wave(landscape) -> None:  # type: ignore[no-untyped-def]
