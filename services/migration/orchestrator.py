@@ -164,8 +164,7 @@ class Orchestrator:
                 run = uow.migrations.run(run_id)
                 if run is None:
                     return False
-                cancelled = run.cancel_requested and run.state in machine.CANCELLABLE
-                return run.claimed_by != self.owner or run.step is not step or cancelled
+                return run.claimed_by != self.owner or run.step is not step or machine.cancel_asked(run)
 
         return cancelled
 

@@ -45,7 +45,7 @@ def start(run: MigrationRun) -> RunState:
 def step_succeeded(run: MigrationRun, step: Step) -> RunState:
     if run.step is not step:
         raise _refuse(run, f"complete step {step.value} of")
-    if run.cancel_requested and run.state in CANCELLABLE:
+    if cancel_asked(run):
         return RunState.CANCELLED  # asked too late to stop the playbook: the run stops where the step ended
     if step is Step.DEPLOY:
         return RunState.CUTOVER if run.auto_approve or run.approved_by else RunState.AWAITING_APPROVAL
@@ -93,6 +93,11 @@ def retry(run: MigrationRun) -> RunState:
     if run.state is not RunState.FAILED or run.failed_step is None:
         raise _refuse(run, "retry")
     return RunState.ROLLING_BACK if run.failed_step is Step.ROLLBACK else STATE_AFTER_RETRY[run.failed_step]
+
+
+def cancel_asked(run: MigrationRun) -> bool:
+    """An operator asked to cancel the run in the state it is in, and it still may be."""
+    return run.cancel_requested and run.state in CANCELLABLE
 
 
 def rollback(run: MigrationRun) -> RunState:

@@ -1,19 +1,15 @@
 """The orchestrator and wave starts, on a real (in-memory) SQLite database with a stand-in for the playbooks: a cancel
 that comes too late to stop a playbook, a replica that lost its lease while its playbook ran, and waves in order."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
-from services.common.db import session_factory, upgrade
 from services.common.errors import FailedPrecondition
-from services.common.runtime.database import KERNEL_VERSIONS
 from services.migration import handlers
-from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
+from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.domain.model import RunState, Step, WaveState
 from services.migration.orchestrator import Orchestrator
 from services.migration.ports import GateAnswer, StepJob, StepResult, SystemInfo
@@ -29,10 +25,16 @@ class Catalogue:
 
     def system(self, code: str) -> SystemInfo:
         return SystemInfo(
-            id=f"id-{code}", code=code, organisation_code="HA-WJW", status="ready", mlps_level=2, zone="ZY-A",
-            zone_crypto=True, depends_on=self.DEPENDS_ON.get(code, []),
+            id=f"id-{code}",
+            code=code,
+            organisation_code="HA-WJW",
+            status="ready",
+            mlps_level=2,
+            zone="ZY-A",
+            zone_crypto=True,
+            depends_on=self.DEPENDS_ON.get(code, []),
             admin_level="city" if code in self.CITY else "province",
-        )  # fmt: skip
+        )
 
     def dependency_order(self, codes: list[str]) -> list[list[str]]:
         return [sorted(codes)]
@@ -51,15 +53,6 @@ class OpenGate:
 class ClosedGate:
     def check(self, system_id: str) -> GateAnswer:
         return GateAnswer(False, "HA-ZZ", ["link to HA-ZZ is down"])
-
-
-@pytest.fixture
-def unit_of_work(tmp_path: Path) -> Iterator[UnitOfWorks]:
-    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
-    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
-    sessions = session_factory(engine)
-    yield lambda: SqlMigrationUnitOfWork(sessions)
-    engine.dispose()
 
 
 def orchestrator(

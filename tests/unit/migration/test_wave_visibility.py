@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
 from services.common.auth import OPERATOR, SRE, Principal
 from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
@@ -87,18 +86,6 @@ class CountingCatalogue:
 
     def dependency_order(self, codes: list[str]) -> list[list[str]]:
         return [sorted(codes)]
-
-
-@pytest.fixture
-def engine() -> sa.Engine:
-    return sa.create_engine("sqlite://", poolclass=StaticPool)
-
-
-@pytest.fixture
-def uow(engine: sa.Engine) -> SqlMigrationUnitOfWork:
-    """The real unit of work on an in-memory SQLite database."""
-    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
-    return SqlMigrationUnitOfWork(session_factory(engine))
 
 
 def plan_wave(uow: SqlMigrationUnitOfWork, name: str, codes: list[str]) -> CountingCatalogue:

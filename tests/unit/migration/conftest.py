@@ -1,0 +1,27 @@
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
+from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
+
+
+@pytest.fixture
+def engine() -> sa.Engine:
+    """An empty in-memory SQLite database (no files, no server)."""
+    return sa.create_engine("sqlite://", poolclass=StaticPool)
+
+
+@pytest.fixture
+def unit_of_work(engine: sa.Engine) -> Callable[[], SqlMigrationUnitOfWork]:
+    """Real units of work on that database with migration's tables: a new one per use, as the orchestrator asks."""
+    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
+    sessions = session_factory(engine)
+    return lambda: SqlMigrationUnitOfWork(sessions)
+
+
+@pytest.fixture
+def uow(unit_of_work: Callable[[], SqlMigrationUnitOfWork]) -> SqlMigrationUnitOfWork:
+    return unit_of_work()
