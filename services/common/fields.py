@@ -1,7 +1,9 @@
 """Parsers for the fields of what services are given to store (a catalogue, a platform register, a gRPC request):
 each turns a raw value into a typed one, or raises ValueError with the reason in words."""
 
+import contextlib
 import enum
+import ipaddress
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -9,6 +11,13 @@ from typing import Any
 
 CODE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+DNS_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+MAX_DNS_NAME = 253
+DNS_NAME = re.compile(rf"^{DNS_LABEL}(\.{DNS_LABEL})*$")
+LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# POSIX's portable file name characters: what a host's directories and interpreters are named with. Anything more
+# (spaces, quotes, `$`, `{{`) would reach a shell or Ansible's templating on the host's way into a playbook.
+PORTABLE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
 # Tabs and line breaks may stay; other control characters are never meant, and PostgreSQL refuses NUL in text.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CODE = 64
@@ -28,11 +37,48 @@ def code(value: Any) -> str:
     return text
 
 
-def host_name(value: Any) -> str:
+def matching(pattern: re.Pattern[str], what: str) -> Parser:
+    """Text that `pattern` matches whole; else the error says it is not `what`."""
+
+    def parse(value: Any) -> str:
+        text = str(value).strip()
+        if not pattern.match(text):
+            raise ValueError(f"{text!r} is not {what}")
+        return text
+
+    return parse
+
+
+host_name = matching(HOST_NAME, "a host name: lower-case letters, digits and dashes, at most 63")
+login_name = matching(LOGIN_NAME, "a login name: lower-case letters, digits, _ and -, at most 32")
+
+
+def network_address(value: Any) -> str:
+    """A DNS name or an IPv4/IPv6 address, as a machine is reached."""
     text = str(value).strip()
-    if not HOST_NAME.match(text):
-        raise ValueError(f"{text!r} is not a host name: lower-case letters, digits and dashes, at most 63")
+    if len(text) > MAX_DNS_NAME:
+        raise ValueError(f"is longer than {MAX_DNS_NAME} characters")
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(text))
+    if not DNS_NAME.match(text):
+        raise ValueError(f"{text!r} is not a DNS name or an IP address")
     return text
+
+
+def file_path(limit: int) -> Parser:
+    """A path on a host, in portable file name characters; no `..` part."""
+
+    def parse(value: Any) -> str:
+        text = str(value).strip()
+        if len(text) > limit:
+            raise ValueError(f"is longer than {limit} characters")
+        if not PORTABLE_PATH.match(text):
+            raise ValueError(f"{text!r} is not a path of letters, digits, '.', '_', '-' and '/'")
+        if ".." in text.split("/"):
+            raise ValueError(f"{text!r} climbs out of its directory with '..'")
+        return text
+
+    return parse
 
 
 def text(limit: int, required: bool = False) -> Parser:

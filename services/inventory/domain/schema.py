@@ -67,13 +67,13 @@ SCHEMA: dict[Kind, dict[str, Field]] = {
     Kind.HOST: {
         "name": Field("name", f.host_name, required=True),
         "system": Field("system_code", f.code, required=True),
-        "address": Field("address", f.text(253), required=True),
+        "address": Field("address", f.network_address, required=True),
         "role": Field("role", f.one_of(HostRole), required=True),
         "connection": Field("connection", f.one_of(Connection)),
         "port": Field("port", f.integer(1, 65535)),
-        "user": Field("user", f.text(64)),
-        "root": Field("root", f.text(500)),
-        "python": Field("python", f.text(200)),
+        "user": Field("user", f.login_name),
+        "root": Field("root", f.file_path(500)),
+        "python": Field("python", f.file_path(200)),
     },
     Kind.DEPENDENCY: {
         "system": Field("system_code", f.code, required=True),

@@ -44,6 +44,16 @@ def test_a_host_of_another_system_is_refused_instead_of_moved() -> None:
     assert validate(rows_from_csv(data.replace(b"HA-RST-SBK", b"HA-WJW-JKK")), known).counts()["host"] == 1
 
 
+def test_a_host_field_that_would_run_a_command_in_a_playbook_is_refused() -> None:
+    header = "record,name,system,address,role,user,root\n"
+    data = (header + "host,jkk-app-01,HA-WJW-JKK,10.1.0.11,source,deploy,/srv/{{ lookup('pipe' 'id') }}\n").encode()
+
+    assert violations(data) == {
+        "row 2.root": "\"/srv/{{ lookup('pipe' 'id') }}\" is not a path of letters, digits, '.', '_', '-' and '/'"
+    }
+    assert validate(rows_from_csv(data.replace(b"{{ lookup('pipe' 'id') }}", b"jkk")), KNOWN).counts()["host"] == 1
+
+
 def test_a_cell_in_a_column_that_does_not_belong_to_the_row_kind_is_an_error() -> None:
     data = (HEADER + "dependency,,,,,,HA-WJW-JKK,10.0.0.1,,HA-WJW-JKK\n").encode()
 
