@@ -3,6 +3,7 @@
 import enum
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -26,6 +27,17 @@ KERNEL_VERSIONS = MIGRATIONS / "kernel"
 AUTH_VERSIONS = MIGRATIONS / "auth"
 # A fold writes a batch's rows as one executemany (services.common.rows); psycopg2 would send them one by one.
 PSYCOPG2_BATCHES = {"executemany_mode": "values_plus_batch", "executemany_batch_page_size": 1000}
+# SQLSTATE classes of a server that is away or out of room: connection exceptions, insufficient resources, a
+# server shutting down or starting up (57P01-57P05; 57014, a statement timeout, is the statement's).
+POSTGRES_UNREACHABLE = ("08", "53", "57P")
+# SQLite's primary result codes for a database file busy, locked, unreadable or full.
+SQLITE_UNREACHABLE = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+}
 OUTBOX_WRITTEN = "outbox_written"  # the session.info entry set when its transaction publishes events
 
 
@@ -51,12 +63,14 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
 
 
 def _sqlite_text(value: Any) -> str | None:
-    """The text SQLAlchemy's SQLite DATETIME stores ("2016-06-30 08:00:00.000000", the time as given, offset dropped),
-    made a few times faster: every folded event writes one or two."""
+    """The text SQLAlchemy's SQLite DATETIME stores ("2016-06-30 08:00:00.000000"), of the time in UTC, made a few
+    times faster: every folded event writes one or two. A naive time is taken to be UTC already."""
     if value is None:
         return None
     if not isinstance(value, datetime):
         raise TypeError(f"a stored time must be a datetime, not {type(value).__name__}")
+    if value.tzinfo not in (None, UTC):  # stored as UTC: the offset is not kept
+        value = value.astimezone(UTC)
     return value.isoformat(" ", "microseconds")[:26]
 
 
@@ -110,11 +124,19 @@ def create_engine(url: str) -> sa.Engine:
 
 
 def database_unreachable(error: BaseException) -> bool:
-    """The database could not be reached (restarting, failing over, a SQLite file locked too long): this passes, and
-    is no fault of the work that ran into it."""
-    if isinstance(error, sa.exc.OperationalError):
+    """The database could not be reached (restarting, failing over, out of room, a SQLite file locked too long): this
+    passes, and is no fault of the work that ran into it. Other operational errors (a statement timed out, a value
+    too big for an index, a missing column) are the work's: retrying them would hold it up for ever."""
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
         return True
-    return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    driver_error = error.orig
+    if isinstance(driver_error, sqlite3.Error):
+        return driver_error.sqlite_errorcode & 0xFF in SQLITE_UNREACHABLE
+    sqlstate = getattr(driver_error, "pgcode", None) or getattr(driver_error, "sqlstate", None)
+    # Without a SQLSTATE the server never answered: refused, reset or closed connections.
+    return sqlstate is None or sqlstate.startswith(POSTGRES_UNREACHABLE)
 
 
 def retry_while_database_unreachable(work: Callable[[], T], what: str, give_up_after: float = 60.0) -> T:

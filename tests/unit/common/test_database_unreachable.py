@@ -1,5 +1,8 @@
 """Telling a database that is away (restarting, failing over) from work that is wrong, and waiting for it."""
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +15,35 @@ def went_away() -> sa.exc.OperationalError:
 
 def duplicate() -> sa.exc.IntegrityError:
     return sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key value violates unique constraint"))
+
+
+class ServerError(Exception):
+    """What PostgreSQL's drivers raise for an error the server answered: its SQLSTATE in `pgcode`."""
+
+    def __init__(self, pgcode: str):
+        super().__init__(f"SQLSTATE {pgcode}")
+        self.pgcode = pgcode
+
+
+def operational(driver_error: Exception) -> sa.exc.OperationalError:
+    return sa.exc.OperationalError("SELECT 1", {}, driver_error)
+
+
+def sqlite_error(work: str, database: Path, hold_lock: bool = False) -> sa.exc.OperationalError:
+    engine = sa.create_engine(f"sqlite:///{database}", connect_args={"timeout": 0})
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    if hold_lock:
+        holder.execute("BEGIN IMMEDIATE")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(work)
+    except sa.exc.OperationalError as error:
+        return error
+    finally:
+        holder.close()
+        engine.dispose()
+    raise AssertionError(f"{work} did not fail")
 
 
 def fails_with(error: Exception, times: int, attempts: list[int]):  # type: ignore[no-untyped-def]
@@ -28,6 +60,23 @@ def test_an_unreachable_database_is_told_apart_from_a_statement_that_is_wrong() 
     assert database_unreachable(went_away())
     assert not database_unreachable(duplicate())
     assert not database_unreachable(ValueError("organisation HA-NOPE does not exist"))
+
+
+@pytest.mark.parametrize("sqlstate", ["08006", "08001", "57P01", "57P03", "53300", "53100"])
+def test_a_server_gone_shutting_down_or_out_of_room_is_unreachable(sqlstate: str) -> None:
+    assert database_unreachable(operational(ServerError(sqlstate)))
+
+
+@pytest.mark.parametrize("sqlstate", ["57014", "54000", "42703", "22001"])
+def test_a_statement_timeout_or_a_statement_too_big_is_the_work_s_fault(sqlstate: str) -> None:
+    assert not database_unreachable(operational(ServerError(sqlstate)))
+
+
+def test_a_locked_sqlite_file_is_unreachable_but_a_missing_column_is_the_work_s_fault(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite"
+
+    assert database_unreachable(sqlite_error("INSERT INTO t VALUES (1)", database, hold_lock=True))
+    assert not database_unreachable(sqlite_error("SELECT nosuch FROM t", database))
 
 
 def test_a_unit_of_work_runs_again_until_the_database_answers() -> None:

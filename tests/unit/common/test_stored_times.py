@@ -1,12 +1,14 @@
 """Times written to SQLite by the suite's own conversion are the text SQLAlchemy's DATETIME writes and reads back."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite.base import DATETIME
 
 from services.common.db import UtcDateTime
+from services.common.timestamps import PROVINCE_TIME
 
 SQLITE = sqlite.dialect()
 
@@ -17,7 +19,6 @@ SQLITE = sqlite.dialect()
         datetime(2016, 6, 30, 8, 0, tzinfo=UTC),
         datetime(2026, 11, 29, 23, 1, 2, 345678, tzinfo=UTC),
         datetime(1, 1, 1, tzinfo=UTC),
-        datetime(2016, 6, 30, 16, 0, tzinfo=timezone(timedelta(hours=8))),  # as given, offset dropped, like SQLAlchemy
     ],
 )
 def test_a_time_is_stored_on_sqlite_as_the_text_sqlalchemy_writes(moment: datetime) -> None:
@@ -25,6 +26,22 @@ def test_a_time_is_stored_on_sqlite_as_the_text_sqlalchemy_writes(moment: dateti
     sqlalchemy_s = DATETIME().bind_processor(SQLITE)
     assert ours(moment) == sqlalchemy_s(moment)
     assert ours(None) is None
+
+
+def test_a_time_with_another_offset_is_stored_as_the_same_moment_in_utc() -> None:
+    engine = sa.create_engine("sqlite://")
+    table = sa.Table("moments", sa.MetaData(), sa.Column("at", UtcDateTime()))
+    table.create(engine)
+    in_henan = datetime(2016, 6, 30, 8, 0, tzinfo=PROVINCE_TIME)
+
+    with engine.begin() as connection:
+        connection.execute(table.insert(), [{"at": in_henan}])
+        stored = connection.exec_driver_sql("SELECT at FROM moments").scalar_one()
+        read_back = connection.execute(sa.select(table.c.at)).scalar_one()
+
+    assert stored == "2016-06-30 00:00:00.000000"
+    assert read_back == in_henan
+    assert read_back.tzinfo is UTC
 
 
 def test_anything_but_a_datetime_is_refused_by_name() -> None:
