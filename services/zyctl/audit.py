@@ -11,7 +11,7 @@ from rich.table import Table
 from services.pb.zhongyuan.audit.v1 import audit_pb2
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
-from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, print_json
+from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, fail, print_json
 
 audit_app = typer.Typer(help="Who changed what, when, and how it ended (operators and SREs).", no_args_is_help=True)
 PAGE_SIZE = 500
@@ -60,9 +60,8 @@ def _records(request: pb.ListAuditRecordsRequest, limit: int) -> list[audit_pb2.
 def _timestamp(text: str) -> Timestamp:
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError as error:
-        console.print(f"[red]--since: {escape(text)} is not an ISO time such as 2016-06-30T08:00[/]")
-        raise typer.Exit(2) from error
+    except ValueError:
+        fail(f"--since: {text} is not an ISO time such as 2016-06-30T08:00", 2)
     stamp = Timestamp()
     stamp.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     return stamp

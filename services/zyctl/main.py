@@ -16,7 +16,8 @@ from services.common.db import AUTH_VERSIONS, create_engine, upgrade
 from services.common.errors import InvalidArgument
 from services.zyctl import audit, interconnect, inventory, migration, monitoring
 from services.zyctl.client import Api
-from services.zyctl.output import Output, OutputOption, api, console, print_json
+from services.zyctl.output import Output, OutputOption, api, console, fail, print_json
+from services.zyctl.settings import LOCAL_AUTH_DATABASE
 
 app = typer.Typer(help="Operate the 中原云 migration suite.", no_args_is_help=True)
 auth_app = typer.Typer(help="API tokens (run where the auth database is).", no_args_is_help=True)
@@ -101,7 +102,7 @@ def create_token(
     description: Annotated[str, typer.Option(help="Who or what the token is for")] = "",
     database_url: Annotated[
         str, typer.Option(envvar="AUTH_DATABASE_URL", help="The auth database")
-    ] = "sqlite:///var/auth.db",
+    ] = LOCAL_AUTH_DATABASE,
 ) -> None:
     """Create an API token and print it once (only its hash is stored)."""
     engine = create_engine(database_url)
@@ -109,6 +110,5 @@ def create_token(
     try:
         token = TokenStore(engine).create_token(role, description)
     except InvalidArgument as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from error
+        fail(str(error), 2)
     sys.stdout.write(token + "\n")

@@ -14,7 +14,7 @@ from services.common.events import MIGRATION_STEPS
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
 from services.zyctl.client import Api, describe_error
-from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, print_json
+from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, fail, print_json
 
 wave_app = typer.Typer(help="Waves: systems that migrate together within a window.", no_args_is_help=True)
 migrate_app = typer.Typer(help="Per-system migrations.", no_args_is_help=True)
@@ -162,8 +162,7 @@ def migrate_watch(run: str) -> None:
                 if last.state == "awaiting_approval":
                     break
         except grpc.RpcError as error:
-            console.print(describe_error(error), style="red", markup=False)
-            raise typer.Exit(1) from error
+            fail(describe_error(error))
     if last is not None:
         _show_run(last, Output.table)
         if last.state in ("failed", "rolled_back", "cancelled"):

@@ -15,7 +15,7 @@ from services.common.events import MIGRATION_STEPS
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from services.zyctl.client import Api, describe_error
-from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, print_json
+from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, fail, print_json
 
 report_app = typer.Typer(help="Reports the province's leading-group office receives.", no_args_is_help=True)
 
@@ -51,8 +51,7 @@ def progress(
 ) -> None:
     """Progress of the province (no option), an organisation (--org) or a wave (--wave)."""
     if org and wave:
-        console.print("give --org or --wave, not both", style="red")
-        raise typer.Exit(2)
+        fail("give --org or --wave, not both", 2)
     client = api()
     with client.stub("monitoring", pb_grpc.MonitoringServiceStub) as stub:
         if not watch:
@@ -64,8 +63,7 @@ def progress(
             for update in updates:
                 _show_progress(update, output, watching=True)
         except grpc.RpcError as error:
-            console.print(describe_error(error), style="red", highlight=False, markup=False)
-            raise typer.Exit(1) from error
+            fail(describe_error(error))
 
 
 def _snapshot(client: Api, stub: pb_grpc.MonitoringServiceStub, org: str, wave: str) -> pb.ProgressUpdate:

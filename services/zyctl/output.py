@@ -4,7 +4,7 @@ import enum
 import json
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import grpc
 import typer
@@ -13,9 +13,11 @@ from rich.console import Console
 
 from services.common.runtime.tls import TransportSecurityError
 from services.zyctl.client import TIMEOUT_SECONDS, Api, describe_error
-from services.zyctl.settings import load_settings
+from services.zyctl.settings import SettingsError, load_settings
 
 console = Console()
+# Errors go to stderr: `zyctl catalog export --format csv > out.csv` must not write them into the file.
+errors = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 
@@ -38,9 +40,16 @@ class Level(enum.StrEnum):
 def api() -> Api:
     try:
         return Api(load_settings())
+    except SettingsError as error:
+        fail(str(error), 2)
     except TransportSecurityError as error:
-        console.print(f"TLS settings: {error}", style="red", highlight=False, markup=False)
-        raise typer.Exit(2) from error
+        fail(f"TLS settings: {error}", 2)
+
+
+def fail(message: str, exit_code: int = 1) -> NoReturn:
+    """Say what is wrong on stderr and exit: 1 for a failed call, 2 for a command given wrongly."""
+    errors.print(message, style="red", highlight=False, markup=False)
+    raise typer.Exit(exit_code)
 
 
 def call(client: Api, method: Callable[..., T], request: Any) -> T:
@@ -48,8 +57,7 @@ def call(client: Api, method: Callable[..., T], request: Any) -> T:
     try:
         return method(request, metadata=client.metadata, timeout=TIMEOUT_SECONDS)
     except grpc.RpcError as error:
-        console.print(describe_error(error), style="red", highlight=False, markup=False)
-        raise typer.Exit(1) from error
+        fail(describe_error(error))
 
 
 def as_dict(message: Any) -> dict:

@@ -22,8 +22,16 @@ DEFAULT_HTTP = {
     name: f"http://127.0.0.1:{port}"
     for name, port in {"inventory": 8001, "migration": 8002, "interconnect": 8003, "monitoring": 8004}.items()
 }
-LOCAL_CONFIG = Path("var/zyctl.json")
+# What `make run` keeps in the repository's var/ (zyctl is installed from the repository, editable): found from any
+# working directory, as the services that read the same files are started from the repository.
+REPOSITORY_VAR = Path(__file__).resolve().parents[2] / "var"
+LOCAL_CONFIG = REPOSITORY_VAR / "zyctl.json"
+LOCAL_AUTH_DATABASE = f"sqlite:///{REPOSITORY_VAR / 'auth.db'}"
 USER_CONFIG = Path.home() / ".config" / "zyctl" / "config.json"
+
+
+class SettingsError(Exception):
+    """The config file cannot be read as zyctl's settings."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ def config_file() -> Path | None:
 
 def load_settings() -> Settings:
     path = config_file()
-    data = json.loads(path.read_text(encoding="utf-8")) if path else {}
+    data = _read(path) if path else {}
     return Settings(
         token=os.environ.get("ZYCTL_TOKEN") or data.get("token", ""),
         targets={**DEFAULT_TARGETS, **data.get("targets", {})},
@@ -54,6 +62,16 @@ def load_settings() -> Settings:
         tls_cert=_tls_file(data, "cert"),
         tls_key=_tls_file(data, "key"),
     )
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"zyctl settings {path}: {error}") from error
+    if not isinstance(data, dict):
+        raise SettingsError(f"zyctl settings {path}: not a JSON object")
+    return data
 
 
 def _tls_file(data: dict, name: str) -> str:

@@ -91,8 +91,8 @@ def test_zyctl_reports_invalid_fields_and_a_wrong_token(stack, tmp_path) -> None
         tmp_path, "systems", "register", "--code", "bad code", "--name", "x", "--org", "HA-WJW", "--mlps", "9"
     )
     assert invalid.returncode == 1
-    assert "INVALID_ARGUMENT" in invalid.stdout and "mlps_level" in invalid.stdout and "code:" in invalid.stdout
+    assert "INVALID_ARGUMENT" in invalid.stderr and "mlps_level" in invalid.stderr and "code:" in invalid.stderr
 
     env = dict(os.environ, ZYCTL_CONFIG=str(tmp_path / "zyctl.json"), ZYCTL_TOKEN="zy_forged")
     forged = subprocess.run([ZYCTL, "systems", "list"], env=env, capture_output=True, text=True, timeout=60)
-    assert forged.returncode == 1 and "UNAUTHENTICATED" in forged.stdout
+    assert forged.returncode == 1 and "UNAUTHENTICATED" in forged.stderr

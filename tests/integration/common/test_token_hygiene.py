@@ -118,7 +118,7 @@ def test_no_token_nor_its_hash_appears_in_any_log(stack: Stack, inventory, tmp_p
     listed = zyctl(config, "systems", "list", "--output", "json")
     refused = zyctl(config, "systems", "list", token=unknown)
     assert listed.returncode == 0, listed.stdout + listed.stderr
-    assert refused.returncode == 1 and "UNAUTHENTICATED" in refused.stdout
+    assert refused.returncode == 1 and "UNAUTHENTICATED" in refused.stderr
     for output in (listed, refused):
         assert operator not in output.stdout + output.stderr and unknown not in output.stdout + output.stderr
 

@@ -33,6 +33,6 @@ def test_an_unknown_role_is_refused_and_nothing_is_stored(database_url: str) -> 
     refused = create_token(database_url, "admin")
 
     assert refused.returncode == 2
-    assert "'admin' is not operator, sre or department:<code>" in refused.stdout
+    assert "'admin' is not operator, sre or department:<code>" in refused.stderr
     with create_engine(database_url).connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM api_token").scalar() == 0

@@ -74,7 +74,7 @@ def test_a_gate_that_is_not_ready_says_why_and_exits_1(cli_env, tmp_path) -> Non
     assert down.returncode == 1
     assert "HA-ZZ: not ready" in down.stdout and "cannot resolve host exchange.nowhere.invalid" in down.stdout
     missing = zyctl(cli_env, "gate", "HA-NOPE-1")
-    assert missing.returncode == 1 and missing.stdout.startswith("NOT_FOUND")
+    assert missing.returncode == 1 and missing.stderr.startswith("NOT_FOUND")
 
 
 def test_links_watch_shows_each_change(cli_env, listeners, tmp_path) -> None:

@@ -118,4 +118,4 @@ def test_zyctl_wave_commands_show_a_department_what_the_service_lets_it_see(  # 
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert RST_SYSTEM in shown.stdout and WJW_SYSTEM not in shown.stdout
     assert hidden.returncode == 1
-    assert "NOT_FOUND" in hidden.stdout + hidden.stderr
+    assert "NOT_FOUND" in hidden.stderr
