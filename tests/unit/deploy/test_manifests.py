@@ -131,6 +131,14 @@ def test_database_urls_and_tokens_come_from_secrets(rendered, overlay: str) -> N
                 assert value.value.startswith("postgresql+psycopg2://"), f"{name}: {variable} is PostgreSQL"
 
 
+def test_a_secret_reaches_only_the_services_that_read_it(rendered, overlay: str) -> None:
+    for name, deployment in deployments(rendered, overlay).items():
+        secrets = {
+            v for v, value in environment(server(deployment), rendered[overlay]).items() if value.source == "Secret"
+        }
+        assert secrets - config_variables(name) == set(), name
+
+
 def test_services_bind_all_interfaces_on_their_container_ports(rendered, overlay: str) -> None:
     for name, deployment in deployments(rendered, overlay).items():
         provided, ports = environment(server(deployment), rendered[overlay]), container_ports(deployment)
