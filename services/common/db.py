@@ -190,12 +190,22 @@ def took_outbox_events(session: Session) -> bool:
 
 
 class SqlOutbox:
+    """Events to publish, written to the outbox table as their transaction commits, after its other writes.
+
+    The relay publishes by outbox id. On PostgreSQL an id is drawn when its row is inserted, not when it commits: two
+    transactions changing one aggregate (a run cancelled while its step ends) would take ids in the order they
+    inserted events, and could commit the other way round. Inserted last, an event draws its id once its transaction
+    holds the aggregate's row lock, so one key's events are numbered in commit order."""
+
     def __init__(self, session: Session):
         self._session = session
+        self._waiting: list[OutboxRecord] = []
 
     def publish(self, event: Event, *, topic: str, key: str) -> None:
         self._session.info[OUTBOX_WRITTEN] = True
-        self._session.add(
+        if not self._waiting:
+            sa.event.listen(self._session, "before_commit", self._write_waiting, once=True)
+        self._waiting.append(
             OutboxRecord(
                 event_id=event.id,
                 topic=topic,
@@ -207,6 +217,15 @@ class SqlOutbox:
                 payload=event.payload.SerializeToString(),
             )
         )
+
+    def forget(self) -> None:
+        """Drop the events of a transaction rolled back."""
+        self._waiting = []
+
+    def _write_waiting(self, session: Session) -> None:
+        session.flush()
+        session.add_all(self._waiting)
+        self._waiting = []
 
 
 # Records a batch of deliveries in one statement, and the database answers which were new. The batch travels as one
@@ -264,6 +283,8 @@ class SqlInbox:
 class SqlUnitOfWork(UnitOfWork):
     """A session per `with` block; subclasses add their repositories in `bind`."""
 
+    outbox: SqlOutbox
+
     def __init__(self, session_factory: Callable[[], Session]):
         self._session_factory = session_factory
 
@@ -293,6 +314,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     def rollback(self) -> None:
         self.session.rollback()
+        self.outbox.forget()
 
 
 def session_factory(engine: sa.Engine) -> sessionmaker[Session]:

@@ -185,3 +185,28 @@ def test_a_relay_waits_for_another_replicas_batch_so_one_keys_events_stay_in_ord
     )
     assert of_the_key(records) == [event.id for event in events]
     assert count(engine, unpublished) == 0
+
+
+def test_two_transactions_changing_one_aggregate_number_its_events_in_commit_order(postgres_database) -> None:
+    """Cancelling takes the run's row while its step ends: the later commit must not be published first."""
+    engine = create_engine(postgres_database())
+    upgrade(engine, KERNEL_VERSIONS)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE run (id text PRIMARY KEY, state text)")
+        connection.exec_driver_sql("INSERT INTO run VALUES ('run-42', 'running')")
+    factory = session_factory(engine)
+    step_ends, cancel = factory(), factory()
+    set_state = sa.text("UPDATE run SET state = :state WHERE id = 'run-42'")
+
+    step_completed, cancelling = system_event("HA-WJW-JKK"), system_event("HA-WJW-JKK")
+    SqlOutbox(step_ends).publish(step_completed, topic=INVENTORY_EVENTS, key="run-42")
+    step_ends.flush()  # as a query of the step's transaction would, before it writes the run
+    cancel.execute(set_state, {"state": "cancelling"})
+    SqlOutbox(cancel).publish(cancelling, topic=INVENTORY_EVENTS, key="run-42")
+    cancel.commit()
+    step_ends.execute(set_state, {"state": "running"})  # the run's row: free only once the cancel has committed
+    step_ends.commit()
+
+    with engine.connect() as connection:
+        published = connection.scalars(sa.select(OutboxRecord.event_id).order_by(OutboxRecord.id)).all()
+    assert published == [cancelling.id, step_completed.id]
