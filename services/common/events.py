@@ -40,6 +40,7 @@ DATA_RESOURCE_RETIRED = "zhongyuan.inventory.data_resource.retired.v1"
 PLATFORM_REGISTERED = "zhongyuan.interconnect.platform.registered.v1"
 PLATFORM_UPDATED = "zhongyuan.interconnect.platform.updated.v1"
 LINK_STATE_CHANGED = "zhongyuan.interconnect.link.state_changed.v1"
+LINK_LATENCY_CHANGED = "zhongyuan.interconnect.link.latency_changed.v1"
 RESOURCE_SHARED = "zhongyuan.interconnect.resource.shared.v1"
 EXCHANGE_RECORDED = "zhongyuan.interconnect.exchange.recorded.v1"
 EXCHANGE_OVERDUE = "zhongyuan.interconnect.exchange.overdue.v1"
@@ -71,6 +72,7 @@ EVENT_TYPES: dict[str, type[Message]] = {
     PLATFORM_REGISTERED: interconnect_events.PlatformRegistered,
     PLATFORM_UPDATED: interconnect_events.PlatformUpdated,
     LINK_STATE_CHANGED: interconnect_events.LinkStateChanged,
+    LINK_LATENCY_CHANGED: interconnect_events.LinkLatencyChanged,
     RESOURCE_SHARED: interconnect_events.ResourceShared,
     EXCHANGE_RECORDED: interconnect_events.ExchangeRecorded,
     EXCHANGE_OVERDUE: interconnect_events.ExchangeOverdue,

@@ -185,14 +185,19 @@ def probe_targets(uow: NetworkUnitOfWork) -> dict[str, str]:
 def record_probes(
     results: dict[str, ProbeResult], thresholds: Thresholds, uow: NetworkUnitOfWork, now: datetime | None = None
 ) -> list[LinkChange]:
-    """Count one round of probes in every link; each change of state goes into the history and out as an event."""
+    """Count one round of probes in every link; each change of state goes into the history and out as an event, and
+    so does a latency that moved noticeably while the state stayed."""
     now = _now(now)
     with uow:
         platforms = {p.code: p for p in uow.network.platforms()}
         changes = []
         for link in uow.network.links(list(results)):
+            platform = platforms[link.platform_code]
             change = link.observe(results[link.platform_code], thresholds, now)
-            changes += _announce(change, platforms[link.platform_code], link, uow)
+            changes += _announce(change, platform, link, uow)
+            if change is None and link.latency_is_news():
+                event = messages.link_latency_changed(platform, link)
+                uow.outbox.publish(event, topic=INTERCONNECT_EVENTS, key=platform.id)
         uow.commit()
     return changes
 

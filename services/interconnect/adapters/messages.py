@@ -144,6 +144,11 @@ def link_state_changed(platform: Platform, link: Link, change: LinkChange) -> Ev
     return new_event(ev.LINK_STATE_CHANGED, SOURCE, platform.id, payload)
 
 
+def link_latency_changed(platform: Platform, link: Link) -> Event:
+    payload = events_pb2.LinkLatencyChanged(link=link_to_proto(platform, link))
+    return new_event(ev.LINK_LATENCY_CHANGED, SOURCE, platform.id, payload)
+
+
 def resource_shared(platform: Platform, resource: SharedResource, now: datetime) -> Event:
     payload = events_pb2.ResourceShared(resource=resource_to_proto(resource, now))
     return new_event(ev.RESOURCE_SHARED, SOURCE, platform.id, payload)

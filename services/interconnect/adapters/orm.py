@@ -44,6 +44,7 @@ links = sa.Table(
     sa.Column("last_probe_at", UtcDateTime),
     sa.Column("latency_ms", sa.Float, nullable=False),
     sa.Column("last_error", sa.String(500), nullable=False),
+    sa.Column("announced_latency_ms", sa.Float, nullable=False, server_default="0"),
 )
 
 link_changes = sa.Table(

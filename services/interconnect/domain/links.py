@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 MAX_ERROR_CHARS = 500  # what a link and its history keep of a probe's error (the columns' width)
+# A link's latency is announced again when it has moved this far from the last announced: at least 50 ms and a
+# quarter. Less would announce the jitter of every probe round; the state changes carry their own latency.
+LINK_LATENCY_NEWS_MS = 50.0
+LINK_LATENCY_NEWS_SHARE = 0.25
 
 
 class LinkState(enum.StrEnum):
@@ -96,6 +100,7 @@ class Link:
     last_probe_at: datetime | None = None
     latency_ms: float = 0.0
     last_error: str = ""
+    announced_latency_ms: float = 0.0
 
     @property
     def streaks(self) -> Streaks:
@@ -117,6 +122,17 @@ class Link:
             self.last_error = probe.error[:MAX_ERROR_CHARS]
         return self._enter(state, at, _reason(state, streaks)) if state is not self.state else None
 
+    def latency_is_news(self) -> bool:
+        """Whether a link that answers has moved far enough from the latency last announced to announce it again; if
+        so, it counts as announced from now."""
+        if self.state not in (LinkState.UP, LinkState.DEGRADED):
+            return False
+        moved = abs(self.latency_ms - self.announced_latency_ms)
+        if moved < max(LINK_LATENCY_NEWS_MS, LINK_LATENCY_NEWS_SHARE * self.announced_latency_ms):
+            return False
+        self.announced_latency_ms = self.latency_ms
+        return True
+
     def restart(self, at: datetime) -> "LinkChange | None":
         """Forget the evidence (the endpoint changed): the state is unknown until probes say otherwise."""
         previous = self.state
@@ -128,7 +144,7 @@ class Link:
 
     def _enter(self, state: LinkState, at: datetime, reason: str) -> "LinkChange":
         change = LinkChange(self.platform_code, self.state, state, at, self.latency_ms, self.last_error, reason)
-        self.state, self.since = state, at
+        self.state, self.since, self.announced_latency_ms = state, at, self.latency_ms
         return change
 
     def up_for(self, now: datetime) -> float:

@@ -145,7 +145,8 @@ def _links(q: SqlProgressQueries) -> list[Metric]:
     )
     latency = _gauge(
         "zhongyuan_city_link_probe_latency_seconds",
-        "Latency of the last answered probe of the city's link.",
+        "Latency of the city's link as last announced: at its last change of state, or once it moved by 50 ms and a "
+        "quarter since.",
         ["city"],
         ((city, ms / 1000) for city, _, ms in links),
     )

@@ -13,6 +13,7 @@ from services.common.events import (
     DATA_RESOURCE_SCHEDULED,
     INTERCONNECT_EVENTS,
     INVENTORY_EVENTS,
+    LINK_LATENCY_CHANGED,
     LINK_STATE_CHANGED,
     MIGRATION_EVENTS,
     RUN_STATE_CHANGED,
@@ -115,6 +116,13 @@ def link_changed(city: str, state: int, latency_ms: float) -> Event:
     link = interconnect_pb2.Link(platform_code=city, state=state, latency_ms=latency_ms)  # type: ignore[arg-type]
     payload = interconnect_events.LinkStateChanged(link=link)
     return new_event(LINK_STATE_CHANGED, "/zhongyuan/interconnect", city, payload)
+
+
+def link_latency_changed(city: str, latency_ms: float) -> Event:
+    link = interconnect_pb2.Link(platform_code=city, state=interconnect_pb2.LINK_STATE_UP, latency_ms=latency_ms)
+    return new_event(
+        LINK_LATENCY_CHANGED, "/zhongyuan/interconnect", city, interconnect_events.LinkLatencyChanged(link=link)
+    )
 
 
 def topic_of(event: Event) -> str:

@@ -21,6 +21,7 @@ from tests.integration.monitoring.migration_events import (
     Run,
     data_resource,
     link_changed,
+    link_latency_changed,
     send,
     system_registered,
 )
@@ -98,6 +99,10 @@ def test_city_share_links_and_overdue_data_resources_appear_per_city_and_departm
     eventually(folded, "the city's data resources, systems and link on /metrics", timeout=CATCH_UP)
     lag = sample(metrics_text(metrics_url), "zhongyuan_monitoring_event_lag_seconds", topic=INVENTORY_EVENTS)
     assert lag is not None and lag >= 0
+
+    send(producer, link_latency_changed(city, latency_ms=300.0))  # still up, noticeably slower
+    slower = lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_probe_latency_seconds", city=city) == 0.3  # noqa: E731
+    eventually(slower, "the link's new latency")
 
     send(producer, link_changed(city, state=2, latency_ms=850.0))  # degraded: answers, slowly
     slow = lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_probe_latency_seconds", city=city) == 0.85  # noqa: E731

@@ -10,6 +10,7 @@ from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import (
     EXCHANGE_OVERDUE,
     EXCHANGE_RECORDED,
+    LINK_LATENCY_CHANGED,
     LINK_STATE_CHANGED,
     PLATFORM_REGISTERED,
     PLATFORM_UPDATED,
@@ -19,6 +20,7 @@ from services.common.writes import Mode
 from services.interconnect import handlers, queries
 from services.interconnect.domain.links import LinkState, ProbeResult, Thresholds
 from services.interconnect.handlers import RecordExchange
+from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect_events
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2
 from tests.fixtures.inventory_events import system_event
 from tests.unit.interconnect.conftest import NOON
@@ -81,6 +83,23 @@ def test_a_state_change_is_kept_in_the_history_and_announced(uow) -> None:  # ty
     [kept] = queries.link_history("HA-ZZ", 0, uow, OPERATOR_PRINCIPAL)
     assert kept == change and kept.error == "connection refused"
     assert outbox_types(uow)[-1] == LINK_STATE_CHANGED
+
+
+def test_a_link_that_stays_up_announces_its_latency_once_it_moved_noticeably(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+    latencies = [20, 60, 65, 300, 280]  # up at 20 ms; 60 and 65 are jitter (< 50 ms off); 300 is news, 280 is not
+
+    for seconds, latency in enumerate(latencies):
+        probe_round(uow, ProbeResult.answer(latency), NOON + timedelta(seconds=10 * seconds))
+
+    with uow:
+        announced = uow.session.execute(sa.text("SELECT ce_type, payload FROM outbox ORDER BY id")).all()
+    link_events = [
+        (ce_type, interconnect_events.LinkLatencyChanged.FromString(payload).link.latency_ms)  # the link is field 1
+        for ce_type, payload in announced
+        if ce_type in (LINK_STATE_CHANGED, LINK_LATENCY_CHANGED)
+    ]
+    assert link_events == [(LINK_STATE_CHANGED, 20), (LINK_LATENCY_CHANGED, 300)]
 
 
 def test_changing_an_endpoint_starts_the_link_afresh(uow) -> None:  # type: ignore[no-untyped-def]
