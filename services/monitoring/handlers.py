@@ -97,7 +97,7 @@ def _step(event: Event, uow: Any) -> None:
         status=STEP_STATUS[event.type],
         percent=100 if event.type == STEP_COMPLETED else payload.percent,
         attempt=payload.attempt,
-        message=payload.message[:500],
+        message=payload.message,
     )
     if event.type in STEP_RESULTS:
         uow.steps.add_outcome(
