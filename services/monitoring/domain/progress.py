@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from services.common.events import MIGRATION_STEPS
+from services.common.timestamps import PROVINCE_TIME
 
 RUNNING_STATES = ("precheck", "sync", "deploy", "cutover", "verify", "rolling_back")
 ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "verify", "rolling_back")
@@ -36,10 +37,11 @@ class Quarter:
         return date(self.year + 1, 1, 1) if self.number == 4 else date(self.year, 3 * self.number + 1, 1)
 
     def starts(self) -> datetime:
-        return datetime.combine(self.first_day, datetime.min.time(), UTC)
+        """Midnight of its first day in Henan: the province files its quarters by its own calendar."""
+        return datetime.combine(self.first_day, datetime.min.time(), PROVINCE_TIME)
 
     def ends(self) -> datetime:
-        return datetime.combine(self.next_first_day, datetime.min.time(), UTC)
+        return datetime.combine(self.next_first_day, datetime.min.time(), PROVINCE_TIME)
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.number}"

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.monitoring.domain.progress import parse_quarter
 from services.monitoring.domain.report import as_csv, as_markdown, quarterly_report
@@ -14,7 +14,8 @@ def run(
 JULY = datetime(2016, 7, 4, 9, tzinfo=UTC)
 RUNS = [
     run("HA-WJW-JKK", "completed", datetime(2016, 5, 3, tzinfo=UTC)),
-    run("HA-WJW-OLD", "completed", datetime(2016, 3, 31, 23, tzinfo=UTC), started=datetime(2016, 3, 30, tzinfo=UTC)),
+    # 23:00 on 31 March in Henan: the first quarter's
+    run("HA-WJW-OLD", "completed", datetime(2016, 3, 31, 15, tzinfo=UTC), started=datetime(2016, 3, 30, tzinfo=UTC)),
     run("HA-WJW-YB", "sync"),
     run("HA-WJW-FY", "failed", reason="预检失败：磁盘空间不足"),
     run("HA-WJW-Q3", "deploy", started=JULY),  # begun after the quarter: not the quarter's
@@ -35,6 +36,14 @@ def test_the_report_counts_only_what_falls_in_the_quarter() -> None:
     assert report.in_progress == [("HA-WJW-YB", "sync")]
     assert report.blocked == [("HA-WJW-FY", "预检失败：磁盘空间不足")]
     assert (report.resources_planned, report.resources_opened) == (3, 1)
+
+
+def test_a_quarter_begins_and_ends_at_midnight_in_henan() -> None:
+    new_year_in_henan = datetime(2025, 12, 31, 19, tzinfo=UTC)  # 2026-01-01 03:00 there
+    runs = [run("HA-WJW-JKK", "completed", new_year_in_henan, started=new_year_in_henan - timedelta(days=2))]
+
+    assert quarterly_report("HA-WJW", parse_quarter("2026Q1"), runs, []).migrated == ["HA-WJW-JKK"]
+    assert quarterly_report("HA-WJW", parse_quarter("2025Q4"), runs, []).migrated == []
 
 
 def test_the_report_reads_as_markdown_and_csv() -> None:
