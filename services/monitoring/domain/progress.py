@@ -21,6 +21,8 @@ DURATION_BUCKETS = (1.0, 10.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400
 CITY_LEVELS = (2, 3)  # AdminLevel CITY, COUNTY: their organisation code is the city label
 STALE_AFTER_SECONDS = 900
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+# Years a quarterly report may be asked for: the plan began in 2016, and outside 1..9999 dates cannot even be built.
+REPORT_YEARS = range(2000, 2101)
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,14 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def parse_quarter(text: str) -> Quarter:
-    """'2016Q2' → Quarter(2016, 2); ValueError for anything else."""
+    """'2016Q2' → Quarter(2016, 2); ValueError for anything else, a year outside REPORT_YEARS included."""
     match = _QUARTER.match(text.strip().upper())
     if match is None:
         raise ValueError(f"{text!r} is not a quarter like 2016Q2")
-    return Quarter(int(match.group(1)), int(match.group(2)))
+    year = int(match.group(1))
+    if year not in REPORT_YEARS:
+        raise ValueError(f"{text!r} is not a quarter of {REPORT_YEARS.start}..{REPORT_YEARS.stop - 1}")
+    return Quarter(year, int(match.group(2)))
 
 
 def city_of(organisation_code: str, admin_level: int) -> str:
