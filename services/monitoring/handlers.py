@@ -27,7 +27,7 @@ from services.common.events import (
 )
 from services.common.timestamps import moment_of
 from services.common.unit_of_work import UnitOfWork
-from services.monitoring.domain.progress import STEP_RESULTS, as_utc, city_of
+from services.monitoring.domain.progress import RETIRED_SYSTEM_STATUS, STEP_RESULTS, as_utc, city_of
 
 SYSTEMS_CONSUMER = "monitoring.systems"
 MIGRATIONS_CONSUMER = "monitoring.migrations"
@@ -50,7 +50,7 @@ def _system(event: Event, uow: Any) -> None:
         code=system.code,
         name=system.name,
         organisation_code=system.organisation_code,
-        status="retired" if event.type == SYSTEM_RETIRED else system.status,
+        status=RETIRED_SYSTEM_STATUS if event.type == SYSTEM_RETIRED else system.status,
         at=event.time,
         city=city_of(system.organisation_code, system.admin_level),
     )

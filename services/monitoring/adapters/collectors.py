@@ -24,7 +24,7 @@ class SystemsCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
             "zhongyuan_inventory_systems",
-            "Systems registered in the inventory, by owning department.",
+            "Systems in the inventory and not retired, by owning department.",
             labels=["department"],
         )
         with self._unit_of_work() as uow:

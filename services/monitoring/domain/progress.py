@@ -12,6 +12,7 @@ ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "
 BLOCKED_STATES = ("failed", "rolled_back")
 MIGRATED_STATE = "completed"
 MIGRATED_SYSTEM_STATUS = "migrated"
+RETIRED_SYSTEM_STATUS = "retired"  # the inventory retired it: no page, report or metric counts it any more
 # Every step and result the steps counter reports, zero until it happens: Prometheus sees a series' first increase
 # only if the series existed before it (a first-ever failed cutover must still fire the step-failed alert).
 COUNTED_STEPS = (*MIGRATION_STEPS, "rollback")

@@ -2,8 +2,10 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import CollectorRegistry
 
 from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
+from services.monitoring.adapters.collectors import ProgressCollector, SystemsCollector
 from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
 from services.monitoring.handlers import fold_events
 
@@ -22,3 +24,12 @@ def read_model(engine: sa.Engine) -> ReadModel:
 def fold(read_model: ReadModel) -> Callable[..., None]:
     """Fold events into the read model, as the consumer does with a poll's records."""
     return lambda *events: fold_events(list(events), read_model())
+
+
+@pytest.fixture
+def metrics(read_model: ReadModel) -> CollectorRegistry:
+    """What /metrics shows of the read model: get_sample_value(name, labels) scrapes it anew."""
+    registry = CollectorRegistry()
+    registry.register(SystemsCollector(read_model))
+    registry.register(ProgressCollector(read_model))
+    return registry
