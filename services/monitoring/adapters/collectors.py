@@ -109,7 +109,8 @@ def _wave_windows(q: SqlProgressQueries) -> list[Metric]:
     )
     unfinished = _gauge(
         "zhongyuan_wave_unfinished_systems",
-        "Systems of the wave whose migration has not completed.",
+        "Systems of the wave whose run it still waits for: pending, migrating or failed (not completed, cancelled or "
+        "rolled back).",
         ["wave"],
         ((wave, count) for wave, _, count in windows),
     )

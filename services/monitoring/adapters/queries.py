@@ -23,6 +23,7 @@ from services.monitoring.domain.progress import (
     MIGRATED_SYSTEM_STATUS,
     RETIRED_SYSTEM_STATUS,
     RUNNING_STATES,
+    WAVE_DONE_STATES,
 )
 
 _MIGRATED = sa.case(
@@ -68,9 +69,9 @@ class SqlProgressQueries:
         return self._rows(query.where(m.wave_name != "").group_by(m.wave_name))
 
     def wave_windows(self) -> Iterator[Any]:
-        """Per wave with a planned window: its end and how many of its systems are not migrated yet."""
+        """Per wave with a planned window: its end and how many of its systems' runs it still waits for."""
         m = MigrationView
-        unfinished = sa.func.sum(sa.case((m.state != MIGRATED_STATE, 1), else_=0))
+        unfinished = sa.func.sum(sa.case((m.state.not_in(WAVE_DONE_STATES), 1), else_=0))
         query = _runs_of_systems_not_retired(m.wave_name, sa.func.max(m.wave_window_end), unfinished)
         return self._rows(query.where(m.wave_window_end.is_not(None)).group_by(m.wave_name))
 

@@ -11,6 +11,9 @@ RUNNING_STATES = ("precheck", "sync", "deploy", "cutover", "verify", "rolling_ba
 ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "verify", "rolling_back")
 BLOCKED_STATES = ("failed", "rolled_back")
 MIGRATED_STATE = "completed"
+# Runs their wave no longer waits for: migrated, or cancelled or rolled back (the system is planned again in a new
+# wave). A failed run still holds its wave: it may be retried.
+WAVE_DONE_STATES = (MIGRATED_STATE, "cancelled", "rolled_back")
 MIGRATED_SYSTEM_STATUS = "migrated"
 RETIRED_SYSTEM_STATUS = "retired"  # the inventory retired it: no page, report or metric counts it any more
 # Every step and result the steps counter reports, zero until it happens: Prometheus sees a series' first increase

@@ -8,6 +8,7 @@ from services.monitoring.domain.progress import (
     ACTIVE_STATES,
     BLOCKED_STATES,
     MIGRATED_STATE,
+    WAVE_DONE_STATES,
     is_stale,
     migrated_share,
 )
@@ -110,13 +111,14 @@ def province_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def wave_summary(name: str, systems: list[dict[str, Any]], rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
-    """A wave's window and how far it is; behind its window once the window has ended with systems not migrated.
+    """A wave's window and how far it is; behind its window once the window has ended with runs it still waits for.
 
     `systems` are the read-model rows of the wave's systems, `rows` the same as shown (system_row)."""
     runs = [system["run"] for system in systems if system["run"]]
     starts = [run["wave_window_start"] for run in runs if run["wave_window_start"]]
     ends = [run["wave_window_end"] for run in runs if run["wave_window_end"]]
     migrated = sum(1 for row in rows if row["state"] == MIGRATED_STATE)
+    waiting = any(row["state"] not in WAVE_DONE_STATES for row in rows)
     window_end = max(ends) if ends else None
     return {
         "name": name,
@@ -124,5 +126,5 @@ def wave_summary(name: str, systems: list[dict[str, Any]], rows: list[dict[str, 
         "window_end": window_end,
         "systems": len(rows),
         "migrated": migrated,
-        "behind_window": window_end is not None and now > window_end and migrated < len(rows),
+        "behind_window": window_end is not None and now > window_end and waiting,
     }
