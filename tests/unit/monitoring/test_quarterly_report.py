@@ -1,3 +1,5 @@
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 from services.monitoring.domain.progress import parse_quarter
@@ -57,3 +59,16 @@ def test_the_report_reads_as_markdown_and_csv() -> None:
     assert lines[0] == "organisation,quarter,category,system,detail"
     assert "HA-WJW,2016Q2,migrated,HA-WJW-JKK," in lines
     assert "HA-WJW,2016Q2,data_resources_opened,,1" in lines
+
+
+def test_a_reason_of_many_lines_stays_one_markdown_line_and_whole_in_csv() -> None:
+    reason = "task 'sync' failed on src-1: rsync error\n# fatal: disk *full*\n\n- retry <later>  "
+    report = quarterly_report("HA-WJW", parse_quarter("2016Q2"), [run("HA-WJW-FY", "failed", reason=reason)], [])
+
+    markdown = as_markdown(report).splitlines()
+    assert markdown[4:6] == [
+        "- 受阻：1 个",
+        r"  - HA-WJW-FY：task 'sync' failed on src-1: rsync error # fatal: disk \*full\* - retry \<later\>",
+    ]
+    assert markdown[6].startswith("- 数据资源开放") and len(markdown) == 7
+    assert list(csv.reader(io.StringIO(as_csv(report))))[1][4] == reason
