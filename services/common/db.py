@@ -62,6 +62,22 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class ClippedString(sa.TypeDecorator[str]):
+    """A String(length) column that keeps the first `length` characters of what is written: for free text a read
+    model shows (a failure's reason, a step's message, a name) that an event may carry in full. PostgreSQL would
+    refuse the longer text and the whole fold with it; SQLite would keep it all."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, length: int):
+        super().__init__(length)
+        self.length = length
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else value[: self.length]
+
+
 def _sqlite_text(value: Any) -> str | None:
     """The text SQLAlchemy's SQLite DATETIME stores ("2016-06-30 08:00:00.000000"), of the time in UTC, made a few
     times faster: every folded event writes one or two. A naive time is taken to be UTC already."""

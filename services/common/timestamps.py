@@ -14,7 +14,12 @@ PROVINCE_TIME = timezone(timedelta(hours=8), "CST")
 
 def province_today(now: datetime | None = None) -> date:
     """The date in Henan now (or at `now`): between 00:00 and 08:00 there it is still yesterday in UTC."""
-    return (now or datetime.now(UTC)).astimezone(PROVINCE_TIME).date()
+    return in_province(now or datetime.now(UTC)).date()
+
+
+def in_province(moment: datetime) -> datetime:
+    """`moment` as Henan's clocks show it: what a person there reads on a page."""
+    return moment.astimezone(PROVINCE_TIME)
 
 
 def timestamp(moment: datetime | None) -> Timestamp | None:

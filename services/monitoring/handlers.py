@@ -28,7 +28,7 @@ from services.common.events import (
 )
 from services.common.timestamps import moment_of
 from services.common.unit_of_work import UnitOfWork
-from services.monitoring.domain.progress import STEP_RESULTS, as_utc, city_of
+from services.monitoring.domain.progress import RETIRED_SYSTEM_STATUS, STEP_RESULTS, as_utc, city_of
 
 SYSTEMS_CONSUMER = "monitoring.systems"
 MIGRATIONS_CONSUMER = "monitoring.migrations"
@@ -51,7 +51,7 @@ def _system(event: Event, uow: Any) -> None:
         code=system.code,
         name=system.name,
         organisation_code=system.organisation_code,
-        status="retired" if event.type == SYSTEM_RETIRED else system.status,
+        status=RETIRED_SYSTEM_STATUS if event.type == SYSTEM_RETIRED else system.status,
         at=event.time,
         city=city_of(system.organisation_code, system.admin_level),
     )
@@ -98,7 +98,7 @@ def _step(event: Event, uow: Any) -> None:
         status=STEP_STATUS[event.type],
         percent=100 if event.type == STEP_COMPLETED else payload.percent,
         attempt=payload.attempt,
-        message=payload.message[:500],
+        message=payload.message,
     )
     if event.type in STEP_RESULTS:
         uow.steps.add_outcome(

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from services.common.auth import Principal
 from services.common.errors import InvalidArgument, PermissionDenied
+from services.common.timestamps import in_province
 from services.common.unit_of_work import UnitOfWork
 from services.monitoring import progress
 from services.monitoring.adapters.html import render
@@ -13,7 +14,7 @@ from services.monitoring.domain.status_page import REFRESH_SECONDS, STATE_LABELS
 
 
 def _page(template: str, title: str, **context: object) -> str:
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    generated = in_province(datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S 北京时间")
     return render(template, title=title, refresh=REFRESH_SECONDS, generated=generated, **context)
 
 

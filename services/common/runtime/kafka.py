@@ -112,6 +112,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         self._running = False
 
     def start(self) -> None:
+        self.metrics.count_records_of(self.topic)  # here: the shared registry may be set up after this entrypoint
         self._running = True
         self._thread = self.container.spawn_managed_thread(self._consume_forever)
 

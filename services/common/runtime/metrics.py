@@ -6,6 +6,7 @@ from nameko.extensions import DependencyProvider, SharedExtension
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
 
 disable_created_metrics()  # the *_created series double every counter and nobody alerts on them
+CONSUMED_OUTCOMES = ("handled", "retried", "dead_lettered")
 
 
 class MetricsRegistry(SharedExtension):
@@ -34,6 +35,12 @@ class MetricsRegistry(SharedExtension):
             "Events committed but not yet published (grows while the broker is unreachable).",
             registry=self.registry,
         )
+
+    def count_records_of(self, topic: str) -> None:
+        """Every outcome of `topic`'s records at zero from now: Prometheus sees a series' first increase only if the
+        series existed before it, so the first record dead-lettered after a start would otherwise alert nobody."""
+        for outcome in CONSUMED_OUTCOMES:
+            self.consumed.labels(topic, outcome)
 
 
 class Metrics(DependencyProvider):

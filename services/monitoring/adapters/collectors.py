@@ -24,7 +24,7 @@ class SystemsCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
             "zhongyuan_inventory_systems",
-            "Systems registered in the inventory, by owning department.",
+            "Systems in the inventory and not retired, by owning department.",
             labels=["department"],
         )
         with self._unit_of_work() as uow:
@@ -109,7 +109,8 @@ def _wave_windows(q: SqlProgressQueries) -> list[Metric]:
     )
     unfinished = _gauge(
         "zhongyuan_wave_unfinished_systems",
-        "Systems of the wave whose migration has not completed.",
+        "Systems of the wave whose run it still waits for: pending, migrating or failed (not completed, cancelled or "
+        "rolled back).",
         ["wave"],
         ((wave, count) for wave, _, count in windows),
     )

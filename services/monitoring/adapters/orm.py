@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import UtcDateTime
+from services.common.db import ClippedString, UtcDateTime
 
 Moment = UtcDateTime()
 
@@ -20,7 +20,7 @@ class SystemView(ReadModelBase):
 
     system_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(64))
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(ClippedString(200))
     organisation_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     status: Mapped[str] = mapped_column(sa.String(32))
     updated_at: Mapped[datetime] = mapped_column(Moment)
@@ -36,12 +36,12 @@ class MigrationView(ReadModelBase):
     run_id: Mapped[str] = mapped_column(sa.String(36))
     system_code: Mapped[str] = mapped_column(sa.String(64))
     organisation_code: Mapped[str] = mapped_column(sa.String(64), index=True)
-    wave_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    wave_name: Mapped[str] = mapped_column(ClippedString(200), default="")
     wave_window_start: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
     wave_window_end: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
     state: Mapped[str] = mapped_column(sa.String(32))
     step: Mapped[str] = mapped_column(sa.String(32), default="")
-    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    reason: Mapped[str] = mapped_column(ClippedString(500), default="")
     started_at: Mapped[datetime] = mapped_column(Moment)
     last_progress_at: Mapped[datetime] = mapped_column(Moment)
     completed_at: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
@@ -56,7 +56,7 @@ class StepView(ReadModelBase):
     status: Mapped[str] = mapped_column(sa.String(16))
     percent: Mapped[int] = mapped_column(sa.Integer)
     attempt: Mapped[int] = mapped_column(sa.Integer)
-    message: Mapped[str] = mapped_column(sa.String(500), default="")
+    message: Mapped[str] = mapped_column(ClippedString(500), default="")
     updated_at: Mapped[datetime] = mapped_column(Moment)
 
 
@@ -96,7 +96,7 @@ class DataResourceView(ReadModelBase):
     __tablename__ = "data_resource_view"
 
     code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(ClippedString(200))
     organisation_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     planned_opening_date: Mapped[str] = mapped_column(sa.String(10))
     actual_opening_date: Mapped[str] = mapped_column(sa.String(10))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.common.rows import RowsByKey
 from services.monitoring.adapters.orm import SystemView
+from services.monitoring.adapters.queries import NOT_RETIRED
 
 
 class SqlSystemViews:
@@ -53,7 +54,8 @@ class SqlSystemViews:
             )
 
     def count_by_organisation(self, organisation_code: str | None = None) -> dict[str, int]:
-        query = sa.select(SystemView.organisation_code, sa.func.count()).group_by(SystemView.organisation_code)
+        query = sa.select(SystemView.organisation_code, sa.func.count()).where(NOT_RETIRED)
+        query = query.group_by(SystemView.organisation_code)
         if organisation_code:
             query = query.where(SystemView.organisation_code == organisation_code)
         return {org: count for org, count in self._session.execute(query)}

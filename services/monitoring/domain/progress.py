@@ -5,12 +5,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from services.common.events import MIGRATION_STEPS
+from services.common.timestamps import PROVINCE_TIME
 
 RUNNING_STATES = ("precheck", "sync", "deploy", "cutover", "verify", "rolling_back")
 ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "verify", "rolling_back")
 BLOCKED_STATES = ("failed", "rolled_back")
 MIGRATED_STATE = "completed"
+# Runs their wave no longer waits for: migrated, or cancelled or rolled back (the system is planned again in a new
+# wave). A failed run still holds its wave: it may be retried.
+WAVE_DONE_STATES = (MIGRATED_STATE, "cancelled", "rolled_back")
 MIGRATED_SYSTEM_STATUS = "migrated"
+RETIRED_SYSTEM_STATUS = "retired"  # the inventory retired it: no page, report or metric counts it any more
 # Every step and result the steps counter reports, zero until it happens: Prometheus sees a series' first increase
 # only if the series existed before it (a first-ever failed cutover must still fire the step-failed alert).
 COUNTED_STEPS = (*MIGRATION_STEPS, "rollback")
@@ -20,6 +25,8 @@ DURATION_BUCKETS = (1.0, 10.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400
 CITY_LEVELS = (2, 3)  # AdminLevel CITY, COUNTY: their organisation code is the city label
 STALE_AFTER_SECONDS = 900
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+# Years a quarterly report may be asked for: the plan began in 2016, and outside 1..9999 dates cannot even be built.
+REPORT_YEARS = range(2000, 2101)
 
 
 @dataclass(frozen=True)
@@ -36,10 +43,11 @@ class Quarter:
         return date(self.year + 1, 1, 1) if self.number == 4 else date(self.year, 3 * self.number + 1, 1)
 
     def starts(self) -> datetime:
-        return datetime.combine(self.first_day, datetime.min.time(), UTC)
+        """Midnight of its first day in Henan: the province files its quarters by its own calendar."""
+        return datetime.combine(self.first_day, datetime.min.time(), PROVINCE_TIME)
 
     def ends(self) -> datetime:
-        return datetime.combine(self.next_first_day, datetime.min.time(), UTC)
+        return datetime.combine(self.next_first_day, datetime.min.time(), PROVINCE_TIME)
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.number}"
@@ -51,11 +59,14 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def parse_quarter(text: str) -> Quarter:
-    """'2016Q2' → Quarter(2016, 2); ValueError for anything else."""
+    """'2016Q2' → Quarter(2016, 2); ValueError for anything else, a year outside REPORT_YEARS included."""
     match = _QUARTER.match(text.strip().upper())
     if match is None:
         raise ValueError(f"{text!r} is not a quarter like 2016Q2")
-    return Quarter(int(match.group(1)), int(match.group(2)))
+    year = int(match.group(1))
+    if year not in REPORT_YEARS:
+        raise ValueError(f"{text!r} is not a quarter of {REPORT_YEARS.start}..{REPORT_YEARS.stop - 1}")
+    return Quarter(year, int(match.group(2)))
 
 
 def city_of(organisation_code: str, admin_level: int) -> str:

@@ -2,11 +2,15 @@
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from services.monitoring.domain.progress import ACTIVE_STATES, BLOCKED_STATES, MIGRATED_STATE, Quarter
 from services.monitoring.domain.status_page import STATE_LABELS
+
+# Characters that start emphasis, code, a link or HTML anywhere in a Markdown line.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>~])")
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,15 @@ def as_markdown(report: QuarterlyReport) -> str:
     lines.append(f"- 迁移中：{len(report.in_progress)} 个")
     lines += [f"  - {code}（{STATE_LABELS.get(state, state)}）" for code, state in report.in_progress]
     lines.append(f"- 受阻：{len(report.blocked)} 个")
-    lines += [f"  - {code}：{reason}" for code, reason in report.blocked]
+    lines += [f"  - {code}：{_one_line(reason)}" for code, reason in report.blocked]
     lines.append(f"- 数据资源开放：计划 {report.resources_planned} 项，已开放 {report.resources_opened} 项")
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    """Free text (a failure's reason with Ansible's output) as it reads within one Markdown line: whitespace and
+    line breaks collapsed to single spaces, Markdown's inline characters escaped."""
+    return _MARKDOWN_INLINE.sub(r"\\\1", " ".join(text.split()))
 
 
 def as_csv(report: QuarterlyReport) -> str:

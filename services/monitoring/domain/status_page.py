@@ -4,10 +4,12 @@ from datetime import datetime
 from typing import Any
 
 from services.common.events import MIGRATION_STEPS
+from services.common.timestamps import in_province
 from services.monitoring.domain.progress import (
     ACTIVE_STATES,
     BLOCKED_STATES,
     MIGRATED_STATE,
+    WAVE_DONE_STATES,
     is_stale,
     migrated_share,
 )
@@ -64,14 +66,16 @@ def blocker(run: dict[str, Any] | None, steps: list[dict[str, Any]]) -> str:
     return run["reason"] or (failed[0] if failed else STATE_LABELS[run["state"]])
 
 
-def window_text(run: dict[str, Any] | None) -> str:
-    """The run's wave window as 'YYYY-MM-DD 至 YYYY-MM-DD' (an unplanned end shows as 未定), or '' without one."""
-    if run is None or not (run["wave_window_start"] or run["wave_window_end"]):
+def window_text(start: datetime | None, end: datetime | None) -> str:
+    """A wave window as 'YYYY-MM-DD 至 YYYY-MM-DD' in Henan's dates (an unplanned end shows as 未定), or '' without
+    one."""
+    if not (start or end):
         return ""
-    start, end = (
-        run[key].strftime("%Y-%m-%d") if run[key] else "未定" for key in ("wave_window_start", "wave_window_end")
-    )
-    return f"{start} 至 {end}"
+    return f"{_province_date(start)} 至 {_province_date(end)}"
+
+
+def _province_date(moment: datetime | None) -> str:
+    return in_province(moment).strftime("%Y-%m-%d") if moment else "未定"
 
 
 def system_row(system: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -85,9 +89,9 @@ def system_row(system: dict[str, Any], now: datetime) -> dict[str, Any]:
         "state": state,
         "state_label": STATE_LABELS.get(state, state),
         "wave": run["wave_name"] if run else "",
-        "wave_window": window_text(run),
+        "wave_window": window_text(run["wave_window_start"], run["wave_window_end"]) if run else "",
         "last_progress_at": last,
-        "started": run["started_at"].strftime("%Y-%m-%d %H:%M") if run else "",
+        "started": in_province(run["started_at"]).strftime("%Y-%m-%d %H:%M") if run else "",
         "bars": step_bars(system["steps"]),
         "blocker": blocker(run, system["steps"]),
         "updated": age_text((now - last).total_seconds()) if last else "",
@@ -110,19 +114,21 @@ def province_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def wave_summary(name: str, systems: list[dict[str, Any]], rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
-    """A wave's window and how far it is; behind its window once the window has ended with systems not migrated.
+    """A wave's window and how far it is; behind its window once the window has ended with runs it still waits for.
 
     `systems` are the read-model rows of the wave's systems, `rows` the same as shown (system_row)."""
     runs = [system["run"] for system in systems if system["run"]]
     starts = [run["wave_window_start"] for run in runs if run["wave_window_start"]]
     ends = [run["wave_window_end"] for run in runs if run["wave_window_end"]]
     migrated = sum(1 for row in rows if row["state"] == MIGRATED_STATE)
-    window_end = max(ends) if ends else None
+    waiting = any(row["state"] not in WAVE_DONE_STATES for row in rows)
+    window_start, window_end = min(starts) if starts else None, max(ends) if ends else None
     return {
         "name": name,
-        "window_start": min(starts) if starts else None,
+        "window_start": window_start,
         "window_end": window_end,
+        "window": window_text(window_start, window_end),
         "systems": len(rows),
         "migrated": migrated,
-        "behind_window": window_end is not None and now > window_end and migrated < len(rows),
+        "behind_window": window_end is not None and now > window_end and waiting,
     }

@@ -6,12 +6,12 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
 import pytest
 
+from services.common.timestamps import province_today
 from services.monitoring.service import MonitoringService
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
@@ -38,11 +38,11 @@ def test_the_quarterly_report_over_grpc_cli_and_page(
         system_registered(failed),
         done.state("verify", "completed"),
         failed.state("sync", "failed", "数据同步失败：源库连接超时"),
-        data_resource(org, f"{org}-RK", planned=f"{datetime.now(UTC):%Y-%m}-01"),  # due this quarter
+        data_resource(org, f"{org}-RK", planned=f"{province_today():%Y-%m}-01"),  # due this quarter
     )
     stub = pb_grpc.MonitoringServiceStub(channel_to(monitoring["GRPC_BIND_ADDRESS"]))
-    now = datetime.now(UTC)
-    quarter = f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    today = province_today()  # quarters are Henan's
+    quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
     request = pb.QuarterlyReportRequest(organisation_code=org, quarter=quarter)
 
     def folded() -> pb.QuarterlyReport | None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS, SYSTEM_RETIRED
+from services.common.timestamps import in_province
 from services.monitoring.service import MonitoringService
 from tests.fixtures.inventory_events import system_event
 from tests.fixtures.services import eventually
@@ -17,6 +18,8 @@ from tests.integration.monitoring.helpers import unique_department
 from tests.integration.monitoring.migration_events import CATCH_UP, Run, hours_ago, send, system_registered
 
 WINDOW_END = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+# as the pages show it: in Henan's dates
+WINDOW = f"{in_province(WINDOW_END - timedelta(days=7)):%Y-%m-%d} 至 {in_province(WINDOW_END):%Y-%m-%d}"
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ def test_a_department_sees_its_systems_steps_and_blockers_in_chromium(pages, est
     assert shown["title"] == f"{mine} 系统迁移上云进度 · 中原云迁移进度"
     assert set(rows) == {run.system_code for run in (syncing, failing, stale, waiting)}
     assert "数据同步 40%" in rows[syncing.system_code] and "预检 100%" in rows[syncing.system_code]
-    window = f"计划 {WINDOW_END - timedelta(days=7):%Y-%m-%d} 至 {WINDOW_END:%Y-%m-%d}"
+    window = f"计划 {WINDOW}"
     assert window in rows[syncing.system_code] and re.search(r"\d+ (秒|分钟)前", rows[syncing.system_code])
     assert "预检失败：目标主机磁盘空间不足" in rows[failing.system_code]
     assert "状态过期" in rows[stale.system_code] and "stale" in shown["rows"][stale.system_code]["classes"]
@@ -112,7 +115,7 @@ def test_an_operator_sees_the_province_and_a_department_its_part_of_a_wave_in_ch
     assert province["rows"][theirs]["text"].split("\t")[:2] == [theirs, "1"]
     assert wave["status"] == 200 and set(wave["rows"]) == {run.system_code for run in runs[:4]}
     assert theirs not in wave["html"]
-    assert f"计划窗口 {WINDOW_END - timedelta(days=7):%Y-%m-%d} 至 {WINDOW_END:%Y-%m-%d}" in wave["html"]
+    assert f"计划窗口 {WINDOW}" in wave["html"]
     assert wave["screenshot"].stat().st_size > 10_000 and province["screenshot"].stat().st_size > 10_000
 
 

@@ -2,16 +2,9 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
 from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
-
-
-@pytest.fixture
-def engine() -> sa.Engine:
-    """An empty in-memory SQLite database (no files, no server)."""
-    return sa.create_engine("sqlite://", poolclass=StaticPool)
 
 
 @pytest.fixture

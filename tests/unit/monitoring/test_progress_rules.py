@@ -12,10 +12,14 @@ def test_a_quarter_is_parsed_into_its_first_and_next_first_day() -> None:
     assert parse_quarter("2016Q4").next_first_day == date(2017, 1, 1)
 
 
-@pytest.mark.parametrize("text", ["2016Q5", "2016-Q2", "Q2", ""])
-def test_anything_but_a_quarter_is_refused(text: str) -> None:
+@pytest.mark.parametrize("text", ["2016Q5", "2016-Q2", "Q2", "", "9999Q4", "0000Q1", "1999Q4", "2101Q1"])
+def test_anything_but_a_quarter_of_a_sane_year_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a quarter"):
         parse_quarter(text)
+
+
+def test_the_first_and_last_years_a_report_may_ask_for_are_quarters() -> None:
+    assert (str(parse_quarter("2000Q1")), str(parse_quarter("2100Q4"))) == ("2000Q1", "2100Q4")
 
 
 def test_only_city_and_county_systems_carry_a_city() -> None:
