@@ -14,7 +14,7 @@ from rich.table import Table
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as ic
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc as ic_grpc
 from services.zyctl.client import Api
-from services.zyctl.output import Level, Output, OutputOption, api, as_dict, call, console, print_json
+from services.zyctl.output import Level, Output, OutputOption, api, as_dict, call, console, henan_time, print_json
 
 platforms_app = typer.Typer(help="City and county platforms of the e-government network.", no_args_is_help=True)
 share_app = typer.Typer(help="Data resources the platforms exchange with the province.", no_args_is_help=True)
@@ -45,8 +45,7 @@ def _styled_state(state: int) -> str:
 
 
 def _time(stamp: object) -> str:
-    seconds = getattr(stamp, "seconds", 0)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds)) if seconds else "—"
+    return henan_time(stamp, "%Y-%m-%d %H:%M:%S")
 
 
 def _every(seconds: int) -> str:

@@ -14,7 +14,7 @@ from services.common.events import MIGRATION_STEPS
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
 from services.zyctl.client import Api, describe_error
-from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, fail, print_json
+from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, fail, henan_time, print_json
 
 wave_app = typer.Typer(help="Waves: systems that migrate together within a window.", no_args_is_help=True)
 migrate_app = typer.Typer(help="Per-system migrations.", no_args_is_help=True)
@@ -72,8 +72,7 @@ def _show_wave(wave: pb.Wave, output: Output) -> None:
     console.print(
         escape(
             f"wave {wave.name} ({wave.state}), at most {wave.concurrency} at once, "
-            f"window {wave.window_start.ToDatetime():%Y-%m-%d %H:%M} – "
-            f"{wave.window_end.ToDatetime():%Y-%m-%d %H:%M} UTC"
+            f"window {henan_time(wave.window_start)} – {henan_time(wave.window_end)} (UTC+8)"
         )
     )
     for member in wave.systems:
@@ -91,14 +90,14 @@ def wave_list(output: OutputOption = Output.table) -> None:
     if output is Output.json:
         print_json([as_dict(w) for w in waves])
         return
-    table = Table("name", "state", "systems", "concurrency", "window end (UTC)")
+    table = Table("name", "state", "systems", "concurrency", "window end (UTC+8)")
     for wave in waves:
         table.add_row(
             escape(wave.name),
             wave.state,
             str(len(wave.systems)),
             str(wave.concurrency),
-            f"{wave.window_end.ToDatetime():%Y-%m-%d %H:%M}",
+            henan_time(wave.window_end),
         )
     console.print(table)
 

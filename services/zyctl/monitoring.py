@@ -15,7 +15,7 @@ from services.common.events import MIGRATION_STEPS
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from services.zyctl.client import Api, describe_error
-from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, fail, print_json
+from services.zyctl.output import Output, OutputOption, api, as_dict, call, console, fail, henan_time, print_json
 
 report_app = typer.Typer(help="Reports the province's leading-group office receives.", no_args_is_help=True)
 
@@ -92,7 +92,7 @@ def _show_progress(update: pb.ProgressUpdate, output: Output, watching: bool = F
     systems = update.organisation.systems if scope == "organisation" else update.wave.systems_progress
     if scope == "wave":
         w = update.wave
-        ends = f"{w.window_end.ToDatetime():%Y-%m-%d}" if w.HasField("window_end") else "—"
+        ends = henan_time(w.window_end, "%Y-%m-%d")
         behind = " — behind its window" if w.behind_window else ""
         console.print(
             f"wave {w.wave_name}: {w.migrated}/{w.systems} migrated, window ends {ends}{behind}", markup=False

@@ -4,6 +4,7 @@ import enum
 import json
 import sys
 from collections.abc import Callable
+from datetime import UTC
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import grpc
@@ -12,6 +13,7 @@ from google.protobuf.json_format import MessageToDict
 from rich.console import Console
 
 from services.common.runtime.tls import TransportSecurityError
+from services.common.timestamps import in_province
 from services.zyctl.client import TIMEOUT_SECONDS, Api, describe_error
 from services.zyctl.settings import SettingsError, load_settings
 
@@ -58,6 +60,13 @@ def call(client: Api, method: Callable[..., T], request: Any) -> T:
         return method(request, metadata=client.metadata, timeout=TIMEOUT_SECONDS)
     except grpc.RpcError as error:
         fail(describe_error(error))
+
+
+def henan_time(stamp: Any, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A protobuf Timestamp as Henan's clocks show it (UTC+8, what the tables' headings say); "—" when unset."""
+    if not stamp.seconds and not stamp.nanos:
+        return "—"
+    return f"{in_province(stamp.ToDatetime(UTC)):{pattern}}"
 
 
 def as_dict(message: Any) -> dict:
