@@ -1,8 +1,12 @@
-"""The database dependency: migrated at start, a fresh unit of work per worker, the outbox relayed after commits."""
+"""The database dependency: migrated at start, a fresh unit of work per worker, the outbox relayed after commits,
+old deliveries forgotten."""
 
+import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import eventlet
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
@@ -11,11 +15,20 @@ from services.common.db import (
     KERNEL_VERSIONS,
     SqlUnitOfWork,
     create_engine,
+    forget_old_deliveries,
     session_factory,
     took_outbox_events,
+    unless_database_unreachable,
     upgrade,
 )
 from services.common.runtime.outbox_relay import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+# Published outbox rows and the record of handled events are kept this long: longer than Kafka keeps records (7 days
+# by default), so that any redelivery is still recognised.
+KEEP_DELIVERIES_DAYS = 14
+FORGET_EVERY_SECONDS = 3600
 
 
 class Database(DependencyProvider):
@@ -38,6 +51,30 @@ class Database(DependencyProvider):
         sa.event.listen(self.session_factory, "after_commit", self._wake_relay_if_published)
         # The relay gets sessions of its own: its commits must not wake itself.
         self.relay.relay_from(session_factory(self.engine))
+        self.keep_deliveries = timedelta(
+            days=float(self.container.config.get("KEEP_DELIVERIES_DAYS", KEEP_DELIVERIES_DAYS))
+        )
+        self._forgetter: Any = None
+
+    def start(self) -> None:
+        self._forgetter = self.container.spawn_managed_thread(self._forget_old_deliveries_forever)
+
+    def _forget_old_deliveries_forever(self) -> None:
+        while True:
+            try:
+                self.forget_old_deliveries()
+            except Exception:  # a failed clean-up must not stop the service: the next one tries again
+                log.exception("forgetting deliveries older than %s failed", self.keep_deliveries)
+            eventlet.sleep(FORGET_EVERY_SECONDS)
+
+    def forget_old_deliveries(self) -> int:
+        before = datetime.now(UTC) - self.keep_deliveries
+        gone = unless_database_unreachable(
+            lambda: forget_old_deliveries(self.engine, before), "forgetting old deliveries", 0
+        )
+        if gone:
+            log.info("forgot %s published or handled events from before %s", gone, before.isoformat())
+        return gone
 
     def _wake_relay_if_published(self, session: Session) -> None:
         # Most commits publish nothing (a monitoring fold, an orchestrator poll): those need not wake the relay.
@@ -45,6 +82,8 @@ class Database(DependencyProvider):
             self.relay.wake()
 
     def stop(self) -> None:
+        if self._forgetter is not None:
+            self._forgetter.kill()
         self.engine.dispose()
 
     kill = stop
