@@ -3,6 +3,11 @@
 Flow of one call: a grpcio thread wraps it in a PendingCall, hands it to the hub through the GreenWaker and waits
 on a real Event; on the hub a green thread authenticates the caller, checks the method's roles and spawns a nameko
 worker; the worker's result (or error, or streamed items) travels back through the PendingCall.
+
+A unary call's worker comes from nameko's pool (max_workers), which Kafka records and timers share, and ends with the
+call. A server stream lasts as long as its client watches, so its worker runs on a green thread of its own outside the
+pool: open streams never starve unary calls or Kafka handling. Each open stream still holds one of grpcio's
+GRPC_THREADS, so at most GRPC_MAX_STREAMS (fewer) are open at once; one more is refused RESOURCE_EXHAUSTED.
 """
 
 import logging
@@ -14,12 +19,14 @@ from typing import Any
 
 import eventlet
 import grpc
+from eventlet.greenthread import GreenThread
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from nameko.containers import WorkerContext
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector, SharedExtension
 
@@ -28,7 +35,7 @@ from services.common.auth import Principal, TokenStore, authorize, bearer_token
 from services.common.db import create_engine
 from services.common.errors import ZhongyuanError
 from services.common.runtime.database import Database
-from services.common.runtime.grpc_status import Unavailable, abort, status_for
+from services.common.runtime.grpc_status import ResourceExhausted, Unavailable, abort, status_for
 from services.common.runtime.metrics import MetricsRegistry
 from services.common.runtime.real_threads import RealThreadPool, queue, threading, wait_green, waker
 from services.common.runtime.tls import server_credentials
@@ -117,6 +124,8 @@ class GrpcServer(SharedExtension, ProviderCollector):
         self.address = config["GRPC_BIND_ADDRESS"]
         self.max_message_bytes = int(config.get("GRPC_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES))
         self.threads = int(config.get("GRPC_THREADS", 16))
+        self.max_streams = _max_streams(config, self.threads)
+        self.open_streams = 0
         self.tokens = TokenStore(create_engine(config["AUTH_DATABASE_URL"]))
         self.credentials = server_credentials(config)
         self.probe_address = config.get("GRPC_HEALTH_ADDRESS") or ""
@@ -232,13 +241,39 @@ class GrpcServer(SharedExtension, ProviderCollector):
                 raise Unavailable(f"{self.container.service_name} is stopping")
             call.principal = self.tokens.authenticate(bearer_token(call.metadata))
             authorize(call.principal, call.entrypoint.roles, call.entrypoint.rpc)
-            call.entrypoint.spawn(call, call.principal)
+            if call.entrypoint.streams:
+                self._open_stream(call, call.principal)
+            else:
+                call.entrypoint.spawn(call, call.principal)
         except ContainerBeingKilled:
             call.fail(Unavailable(f"{self.container.service_name} is shutting down"))
         except Unavailable as error:
             call.fail(error)
         except Exception as error:
             call.entrypoint.fail(call, error)  # refused callers of an audited method are recorded too
+
+    def _open_stream(self, call: PendingCall, principal: Principal) -> None:
+        if self.open_streams >= self.max_streams:
+            log.warning("refused a %s stream: %s are open, the limit", call.entrypoint.rpc, self.max_streams)
+            raise ResourceExhausted(
+                f"{self.container.service_name} serves {self.max_streams} streams at most (GRPC_MAX_STREAMS) "
+                "and all are open; try again later"
+            )
+        call.entrypoint.spawn_stream(call, principal).link(self._stream_closed)
+        self.open_streams += 1
+
+    def _stream_closed(self, _worker: GreenThread) -> None:
+        self.open_streams -= 1
+
+
+def _max_streams(config: dict[str, Any], threads: int) -> int:
+    limit = int(config.get("GRPC_MAX_STREAMS", threads // 2))
+    if limit >= threads:
+        raise ValueError(
+            f"GRPC_MAX_STREAMS ({limit}) must be below GRPC_THREADS ({threads}): "
+            "each open stream holds one of grpcio's threads, and unary calls need the others"
+        )
+    return limit
 
 
 def _add_port(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
@@ -292,8 +327,16 @@ class GrpcEntrypoint(Entrypoint):
         self.server.unregister_provider(self)
 
     def spawn(self, call: PendingCall, principal: Principal) -> None:
-        context = CallContext(principal=principal, peer=call.peer, _call=call)
-        self.container.spawn_worker(self, (call.request, context), {}, handle_result=partial(self._handle_result, call))
+        arguments = _arguments(call, principal)
+        self.container.spawn_worker(self, arguments, {}, handle_result=partial(self._handle_result, call))
+
+    def spawn_stream(self, call: PendingCall, principal: Principal) -> GreenThread:
+        """A worker as nameko runs one (dependencies injected, set up, torn down), but on a green thread outside its
+        pool. This leans on nameko's internals (nameko is pinned exactly)."""
+        container = self.container
+        worker_ctx = WorkerContext(container, container.service_cls(), self, _arguments(call, principal), {})
+        run = partial(container._run_worker, worker_ctx, partial(self._handle_result, call))
+        return container.spawn_managed_thread(run, identifier=f"{self.rpc} stream")
 
     def _handle_result(self, call: PendingCall, worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         try:
@@ -367,6 +410,10 @@ class GrpcEntrypoint(Entrypoint):
         if not isinstance(response, self.response_class):
             raise TypeError(f"{self.rpc} returned {type(response).__name__}, not {self.response_class.__name__}")
         return response
+
+
+def _arguments(call: PendingCall, principal: Principal) -> tuple[Message, CallContext]:
+    return call.request, CallContext(principal=principal, peer=call.peer, _call=call)
 
 
 class GrpcService(DependencyProvider):

@@ -11,24 +11,29 @@ from services.common import errors
 
 log = logging.getLogger(__name__)
 
-STATUS_CODES: dict[type[errors.ZhongyuanError], grpc.StatusCode] = {
+
+class Unavailable(Exception):
+    """The service is stopping and takes no new calls."""
+
+
+class ResourceExhausted(Exception):
+    """A limit of the service is reached; the caller may try again later."""
+
+
+STATUS_CODES: dict[type[Exception], grpc.StatusCode] = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     errors.NotFound: grpc.StatusCode.NOT_FOUND,
     errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
     errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
     errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
+    ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
-
-
-class Unavailable(Exception):
-    """The service is stopping and takes no new calls."""
 
 
 def status_for(error: BaseException, method: str) -> status_pb2.Status:
     """The google.rpc.Status a caller sees for `error`; unexpected errors are INTERNAL with a log reference."""
-    if isinstance(error, Unavailable):
-        return _status(grpc.StatusCode.UNAVAILABLE, str(error))
     for error_type, code in STATUS_CODES.items():
         if isinstance(error, error_type):
             status = _status(code, str(error))
