@@ -8,13 +8,18 @@ A unary call's worker comes from nameko's pool (max_workers), which Kafka record
 call. A server stream lasts as long as its client watches, so its worker runs on a green thread of its own outside the
 pool: open streams never starve unary calls or Kafka handling. Each open stream still holds one of grpcio's
 GRPC_THREADS, so at most GRPC_MAX_STREAMS (fewer) are open at once; one more is refused RESOURCE_EXHAUSTED.
+
+A call may wait for a worker. When it gets one, its method runs only if the caller still waits: a call whose caller
+cancelled or whose deadline passed is skipped (counted in zhongyuan_grpc_calls_skipped_total), never applied late.
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 import eventlet
@@ -35,7 +40,7 @@ from services.common.auth import Principal, TokenStore, authorize, bearer_token
 from services.common.db import create_engine
 from services.common.errors import ZhongyuanError
 from services.common.runtime.database import Database
-from services.common.runtime.grpc_status import ResourceExhausted, Unavailable, abort, status_for
+from services.common.runtime.grpc_status import CallerGone, ResourceExhausted, Unavailable, abort, status_for
 from services.common.runtime.metrics import MetricsRegistry
 from services.common.runtime.real_threads import RealThreadPool, queue, threading, wait_green, waker
 from services.common.runtime.tls import server_credentials
@@ -62,6 +67,7 @@ class PendingCall:
     error: BaseException | None = None
     stream: Any = field(default_factory=queue.SimpleQueue)
     cancelled: bool = False
+    deadline: float = math.inf  # on time.monotonic()'s clock
     principal: Principal | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     status: status_pb2.Status | None = None  # what the caller sees for `error`, when already worked out
@@ -79,6 +85,10 @@ class PendingCall:
     def cancel(self) -> None:
         self.cancelled = True
 
+    def abandoned(self) -> bool:
+        """The caller cancelled or its deadline passed: nobody waits for the answer."""
+        return self.cancelled or time.monotonic() >= self.deadline
+
 
 @dataclass(frozen=True)
 class CallContext:
@@ -89,7 +99,7 @@ class CallContext:
     _call: PendingCall
 
     def is_active(self) -> bool:
-        return not self._call.cancelled
+        return not self._call.abandoned()
 
 
 class _Stopped:
@@ -212,7 +222,8 @@ class GrpcServer(SharedExtension, ProviderCollector):
         )
 
     def _submit(self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext) -> PendingCall:
-        call = PendingCall(entrypoint, request, context.invocation_metadata(), context.peer())
+        deadline = time.monotonic() + context.time_remaining()
+        call = PendingCall(entrypoint, request, context.invocation_metadata(), context.peer(), deadline=deadline)
         context.add_callback(call.cancel)
         waker.call_soon(partial(self.container.spawn_managed_thread, partial(self._start_worker, call)))
         return call
@@ -309,7 +320,7 @@ class GrpcEntrypoint(Entrypoint):
         self.audited = audited
         self.request_class = GetMessageClass(method.input_type)
         self.response_class = GetMessageClass(method.output_type)
-        kwargs.setdefault("expected_exceptions", ZhongyuanError)
+        kwargs.setdefault("expected_exceptions", (ZhongyuanError, CallerGone))
         super().__init__(**kwargs)
 
     def setup(self) -> None:
@@ -354,6 +365,8 @@ class GrpcEntrypoint(Entrypoint):
 
     def fail(self, call: PendingCall, error: BaseException) -> None:
         """Answer `call` with `error`; an audited method records the outcome first."""
+        if isinstance(error, CallerGone):
+            self.metrics.grpc_calls_skipped.labels(self.rpc).inc()
         status = status_for(error, self.rpc)
         self._audit(call, status)
         call.fail(error, status)
@@ -397,7 +410,7 @@ class GrpcEntrypoint(Entrypoint):
         # Runs inside the worker, so the generator still has its dependencies.
         try:
             for item in items:
-                if call.cancelled:
+                if call.abandoned():
                     break
                 call.stream.put(self._checked(item))
         except Exception as error:
@@ -429,4 +442,17 @@ class GrpcService(DependencyProvider):
         self.server.announce(self.service)
 
 
-grpc_method = GrpcEntrypoint.decorator
+def grpc_method(service: ServiceDescriptor, rpc: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+    """`@grpc_method(SERVICE_DESCRIPTOR, "Method", roles=[...], audited=True)`: see GrpcEntrypoint."""
+    return lambda method: GrpcEntrypoint.decorator(service, rpc, **kwargs)(_unless_caller_gone(method))
+
+
+def _unless_caller_gone(method: Callable[..., Any]) -> Callable[..., Any]:
+    # The check runs in the worker, just before the method: a call can wait for a free worker for any length of time.
+    @wraps(method)
+    def run(service: Any, request: Message, context: CallContext) -> Any:
+        if not context.is_active():
+            raise CallerGone("skipped: the caller gave up before a worker was free")
+        return method(service, request, context)
+
+    return run

@@ -20,6 +20,10 @@ class ResourceExhausted(Exception):
     """A limit of the service is reached; the caller may try again later."""
 
 
+class CallerGone(Exception):
+    """The caller cancelled, or its deadline passed, before a worker took the call: nobody waits for its answer."""
+
+
 STATUS_CODES: dict[type[Exception], grpc.StatusCode] = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     errors.NotFound: grpc.StatusCode.NOT_FOUND,
@@ -29,6 +33,7 @@ STATUS_CODES: dict[type[Exception], grpc.StatusCode] = {
     errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
     ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    CallerGone: grpc.StatusCode.CANCELLED,
 }
 
 
