@@ -8,6 +8,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from services.common import errors
+from services.common.db import database_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ STATUS_CODES: dict[type[Exception], grpc.StatusCode] = {
 
 def status_for(error: BaseException, method: str) -> status_pb2.Status:
     """The google.rpc.Status a caller sees for `error`; unexpected errors are INTERNAL with a log reference."""
+    if database_unreachable(error):
+        log.warning("%s could not reach the database: %s", method, error)
+        return _status(grpc.StatusCode.UNAVAILABLE, f"{method}: the database is unreachable just now; try again later")
     for error_type, code in STATUS_CODES.items():
         if isinstance(error, error_type):
             status = _status(code, str(error))
