@@ -3,23 +3,35 @@
 Flow of one call: a grpcio thread wraps it in a PendingCall, hands it to the hub through the GreenWaker and waits
 on a real Event; on the hub a green thread authenticates the caller, checks the method's roles and spawns a nameko
 worker; the worker's result (or error, or streamed items) travels back through the PendingCall.
+
+A unary call's worker comes from nameko's pool (max_workers), which Kafka records and timers share, and ends with the
+call. A server stream lasts as long as its client watches, so its worker runs on a green thread of its own outside the
+pool: open streams never starve unary calls or Kafka handling. Each open stream still holds one of grpcio's
+GRPC_THREADS, so at most GRPC_MAX_STREAMS (fewer) are open at once; one more is refused RESOURCE_EXHAUSTED.
+
+A call may wait for a worker. When it gets one, its method runs only if the caller still waits: a call whose caller
+cancelled or whose deadline passed is skipped (counted in zhongyuan_grpc_calls_skipped_total), never applied late.
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 import eventlet
 import grpc
+from eventlet.greenthread import GreenThread
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from nameko.containers import WorkerContext
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector, SharedExtension
 
@@ -28,7 +40,7 @@ from services.common.auth import Principal, TokenStore, authorize, bearer_token
 from services.common.db import create_engine
 from services.common.errors import ZhongyuanError
 from services.common.runtime.database import Database
-from services.common.runtime.grpc_status import Unavailable, abort, status_for
+from services.common.runtime.grpc_status import CallerGone, ResourceExhausted, Unavailable, abort, status_for
 from services.common.runtime.metrics import MetricsRegistry
 from services.common.runtime.real_threads import RealThreadPool, queue, threading, wait_green, waker
 from services.common.runtime.tls import server_credentials
@@ -55,6 +67,7 @@ class PendingCall:
     error: BaseException | None = None
     stream: Any = field(default_factory=queue.SimpleQueue)
     cancelled: bool = False
+    deadline: float = math.inf  # on time.monotonic()'s clock
     principal: Principal | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     status: status_pb2.Status | None = None  # what the caller sees for `error`, when already worked out
@@ -72,6 +85,10 @@ class PendingCall:
     def cancel(self) -> None:
         self.cancelled = True
 
+    def abandoned(self) -> bool:
+        """The caller cancelled or its deadline passed: nobody waits for the answer."""
+        return self.cancelled or time.monotonic() >= self.deadline
+
 
 @dataclass(frozen=True)
 class CallContext:
@@ -82,7 +99,7 @@ class CallContext:
     _call: PendingCall
 
     def is_active(self) -> bool:
-        return not self._call.cancelled
+        return not self._call.abandoned()
 
 
 class _Stopped:
@@ -117,6 +134,8 @@ class GrpcServer(SharedExtension, ProviderCollector):
         self.address = config["GRPC_BIND_ADDRESS"]
         self.max_message_bytes = int(config.get("GRPC_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES))
         self.threads = int(config.get("GRPC_THREADS", 16))
+        self.max_streams = _max_streams(config, self.threads)
+        self.open_streams = 0
         self.tokens = TokenStore(create_engine(config["AUTH_DATABASE_URL"]))
         self.credentials = server_credentials(config)
         self.probe_address = config.get("GRPC_HEALTH_ADDRESS") or ""
@@ -203,7 +222,8 @@ class GrpcServer(SharedExtension, ProviderCollector):
         )
 
     def _submit(self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext) -> PendingCall:
-        call = PendingCall(entrypoint, request, context.invocation_metadata(), context.peer())
+        deadline = time.monotonic() + context.time_remaining()
+        call = PendingCall(entrypoint, request, context.invocation_metadata(), context.peer(), deadline=deadline)
         context.add_callback(call.cancel)
         waker.call_soon(partial(self.container.spawn_managed_thread, partial(self._start_worker, call)))
         return call
@@ -232,13 +252,39 @@ class GrpcServer(SharedExtension, ProviderCollector):
                 raise Unavailable(f"{self.container.service_name} is stopping")
             call.principal = self.tokens.authenticate(bearer_token(call.metadata))
             authorize(call.principal, call.entrypoint.roles, call.entrypoint.rpc)
-            call.entrypoint.spawn(call, call.principal)
+            if call.entrypoint.streams:
+                self._open_stream(call, call.principal)
+            else:
+                call.entrypoint.spawn(call, call.principal)
         except ContainerBeingKilled:
             call.fail(Unavailable(f"{self.container.service_name} is shutting down"))
         except Unavailable as error:
             call.fail(error)
         except Exception as error:
             call.entrypoint.fail(call, error)  # refused callers of an audited method are recorded too
+
+    def _open_stream(self, call: PendingCall, principal: Principal) -> None:
+        if self.open_streams >= self.max_streams:
+            log.warning("refused a %s stream: %s are open, the limit", call.entrypoint.rpc, self.max_streams)
+            raise ResourceExhausted(
+                f"{self.container.service_name} serves {self.max_streams} streams at most (GRPC_MAX_STREAMS) "
+                "and all are open; try again later"
+            )
+        call.entrypoint.spawn_stream(call, principal).link(self._stream_closed)
+        self.open_streams += 1
+
+    def _stream_closed(self, _worker: GreenThread) -> None:
+        self.open_streams -= 1
+
+
+def _max_streams(config: dict[str, Any], threads: int) -> int:
+    limit = int(config.get("GRPC_MAX_STREAMS", threads // 2))
+    if limit >= threads:
+        raise ValueError(
+            f"GRPC_MAX_STREAMS ({limit}) must be below GRPC_THREADS ({threads}): "
+            "each open stream holds one of grpcio's threads, and unary calls need the others"
+        )
+    return limit
 
 
 def _add_port(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
@@ -274,7 +320,7 @@ class GrpcEntrypoint(Entrypoint):
         self.audited = audited
         self.request_class = GetMessageClass(method.input_type)
         self.response_class = GetMessageClass(method.output_type)
-        kwargs.setdefault("expected_exceptions", ZhongyuanError)
+        kwargs.setdefault("expected_exceptions", (ZhongyuanError, CallerGone))
         super().__init__(**kwargs)
 
     def setup(self) -> None:
@@ -292,8 +338,16 @@ class GrpcEntrypoint(Entrypoint):
         self.server.unregister_provider(self)
 
     def spawn(self, call: PendingCall, principal: Principal) -> None:
-        context = CallContext(principal=principal, peer=call.peer, _call=call)
-        self.container.spawn_worker(self, (call.request, context), {}, handle_result=partial(self._handle_result, call))
+        arguments = _arguments(call, principal)
+        self.container.spawn_worker(self, arguments, {}, handle_result=partial(self._handle_result, call))
+
+    def spawn_stream(self, call: PendingCall, principal: Principal) -> GreenThread:
+        """A worker as nameko runs one (dependencies injected, set up, torn down), but on a green thread outside its
+        pool. This leans on nameko's internals (nameko is pinned exactly)."""
+        container = self.container
+        worker_ctx = WorkerContext(container, container.service_cls(), self, _arguments(call, principal), {})
+        run = partial(container._run_worker, worker_ctx, partial(self._handle_result, call))
+        return container.spawn_managed_thread(run, identifier=f"{self.rpc} stream")
 
     def _handle_result(self, call: PendingCall, worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         try:
@@ -311,6 +365,8 @@ class GrpcEntrypoint(Entrypoint):
 
     def fail(self, call: PendingCall, error: BaseException) -> None:
         """Answer `call` with `error`; an audited method records the outcome first."""
+        if isinstance(error, CallerGone):
+            self.metrics.grpc_calls_skipped.labels(self.rpc).inc()
         status = status_for(error, self.rpc)
         self._audit(call, status)
         call.fail(error, status)
@@ -354,7 +410,7 @@ class GrpcEntrypoint(Entrypoint):
         # Runs inside the worker, so the generator still has its dependencies.
         try:
             for item in items:
-                if call.cancelled:
+                if call.abandoned():
                     break
                 call.stream.put(self._checked(item))
         except Exception as error:
@@ -367,6 +423,10 @@ class GrpcEntrypoint(Entrypoint):
         if not isinstance(response, self.response_class):
             raise TypeError(f"{self.rpc} returned {type(response).__name__}, not {self.response_class.__name__}")
         return response
+
+
+def _arguments(call: PendingCall, principal: Principal) -> tuple[Message, CallContext]:
+    return call.request, CallContext(principal=principal, peer=call.peer, _call=call)
 
 
 class GrpcService(DependencyProvider):
@@ -382,4 +442,17 @@ class GrpcService(DependencyProvider):
         self.server.announce(self.service)
 
 
-grpc_method = GrpcEntrypoint.decorator
+def grpc_method(service: ServiceDescriptor, rpc: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+    """`@grpc_method(SERVICE_DESCRIPTOR, "Method", roles=[...], audited=True)`: see GrpcEntrypoint."""
+    return lambda method: GrpcEntrypoint.decorator(service, rpc, **kwargs)(_unless_caller_gone(method))
+
+
+def _unless_caller_gone(method: Callable[..., Any]) -> Callable[..., Any]:
+    # The check runs in the worker, just before the method: a call can wait for a free worker for any length of time.
+    @wraps(method)
+    def run(service: Any, request: Message, context: CallContext) -> Any:
+        if not context.is_active():
+            raise CallerGone("skipped: the caller gave up before a worker was free")
+        return method(service, request, context)
+
+    return run

@@ -8,27 +8,41 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from services.common import errors
+from services.common.db import database_unreachable
 
 log = logging.getLogger(__name__)
-
-STATUS_CODES: dict[type[errors.ZhongyuanError], grpc.StatusCode] = {
-    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
-    errors.NotFound: grpc.StatusCode.NOT_FOUND,
-    errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
-    errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
-    errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
-    errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
-}
 
 
 class Unavailable(Exception):
     """The service is stopping and takes no new calls."""
 
 
+class ResourceExhausted(Exception):
+    """A limit of the service is reached; the caller may try again later."""
+
+
+class CallerGone(Exception):
+    """The caller cancelled, or its deadline passed, before a worker took the call: nobody waits for its answer."""
+
+
+STATUS_CODES: dict[type[Exception], grpc.StatusCode] = {
+    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.NotFound: grpc.StatusCode.NOT_FOUND,
+    errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
+    ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    CallerGone: grpc.StatusCode.CANCELLED,
+}
+
+
 def status_for(error: BaseException, method: str) -> status_pb2.Status:
     """The google.rpc.Status a caller sees for `error`; unexpected errors are INTERNAL with a log reference."""
-    if isinstance(error, Unavailable):
-        return _status(grpc.StatusCode.UNAVAILABLE, str(error))
+    if database_unreachable(error):
+        log.warning("%s could not reach the database: %s", method, error)
+        return _status(grpc.StatusCode.UNAVAILABLE, f"{method}: the database is unreachable just now; try again later")
     for error_type, code in STATUS_CODES.items():
         if isinstance(error, error_type):
             status = _status(code, str(error))

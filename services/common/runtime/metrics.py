@@ -30,6 +30,12 @@ class MetricsRegistry(SharedExtension):
             ["method"],
             registry=self.registry,
         )
+        self.grpc_calls_skipped = Counter(
+            "zhongyuan_grpc_calls_skipped_total",
+            "gRPC calls not run because their caller had cancelled or its deadline had passed when a worker was free.",
+            ["method"],
+            registry=self.registry,
+        )
         self.outbox_waiting = Gauge(
             "zhongyuan_outbox_events_waiting",
             "Events committed but not yet published (grows while the broker is unreachable).",

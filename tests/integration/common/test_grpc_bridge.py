@@ -5,6 +5,7 @@ import threading as green_threading
 import eventlet
 import grpc
 import pytest
+import sqlalchemy as sa
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -18,6 +19,7 @@ from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from tests.fixtures.services import bearer, eventually, unary
 from tests.integration.common.calling import ASKED_FOR, Caller
+from tools.stack import free_port
 
 MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
 PINNED_GRPCIO = "1.71.2"
@@ -35,6 +37,8 @@ class Ticking:
             raise InvalidArgument.field("organisation_code", "BAD is not an organisation")
         if request.organisation_code == "BUG":
             raise KeyError("a bug")
+        if request.organisation_code == "DB-DOWN":
+            connect_to_a_database_that_is_down()
         eventlet.sleep(CALL_SECONDS)
         return pb.CountSystemsResponse(counts=[pb.OrganisationCount(organisation_code=request.organisation_code)])
 
@@ -42,6 +46,14 @@ class Ticking:
     def watch_system_counts(self, request: pb.CountSystemsRequest, context: CallContext):  # type: ignore[no-untyped-def]
         for n in range(5):
             yield pb.CountSystemsResponse(counts=[pb.OrganisationCount(organisation_code="HA-WJW", systems=n)])
+
+
+def connect_to_a_database_that_is_down() -> None:
+    engine = sa.create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/postgres")
+    try:
+        engine.connect()
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -148,6 +160,14 @@ def test_an_unexpected_error_is_internal_with_a_log_reference_not_unknown(stub, 
 
     assert raised.value.code() is grpc.StatusCode.INTERNAL
     assert "internal error in CountSystems; the service log has ref" in raised.value.details()
+
+
+def test_an_unreachable_database_is_unavailable_saying_so_without_its_internals(stub, operator_token) -> None:
+    with pytest.raises(grpc.RpcError) as raised:
+        unary(stub.CountSystems, pb.CountSystemsRequest(organisation_code="DB-DOWN"), operator_token)
+
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
+    assert raised.value.details() == "CountSystems: the database is unreachable just now; try again later"
 
 
 def test_health_and_reflection_are_served(ticking, channel_to) -> None:
