@@ -32,22 +32,43 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
 
 
+class Unsafe(str):
+    """A value from the catalogue: Ansible must take it as it is, never as a template to run."""
+
+
+class _InventoryDumper(yaml.SafeDumper):
+    pass
+
+
+_InventoryDumper.add_representer(Unsafe, lambda dumper, text: dumper.represent_scalar("!unsafe", str(text)))
+
+
 def inventory_for(hosts: list[Host]) -> dict[str, Any]:
     groups: dict[str, dict[str, Any]] = {"source": {"hosts": {}}, "target": {"hosts": {}}}
     for host in hosts:
         variables: dict[str, Any] = {
-            "ansible_host": host.address,
-            "ansible_connection": host.connection,
-            "zy_root": host.root or "/srv/zhongyuan",
+            "ansible_host": Unsafe(host.address),
+            "ansible_connection": Unsafe(host.connection),
+            "zy_root": Unsafe(host.root or "/srv/zhongyuan"),
         }
         if host.connection == "local":
-            variables["ansible_python_interpreter"] = host.python or sys.executable
+            variables["ansible_python_interpreter"] = Unsafe(host.python or sys.executable)
         else:
-            variables |= {"ansible_port": host.port, "ansible_user": host.user or "root"}
+            variables |= {"ansible_port": host.port, "ansible_user": Unsafe(host.user or "root")}
             if host.python:
-                variables["ansible_python_interpreter"] = host.python
+                variables["ansible_python_interpreter"] = Unsafe(host.python)
         groups[host.role]["hosts"][host.name] = variables
     return {"all": {"children": groups}}
+
+
+def write_inventory(hosts: list[Host], directory: Path) -> Path:
+    """The inventory as a YAML file in the private data dir, every catalogue value tagged `!unsafe`: Ansible templates
+    inventory values, so a host root of `{{ lookup('pipe', ...) }}` would run a command here. ansible-runner writes
+    an inventory given as a dict as JSON, which has no such tag."""
+    path = directory / "inventory" / "hosts.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.dump(inventory_for(hosts), Dumper=_InventoryDumper, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def count_tasks(step: Step) -> int:
@@ -181,7 +202,7 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
         project_dir=str(PLAYBOOKS),
         playbook=f"{job.step.value}.yml",
         ident=job.ident,
-        inventory=inventory_for(job.hosts),
+        inventory=str(write_inventory(job.hosts, directory)),
         extravars=_extravars(job, staging),
         envvars=_environment(directory),
         settings=RUNNER_SETTINGS,

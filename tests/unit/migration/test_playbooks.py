@@ -5,8 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from services.migration.adapters.ansible import PLAYBOOKS, count_tasks, inventory_for
+from services.migration.adapters.ansible import PLAYBOOKS, count_tasks, inventory_for, write_inventory
 from services.migration.domain.model import Step
 from services.migration.ports import Host
 
@@ -63,3 +64,25 @@ def test_the_inventory_groups_hosts_by_role_with_their_connection() -> None:
     target = inventory["all"]["children"]["target"]["hosts"]["jkk-dst"]
     assert (source["ansible_port"], source["ansible_user"], source["zy_root"]) == (2222, "deploy", "/srv/jkk")
     assert target["ansible_connection"] == "local" and "ansible_port" not in target
+
+
+class UnsafeTagsKept(yaml.SafeLoader):
+    """Loads `!unsafe 'x'` as ("unsafe", "x"), so a test can see which values carry the tag."""
+
+
+UnsafeTagsKept.add_constructor("!unsafe", lambda loader, node: ("unsafe", loader.construct_scalar(node)))
+
+
+def test_the_written_inventory_marks_every_value_from_the_catalogue_unsafe(tmp_path: Path) -> None:
+    host = Host("jkk-src", "source", "10.20.0.5", "ssh", 2222, "deploy", "/srv/{{ x }}", "/usr/bin/python3")
+
+    written = yaml.load(write_inventory([host], tmp_path).read_text(encoding="utf-8"), Loader=UnsafeTagsKept)
+
+    assert written["all"]["children"]["source"]["hosts"]["jkk-src"] == {
+        "ansible_host": ("unsafe", "10.20.0.5"),
+        "ansible_connection": ("unsafe", "ssh"),
+        "ansible_port": 2222,
+        "ansible_user": ("unsafe", "deploy"),
+        "ansible_python_interpreter": ("unsafe", "/usr/bin/python3"),
+        "zy_root": ("unsafe", "/srv/{{ x }}"),
+    }

@@ -1,0 +1,50 @@
+"""Step playbooks run by the real adapter (ansible-runner) on local-directory hosts, without the services around it:
+what a step leaves on the hosts and on the controller."""
+
+from pathlib import Path
+
+from services.migration.adapters.ansible import run_step
+from services.migration.domain.model import Step
+from services.migration.ports import Host, StepJob, StepResult
+
+FIRST_RUN = "0a1b2c3d-0000-4000-8000-000000000001"
+SECOND_RUN = "5e6f7a8b-0000-4000-8000-000000000002"
+SOURCE_FILES = {"people.csv": "id,name\n1,张三\n", "archive/2015.csv": "year,count\n2015,3\n"}
+
+
+def local_system(root: Path, address: str = "127.0.0.1") -> list[Host]:
+    """A source holding SOURCE_FILES and an empty target, both directories under `root`."""
+    for name, text in SOURCE_FILES.items():
+        (root / "source" / "data" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "source" / "data" / name).write_text(text, encoding="utf-8")
+    (root / "target").mkdir(parents=True, exist_ok=True)
+    return [Host(f"h-{role}", role, address, "local", root=str(root / role)) for role in ("source", "target")]
+
+
+def run(step: Step, hosts: list[Host], work_dir: Path, run_id: str = FIRST_RUN, attempt: int = 1, **job) -> StepResult:  # type: ignore[no-untyped-def]
+    """One attempt at a step of the run, to its end."""
+    step_job = StepJob(run_id, step, attempt, "HA-WJW-JKK", 2, "ZY-A", True, hosts, work_dir, **job)
+    return run_step(step_job, lambda percent, message: None, lambda: False)
+
+
+def migrate(steps: list[Step], hosts: list[Host], work_dir: Path, run_id: str = FIRST_RUN) -> None:
+    for step in steps:
+        result = run(step, hosts, work_dir, run_id)
+        assert result.ok, result.message
+
+
+def files_under(directory: Path) -> set[str]:
+    return {str(path.relative_to(directory)) for path in directory.rglob("*") if path.is_file()}
+
+
+def test_a_template_in_a_hosts_catalogue_fields_is_taken_literally_never_run(tmp_path: Path) -> None:
+    def command_making(name: str) -> str:
+        return "{{ lookup('pipe', 'touch " + str(tmp_path / name) + "') }}"
+
+    root = tmp_path / f"root-{command_making('ran-from-root')}"
+    hosts = local_system(root, address=f"127.0.0.1{command_making('ran-from-address')}")
+
+    run(Step.PRECHECK, hosts, tmp_path / "runs")
+
+    assert not (tmp_path / "ran-from-root").exists() and not (tmp_path / "ran-from-address").exists()
+    assert (root / "target" / ".zhongyuan" / "journal").exists()
