@@ -48,3 +48,25 @@ def test_a_template_in_a_hosts_catalogue_fields_is_taken_literally_never_run(tmp
 
     assert not (tmp_path / "ran-from-root").exists() and not (tmp_path / "ran-from-address").exists()
     assert (root / "target" / ".zhongyuan" / "journal").exists()
+
+
+def test_a_second_sync_leaves_the_target_exactly_the_files_the_source_has_now(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+    assert run(Step.SYNC, hosts, tmp_path / "runs").ok
+    (tmp_path / "source" / "data" / "archive" / "2015.csv").unlink()
+    (tmp_path / "source" / "data" / "2016.csv").write_text("year,count\n2016,4\n", encoding="utf-8")
+
+    result = run(Step.SYNC, hosts, tmp_path / "runs", attempt=2)
+
+    assert result.ok, result.message
+    assert files_under(tmp_path / "target" / "data") == {"people.csv", "2016.csv"}
+
+
+def test_verify_fails_naming_a_file_on_the_target_the_source_does_not_have(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+    assert run(Step.SYNC, hosts, tmp_path / "runs").ok
+    (tmp_path / "target" / "data" / "stray.csv").write_text("left behind\n", encoding="utf-8")
+
+    result = run(Step.VERIFY, hosts, tmp_path / "runs")
+
+    assert not result.ok and "the source does not have: ./stray.csv" in result.message

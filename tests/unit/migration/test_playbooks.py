@@ -48,8 +48,8 @@ def test_the_playbooks_pass_ansible_lint_at_the_production_profile(tmp_path: Pat
 def test_progress_counts_the_tasks_of_the_roles_each_play_uses() -> None:
     # deploy: journal (2 tasks) + deploy (3 tasks)
     assert count_tasks(Step.DEPLOY) == 5
-    # sync: two plays, each with the journal, then 4 source tasks and 3 target tasks
-    assert count_tasks(Step.SYNC) == 2 + 4 + 2 + 3
+    # sync: two plays, each with the journal, then 4 source tasks and 5 target tasks
+    assert count_tasks(Step.SYNC) == 2 + 4 + 2 + 5
 
 
 def test_the_inventory_groups_hosts_by_role_with_their_connection() -> None:
