@@ -70,3 +70,9 @@ def test_verify_fails_naming_a_file_on_the_target_the_source_does_not_have(tmp_p
     result = run(Step.VERIFY, hosts, tmp_path / "runs")
 
     assert not result.ok and "the source does not have: ./stray.csv" in result.message
+
+
+def test_a_system_under_a_directory_with_spaces_migrates_and_passes_its_health_check(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path / "政务 云" / "jkk system")
+
+    migrate([Step.SYNC, Step.DEPLOY, Step.CUTOVER, Step.VERIFY], hosts, tmp_path / "runs")
