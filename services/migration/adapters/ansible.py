@@ -75,11 +75,16 @@ def count_tasks(step: Step) -> int:
     """Tasks in the step's playbook (plays' own tasks plus their roles' task lists), for progress percentages."""
     total = 0
     for play in yaml.safe_load((PLAYBOOKS / f"{step.value}.yml").read_text()):
-        total += len(play.get("tasks", []))
+        total += _tasks_in(play.get("tasks", []))
         for role in play.get("roles", []):
             name = role["role"] if isinstance(role, dict) else role
-            total += len(yaml.safe_load((PLAYBOOKS / "roles" / name / "tasks" / "main.yml").read_text()) or [])
+            total += _tasks_in(yaml.safe_load((PLAYBOOKS / "roles" / name / "tasks" / "main.yml").read_text()) or [])
     return max(total, 1)
+
+
+def _tasks_in(entries: list[dict[str, Any]]) -> int:
+    """Tasks in a task list, counting into blocks; a block's rescue is left out, as it runs only on a failure."""
+    return sum(_tasks_in(e["block"] + e.get("always", [])) if "block" in e else 1 for e in entries)
 
 
 class ProgressTracker:

@@ -76,3 +76,26 @@ def test_a_system_under_a_directory_with_spaces_migrates_and_passes_its_health_c
     hosts = local_system(tmp_path / "政务 云" / "jkk system")
 
     migrate([Step.SYNC, Step.DEPLOY, Step.CUTOVER, Step.VERIFY], hosts, tmp_path / "runs")
+
+
+def release_served(target: Path) -> str | None:
+    return (target / "current").readlink().name if (target / "current").is_symlink() else None
+
+
+def test_rollback_puts_back_the_release_its_cutover_replaced_and_touches_no_release_but_its_own(
+    tmp_path: Path,
+) -> None:
+    hosts, runs, target = local_system(tmp_path), tmp_path / "runs", tmp_path / "target"
+    migrate([Step.DEPLOY, Step.CUTOVER], hosts, runs, FIRST_RUN)
+    migrate([Step.DEPLOY, Step.ROLLBACK], hosts, runs, SECOND_RUN)
+    assert release_served(target) == f"r-{FIRST_RUN[:8]}", "a rollback before its cutover took a release out"
+
+    migrate([Step.CUTOVER], hosts, runs, SECOND_RUN)
+    assert release_served(target) == f"r-{SECOND_RUN[:8]}"
+
+    migrate([Step.ROLLBACK, Step.ROLLBACK], hosts, runs, SECOND_RUN)
+    assert release_served(target) == f"r-{FIRST_RUN[:8]}"
+    assert (tmp_path / "source" / "ROUTE").read_text() == "serving=source\n"
+
+    migrate([Step.ROLLBACK], hosts, runs, FIRST_RUN)
+    assert release_served(target) is None, "the first cutover replaced no release: its rollback leaves none served"

@@ -50,6 +50,8 @@ def test_progress_counts_the_tasks_of_the_roles_each_play_uses() -> None:
     assert count_tasks(Step.DEPLOY) == 5
     # sync: two plays, each with the journal, then 4 source tasks and 5 target tasks
     assert count_tasks(Step.SYNC) == 2 + 4 + 2 + 5
+    # cutover: two plays, each with the journal and the cutover role: a block of 4 tasks and one task after it
+    assert count_tasks(Step.CUTOVER) == (2 + 4 + 1) * 2
 
 
 def test_the_inventory_groups_hosts_by_role_with_their_connection() -> None:
