@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +31,11 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Ansible's own defaults (a persistent connection per host), plus keep-alives: a host that drops off the network
 # mid-step is reported unreachable after 15 s of silence instead of hanging the step until TCP gives up (~15 min).
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
+# Free space precheck asks of a host per KiB of the system's data: the data unpacked and its packed copy (at worst as
+# large) side by side on the target; the source needs only the packed copy.
+FREE_SPACE_PER_DATA = 2.0
+MIN_FREE_KB = 10 * 1024
+KIB_PER_GB = 1024 * 1024
 
 
 class Unsafe(str):
@@ -202,19 +208,23 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
             )
         return was_cancelled
 
-    runner = ansible_runner.run(
-        private_data_dir=str(directory),
-        project_dir=str(PLAYBOOKS),
-        playbook=f"{job.step.value}.yml",
-        ident=job.ident,
-        inventory=str(write_inventory(job.hosts, directory)),
-        extravars=_extravars(job, staging),
-        envvars=_environment(directory),
-        settings=RUNNER_SETTINGS,
-        quiet=True,
-        event_handler=tracker,
-        cancel_callback=cancel_callback,
-    )
+    try:
+        runner = ansible_runner.run(
+            private_data_dir=str(directory),
+            project_dir=str(PLAYBOOKS),
+            playbook=f"{job.step.value}.yml",
+            ident=job.ident,
+            inventory=str(write_inventory(job.hosts, directory)),
+            extravars=_extravars(job, staging),
+            envvars=_environment(directory),
+            settings=RUNNER_SETTINGS,
+            quiet=True,
+            event_handler=tracker,
+            cancel_callback=cancel_callback,
+        )
+    finally:
+        # The playbook removes what it staged, unless it was killed (a cancel, a rollback) or died first.
+        shutil.rmtree(staging, ignore_errors=True)
     if was_cancelled or runner.status == "canceled":
         return StepResult(ok=False, cancelled=True, message=f"{job.step.value} cancelled")
     if runner.status == "successful":
@@ -233,8 +243,14 @@ def _extravars(job: StepJob, staging: Path) -> dict[str, Any]:
         "zy_attempt": job.attempt,
         "zy_release": f"r-{job.run_id[:8]}",
         "zy_staging": str(staging),
+        "zy_min_free_kb": min_free_kb(job.data_volume_gb),
         **job.extra,
     }
+
+
+def min_free_kb(data_volume_gb: float) -> int:
+    """The free space, in KiB, a host needs to take part in migrating a system with this much data."""
+    return max(MIN_FREE_KB, math.ceil(data_volume_gb * KIB_PER_GB * FREE_SPACE_PER_DATA))
 
 
 def _environment(directory: Path) -> dict[str, str]:

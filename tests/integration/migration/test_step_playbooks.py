@@ -21,9 +21,9 @@ def local_system(root: Path, address: str = "127.0.0.1") -> list[Host]:
     return [Host(f"h-{role}", role, address, "local", root=str(root / role)) for role in ("source", "target")]
 
 
-def run(step: Step, hosts: list[Host], work_dir: Path, run_id: str = FIRST_RUN, attempt: int = 1, **job) -> StepResult:  # type: ignore[no-untyped-def]
-    """One attempt at a step of the run, to its end."""
-    step_job = StepJob(run_id, step, attempt, "HA-WJW-JKK", 2, "ZY-A", True, hosts, work_dir, **job)
+def run(step: Step, hosts: list[Host], work_dir: Path, run_id: str = FIRST_RUN, attempt: int = 1) -> StepResult:
+    """One attempt at a step of the run (a system of a few KB), to its end."""
+    step_job = StepJob(run_id, step, attempt, "HA-WJW-JKK", 2, "ZY-A", True, hosts, work_dir, data_volume_gb=0.001)
     return run_step(step_job, lambda percent, message: None, lambda: False)
 
 
@@ -70,6 +70,29 @@ def test_verify_fails_naming_a_file_on_the_target_the_source_does_not_have(tmp_p
     result = run(Step.VERIFY, hosts, tmp_path / "runs")
 
     assert not result.ok and "the source does not have: ./stray.csv" in result.message
+
+
+def packed_data_left(root: Path) -> list[Path]:
+    """Packed copies of the data left on the controller (the attempts' directories) or on the source."""
+    return [*(root / "runs").rglob("data.tar.gz"), *(root / "source").rglob("data.tar.gz")]
+
+
+def test_a_sync_leaves_no_packed_data_on_the_controller_or_the_source(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+
+    assert run(Step.SYNC, hosts, tmp_path / "runs").ok
+
+    assert packed_data_left(tmp_path) == []
+
+
+def test_a_sync_that_fails_on_the_target_leaves_no_packed_data_either(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+    (tmp_path / "target").rmdir()
+    (tmp_path / "target").write_text("not a directory\n")  # the target's first task fails
+
+    assert not run(Step.SYNC, hosts, tmp_path / "runs").ok
+
+    assert packed_data_left(tmp_path) == []
 
 
 def test_a_system_under_a_directory_with_spaces_migrates_and_passes_its_health_check(tmp_path: Path) -> None:

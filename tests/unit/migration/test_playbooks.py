@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.migration.adapters.ansible import PLAYBOOKS, count_tasks, inventory_for, write_inventory
+from services.migration.adapters.ansible import (
+    MIN_FREE_KB,
+    PLAYBOOKS,
+    count_tasks,
+    inventory_for,
+    min_free_kb,
+    write_inventory,
+)
 from services.migration.domain.model import Step
 from services.migration.ports import Host
 
@@ -48,8 +55,8 @@ def test_the_playbooks_pass_ansible_lint_at_the_production_profile(tmp_path: Pat
 def test_progress_counts_the_tasks_of_the_roles_each_play_uses() -> None:
     # deploy: journal (2 tasks) + deploy (3 tasks)
     assert count_tasks(Step.DEPLOY) == 5
-    # sync: two plays, each with the journal, then 4 source tasks and 5 target tasks
-    assert count_tasks(Step.SYNC) == 2 + 4 + 2 + 5
+    # sync: two plays, each with the journal, then 5 source tasks (3 of them in a block) and 5 target tasks
+    assert count_tasks(Step.SYNC) == 2 + 5 + 2 + 5
     # cutover: two plays, each with the journal and the cutover role: a block of 4 tasks and one task after it
     assert count_tasks(Step.CUTOVER) == (2 + 4 + 1) * 2
 
@@ -88,3 +95,8 @@ def test_the_written_inventory_marks_every_value_from_the_catalogue_unsafe(tmp_p
         "ansible_python_interpreter": ("unsafe", "/usr/bin/python3"),
         "zy_root": ("unsafe", "/srv/{{ x }}"),
     }
+
+
+def test_precheck_asks_for_twice_the_systems_data_in_free_space_and_never_less_than_the_minimum() -> None:
+    assert min_free_kb(820) == 820 * 1024 * 1024 * 2
+    assert min_free_kb(0) == min_free_kb(0.001) == MIN_FREE_KB
