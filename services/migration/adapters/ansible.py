@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -30,35 +31,66 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Ansible's own defaults (a persistent connection per host), plus keep-alives: a host that drops off the network
 # mid-step is reported unreachable after 15 s of silence instead of hanging the step until TCP gives up (~15 min).
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
+# Free space precheck asks of a host per KiB of the system's data: the data unpacked and its packed copy (at worst as
+# large) side by side on the target; the source needs only the packed copy.
+FREE_SPACE_PER_DATA = 2.0
+MIN_FREE_KB = 10 * 1024
+KIB_PER_GB = 1024 * 1024
+
+
+class Unsafe(str):
+    """A value from the catalogue: Ansible must take it as it is, never as a template to run."""
+
+
+class _InventoryDumper(yaml.SafeDumper):
+    pass
+
+
+_InventoryDumper.add_representer(Unsafe, lambda dumper, text: dumper.represent_scalar("!unsafe", str(text)))
 
 
 def inventory_for(hosts: list[Host]) -> dict[str, Any]:
     groups: dict[str, dict[str, Any]] = {"source": {"hosts": {}}, "target": {"hosts": {}}}
     for host in hosts:
         variables: dict[str, Any] = {
-            "ansible_host": host.address,
-            "ansible_connection": host.connection,
-            "zy_root": host.root or "/srv/zhongyuan",
+            "ansible_host": Unsafe(host.address),
+            "ansible_connection": Unsafe(host.connection),
+            "zy_root": Unsafe(host.root or "/srv/zhongyuan"),
         }
         if host.connection == "local":
-            variables["ansible_python_interpreter"] = host.python or sys.executable
+            variables["ansible_python_interpreter"] = Unsafe(host.python or sys.executable)
         else:
-            variables |= {"ansible_port": host.port, "ansible_user": host.user or "root"}
+            variables |= {"ansible_port": host.port, "ansible_user": Unsafe(host.user or "root")}
             if host.python:
-                variables["ansible_python_interpreter"] = host.python
+                variables["ansible_python_interpreter"] = Unsafe(host.python)
         groups[host.role]["hosts"][host.name] = variables
     return {"all": {"children": groups}}
+
+
+def write_inventory(hosts: list[Host], directory: Path) -> Path:
+    """The inventory as a YAML file in the private data dir, every catalogue value tagged `!unsafe`: Ansible templates
+    inventory values, so a host root of `{{ lookup('pipe', ...) }}` would run a command here. ansible-runner writes
+    an inventory given as a dict as JSON, which has no such tag."""
+    path = directory / "inventory" / "hosts.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.dump(inventory_for(hosts), Dumper=_InventoryDumper, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def count_tasks(step: Step) -> int:
     """Tasks in the step's playbook (plays' own tasks plus their roles' task lists), for progress percentages."""
     total = 0
     for play in yaml.safe_load((PLAYBOOKS / f"{step.value}.yml").read_text()):
-        total += len(play.get("tasks", []))
+        total += _tasks_in(play.get("tasks", []))
         for role in play.get("roles", []):
             name = role["role"] if isinstance(role, dict) else role
-            total += len(yaml.safe_load((PLAYBOOKS / "roles" / name / "tasks" / "main.yml").read_text()) or [])
+            total += _tasks_in(yaml.safe_load((PLAYBOOKS / "roles" / name / "tasks" / "main.yml").read_text()) or [])
     return max(total, 1)
+
+
+def _tasks_in(entries: list[dict[str, Any]]) -> int:
+    """Tasks in a task list, counting into blocks; a block's rescue is left out, as it runs only on a failure."""
+    return sum(_tasks_in(e["block"] + e.get("always", [])) if "block" in e else 1 for e in entries)
 
 
 class ProgressTracker:
@@ -176,19 +208,23 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
             )
         return was_cancelled
 
-    runner = ansible_runner.run(
-        private_data_dir=str(directory),
-        project_dir=str(PLAYBOOKS),
-        playbook=f"{job.step.value}.yml",
-        ident=job.ident,
-        inventory=inventory_for(job.hosts),
-        extravars=_extravars(job, staging),
-        envvars=_environment(directory),
-        settings=RUNNER_SETTINGS,
-        quiet=True,
-        event_handler=tracker,
-        cancel_callback=cancel_callback,
-    )
+    try:
+        runner = ansible_runner.run(
+            private_data_dir=str(directory),
+            project_dir=str(PLAYBOOKS),
+            playbook=f"{job.step.value}.yml",
+            ident=job.ident,
+            inventory=str(write_inventory(job.hosts, directory)),
+            extravars=_extravars(job, staging),
+            envvars=_environment(directory),
+            settings=RUNNER_SETTINGS,
+            quiet=True,
+            event_handler=tracker,
+            cancel_callback=cancel_callback,
+        )
+    finally:
+        # The playbook removes what it staged, unless it was killed (a cancel, a rollback) or died first.
+        shutil.rmtree(staging, ignore_errors=True)
     if was_cancelled or runner.status == "canceled":
         return StepResult(ok=False, cancelled=True, message=f"{job.step.value} cancelled")
     if runner.status == "successful":
@@ -207,8 +243,14 @@ def _extravars(job: StepJob, staging: Path) -> dict[str, Any]:
         "zy_attempt": job.attempt,
         "zy_release": f"r-{job.run_id[:8]}",
         "zy_staging": str(staging),
+        "zy_min_free_kb": min_free_kb(job.data_volume_gb),
         **job.extra,
     }
+
+
+def min_free_kb(data_volume_gb: float) -> int:
+    """The free space, in KiB, a host needs to take part in migrating a system with this much data."""
+    return max(MIN_FREE_KB, math.ceil(data_volume_gb * KIB_PER_GB * FREE_SPACE_PER_DATA))
 
 
 def _environment(directory: Path) -> dict[str, str]:

@@ -68,6 +68,22 @@ def state_change_reasons(database_url: str) -> list[str]:
     return [migration_events.RunStateChanged.FromString(payload).reason for payload in payloads]
 
 
+def update_system(landscape, code: str, **changes) -> None:  # type: ignore[no-untyped-def]
+    """Change a system that Landscape.system registered, as an operator does in the inventory."""
+    registered = {
+        "name": "测试系统",
+        "organisation_code": "HA-WJW",
+        "admin_level": inv.ADMIN_LEVEL_PROVINCE,
+        "mlps_level": 2,
+        "target_zone": "ZY-A",
+    }
+    unary(
+        landscape.inventory.UpdateSystem,
+        inv.RegisterSystemRequest(code=code, **(registered | changes)),
+        landscape.token,
+    )
+
+
 def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-DZBL", mlps=3, zone="ZY-HLW")
     unary(
@@ -81,15 +97,7 @@ def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step
     assert "等保 level 3 needs transport and storage cryptography" in failed.error
     assert "ZY-HLW" in failed.error
 
-    fix = inv.RegisterSystemRequest(
-        code="HA-WJW-DZBL",
-        name="测试系统",
-        organisation_code="HA-WJW",
-        admin_level=inv.ADMIN_LEVEL_PROVINCE,
-        mlps_level=3,
-        target_zone="ZY-A",
-    )
-    unary(landscape.inventory.UpdateSystem, fix, landscape.token)
+    update_system(landscape, "HA-WJW-DZBL", mlps_level=3, target_zone="ZY-A")
     unary(landscape.migration.RetryMigration, pb.GetMigrationRequest(id="HA-WJW-DZBL"), landscape.token)
     run = landscape.wait_until_settled("HA-WJW-DZBL")
 
@@ -125,3 +133,14 @@ def test_a_failed_verify_rolls_back_by_itself_and_leaves_the_source_serving(land
     assert (root / "source" / "ROUTE").read_text() == "serving=source\n"
     assert not (root / "target" / "current").exists()
     assert (root / "source" / "data" / "people.csv").read_text(encoding="utf-8") == "id,name\n1,张三\n2,李四\n"
+
+
+def test_precheck_fails_when_a_host_lacks_room_for_the_systems_data_volume(landscape) -> None:  # type: ignore[no-untyped-def]
+    landscape.system("HA-WJW-YXZX")
+    update_system(landscape, "HA-WJW-YXZX", data_volume_gb=1e9)  # an exabyte: no test machine has the room
+
+    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-YXZX"), landscape.token)
+    run = landscape.wait_until_settled("HA-WJW-YXZX")
+
+    assert (run.state, run.failed_step) == ("failed", "precheck")
+    assert f"{2 * 10**9 * 1024 * 1024} KiB needed" in run.error

@@ -5,8 +5,16 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from services.migration.adapters.ansible import PLAYBOOKS, count_tasks, inventory_for
+from services.migration.adapters.ansible import (
+    MIN_FREE_KB,
+    PLAYBOOKS,
+    count_tasks,
+    inventory_for,
+    min_free_kb,
+    write_inventory,
+)
 from services.migration.domain.model import Step
 from services.migration.ports import Host
 
@@ -47,8 +55,10 @@ def test_the_playbooks_pass_ansible_lint_at_the_production_profile(tmp_path: Pat
 def test_progress_counts_the_tasks_of_the_roles_each_play_uses() -> None:
     # deploy: journal (2 tasks) + deploy (3 tasks)
     assert count_tasks(Step.DEPLOY) == 5
-    # sync: two plays, each with the journal, then 4 source tasks and 3 target tasks
-    assert count_tasks(Step.SYNC) == 2 + 4 + 2 + 3
+    # sync: two plays, each with the journal, then 5 source tasks (3 of them in a block) and 5 target tasks
+    assert count_tasks(Step.SYNC) == 2 + 5 + 2 + 5
+    # cutover: two plays, each with the journal and the cutover role: a block of 4 tasks and one task after it
+    assert count_tasks(Step.CUTOVER) == (2 + 4 + 1) * 2
 
 
 def test_the_inventory_groups_hosts_by_role_with_their_connection() -> None:
@@ -63,3 +73,30 @@ def test_the_inventory_groups_hosts_by_role_with_their_connection() -> None:
     target = inventory["all"]["children"]["target"]["hosts"]["jkk-dst"]
     assert (source["ansible_port"], source["ansible_user"], source["zy_root"]) == (2222, "deploy", "/srv/jkk")
     assert target["ansible_connection"] == "local" and "ansible_port" not in target
+
+
+class UnsafeTagsKept(yaml.SafeLoader):
+    """Loads `!unsafe 'x'` as ("unsafe", "x"), so a test can see which values carry the tag."""
+
+
+UnsafeTagsKept.add_constructor("!unsafe", lambda loader, node: ("unsafe", loader.construct_scalar(node)))
+
+
+def test_the_written_inventory_marks_every_value_from_the_catalogue_unsafe(tmp_path: Path) -> None:
+    host = Host("jkk-src", "source", "10.20.0.5", "ssh", 2222, "deploy", "/srv/{{ x }}", "/usr/bin/python3")
+
+    written = yaml.load(write_inventory([host], tmp_path).read_text(encoding="utf-8"), Loader=UnsafeTagsKept)
+
+    assert written["all"]["children"]["source"]["hosts"]["jkk-src"] == {
+        "ansible_host": ("unsafe", "10.20.0.5"),
+        "ansible_connection": ("unsafe", "ssh"),
+        "ansible_port": 2222,
+        "ansible_user": ("unsafe", "deploy"),
+        "ansible_python_interpreter": ("unsafe", "/usr/bin/python3"),
+        "zy_root": ("unsafe", "/srv/{{ x }}"),
+    }
+
+
+def test_precheck_asks_for_twice_the_systems_data_in_free_space_and_never_less_than_the_minimum() -> None:
+    assert min_free_kb(820) == 820 * 1024 * 1024 * 2
+    assert min_free_kb(0) == min_free_kb(0.001) == MIN_FREE_KB

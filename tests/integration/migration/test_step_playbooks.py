@@ -1,0 +1,124 @@
+"""Step playbooks run by the real adapter (ansible-runner) on local-directory hosts, without the services around it:
+what a step leaves on the hosts and on the controller."""
+
+from pathlib import Path
+
+from services.migration.adapters.ansible import run_step
+from services.migration.domain.model import Step
+from services.migration.ports import Host, StepJob, StepResult
+
+FIRST_RUN = "0a1b2c3d-0000-4000-8000-000000000001"
+SECOND_RUN = "5e6f7a8b-0000-4000-8000-000000000002"
+SOURCE_FILES = {"people.csv": "id,name\n1,张三\n", "archive/2015.csv": "year,count\n2015,3\n"}
+
+
+def local_system(root: Path, address: str = "127.0.0.1") -> list[Host]:
+    """A source holding SOURCE_FILES and an empty target, both directories under `root`."""
+    for name, text in SOURCE_FILES.items():
+        (root / "source" / "data" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "source" / "data" / name).write_text(text, encoding="utf-8")
+    (root / "target").mkdir(parents=True, exist_ok=True)
+    return [Host(f"h-{role}", role, address, "local", root=str(root / role)) for role in ("source", "target")]
+
+
+def run(step: Step, hosts: list[Host], work_dir: Path, run_id: str = FIRST_RUN, attempt: int = 1) -> StepResult:
+    """One attempt at a step of the run (a system of a few KB), to its end."""
+    step_job = StepJob(run_id, step, attempt, "HA-WJW-JKK", 2, "ZY-A", True, hosts, work_dir, data_volume_gb=0.001)
+    return run_step(step_job, lambda percent, message: None, lambda: False)
+
+
+def migrate(steps: list[Step], hosts: list[Host], work_dir: Path, run_id: str = FIRST_RUN) -> None:
+    for step in steps:
+        result = run(step, hosts, work_dir, run_id)
+        assert result.ok, result.message
+
+
+def files_under(directory: Path) -> set[str]:
+    return {str(path.relative_to(directory)) for path in directory.rglob("*") if path.is_file()}
+
+
+def test_a_template_in_a_hosts_catalogue_fields_is_taken_literally_never_run(tmp_path: Path) -> None:
+    def command_making(name: str) -> str:
+        return "{{ lookup('pipe', 'touch " + str(tmp_path / name) + "') }}"
+
+    root = tmp_path / f"root-{command_making('ran-from-root')}"
+    hosts = local_system(root, address=f"127.0.0.1{command_making('ran-from-address')}")
+
+    run(Step.PRECHECK, hosts, tmp_path / "runs")
+
+    assert not (tmp_path / "ran-from-root").exists() and not (tmp_path / "ran-from-address").exists()
+    assert (root / "target" / ".zhongyuan" / "journal").exists()
+
+
+def test_a_second_sync_leaves_the_target_exactly_the_files_the_source_has_now(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+    assert run(Step.SYNC, hosts, tmp_path / "runs").ok
+    (tmp_path / "source" / "data" / "archive" / "2015.csv").unlink()
+    (tmp_path / "source" / "data" / "2016.csv").write_text("year,count\n2016,4\n", encoding="utf-8")
+
+    result = run(Step.SYNC, hosts, tmp_path / "runs", attempt=2)
+
+    assert result.ok, result.message
+    assert files_under(tmp_path / "target" / "data") == {"people.csv", "2016.csv"}
+
+
+def test_verify_fails_naming_a_file_on_the_target_the_source_does_not_have(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+    assert run(Step.SYNC, hosts, tmp_path / "runs").ok
+    (tmp_path / "target" / "data" / "stray.csv").write_text("left behind\n", encoding="utf-8")
+
+    result = run(Step.VERIFY, hosts, tmp_path / "runs")
+
+    assert not result.ok and "the source does not have: ./stray.csv" in result.message
+
+
+def packed_data_left(root: Path) -> list[Path]:
+    """Packed copies of the data left on the controller (the attempts' directories) or on the source."""
+    return [*(root / "runs").rglob("data.tar.gz"), *(root / "source").rglob("data.tar.gz")]
+
+
+def test_a_sync_leaves_no_packed_data_on_the_controller_or_the_source(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+
+    assert run(Step.SYNC, hosts, tmp_path / "runs").ok
+
+    assert packed_data_left(tmp_path) == []
+
+
+def test_a_sync_that_fails_on_the_target_leaves_no_packed_data_either(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+    (tmp_path / "target").rmdir()
+    (tmp_path / "target").write_text("not a directory\n")  # the target's first task fails
+
+    assert not run(Step.SYNC, hosts, tmp_path / "runs").ok
+
+    assert packed_data_left(tmp_path) == []
+
+
+def test_a_system_under_a_directory_with_spaces_migrates_and_passes_its_health_check(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path / "政务 云" / "jkk system")
+
+    migrate([Step.SYNC, Step.DEPLOY, Step.CUTOVER, Step.VERIFY], hosts, tmp_path / "runs")
+
+
+def release_served(target: Path) -> str | None:
+    return (target / "current").readlink().name if (target / "current").is_symlink() else None
+
+
+def test_rollback_puts_back_the_release_its_cutover_replaced_and_touches_no_release_but_its_own(
+    tmp_path: Path,
+) -> None:
+    hosts, runs, target = local_system(tmp_path), tmp_path / "runs", tmp_path / "target"
+    migrate([Step.DEPLOY, Step.CUTOVER], hosts, runs, FIRST_RUN)
+    migrate([Step.DEPLOY, Step.ROLLBACK], hosts, runs, SECOND_RUN)
+    assert release_served(target) == f"r-{FIRST_RUN[:8]}", "a rollback before its cutover took a release out"
+
+    migrate([Step.CUTOVER], hosts, runs, SECOND_RUN)
+    assert release_served(target) == f"r-{SECOND_RUN[:8]}"
+
+    migrate([Step.ROLLBACK, Step.ROLLBACK], hosts, runs, SECOND_RUN)
+    assert release_served(target) == f"r-{FIRST_RUN[:8]}"
+    assert (tmp_path / "source" / "ROUTE").read_text() == "serving=source\n"
+
+    migrate([Step.ROLLBACK], hosts, runs, FIRST_RUN)
+    assert release_served(target) is None, "the first cutover replaced no release: its rollback leaves none served"
