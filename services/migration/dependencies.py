@@ -14,6 +14,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_client import GrpcClient
+from services.common.runtime.tls import mlps_level
 from services.migration import handlers
 from services.migration.adapters import ansible
 from services.migration.adapters.gate import GrpcCutoverGate
@@ -34,8 +35,11 @@ class Orchestration(DependencyProvider):
         self.step_extra: dict[str, Any] = {
             "zy_sync_throttle_seconds": int(config.get("MIGRATION_SYNC_THROTTLE_SECONDS", 0))
         }
-        if key_file := config.get("MIGRATION_SSH_KEY_FILE"):
-            self.step_extra["ansible_ssh_private_key_file"] = str(Path(key_file).resolve())
+        self.step_extra |= ansible.ssh_variables(
+            config.get("MIGRATION_SSH_KEY_FILE") or "",
+            config.get("MIGRATION_SSH_KNOWN_HOSTS_FILE") or "",
+            mlps_level(config),
+        )
         self.driving: dict[str, Any] = {}
         self._running = False
 

@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import re
+import shlex
 import shutil
 import sys
 import time
@@ -17,6 +18,7 @@ import ansible_runner
 import psutil
 import yaml
 
+from services.common.runtime.tls import MLPS_LEVEL_REQUIRING_TLS, TransportSecurityError
 from services.migration.domain.model import Step
 from services.migration.ports import Host, StepJob, StepResult
 
@@ -264,3 +266,20 @@ def _environment(directory: Path) -> dict[str, str]:
         "ANSIBLE_NOCOLOR": "1",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+
+
+def ssh_variables(key_file: str, known_hosts: str, mlps: int) -> dict[str, Any]:
+    """Ansible variables for SSH hosts: log in with `key_file`, and trust only the host keys `known_hosts` lists (a
+    host answering with another key is refused: someone may stand in between). Without `known_hosts` any host key is
+    taken, which MLPS level 3 and above does not allow."""
+    variables: dict[str, Any] = {}
+    if key_file:
+        variables["ansible_ssh_private_key_file"] = str(Path(key_file).resolve())
+    if known_hosts:
+        checked = f"-o UserKnownHostsFile={shlex.quote(str(Path(known_hosts).resolve()))} -o StrictHostKeyChecking=yes"
+        variables |= {"ansible_host_key_checking": True, "ansible_ssh_common_args": checked}
+    elif mlps >= MLPS_LEVEL_REQUIRING_TLS:
+        raise TransportSecurityError(
+            f"MIGRATION_SSH_KNOWN_HOSTS_FILE is not set: at MLPS level {mlps} the hosts' SSH keys must be known"
+        )
+    return variables

@@ -75,6 +75,7 @@ def test_a_target_lost_during_sync_fails_the_step_naming_it_and_rollback_leaves_
     source, target = ssh_lab.add_host("csjg-src"), ssh_lab.add_host("csjg-dst")
     settings = {
         "MIGRATION_SSH_KEY_FILE": str(ssh_lab.key_file),
+        "MIGRATION_SSH_KNOWN_HOSTS_FILE": str(ssh_lab.known_hosts),
         "MIGRATION_SYNC_THROTTLE_SECONDS": str(SYNC_THROTTLE_SECONDS),
     }
     operator = Operator(start_stack(extra_env={**ORCHESTRATOR_ENV, **settings}))

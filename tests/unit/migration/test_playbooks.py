@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from services.common.runtime.tls import TransportSecurityError
+from services.migration.adapters import ansible
 from services.migration.adapters.ansible import (
     MIN_FREE_KB,
     PLAYBOOKS,
@@ -100,3 +102,21 @@ def test_the_written_inventory_marks_every_value_from_the_catalogue_unsafe(tmp_p
 def test_precheck_asks_for_twice_the_systems_data_in_free_space_and_never_less_than_the_minimum() -> None:
     assert min_free_kb(820) == 820 * 1024 * 1024 * 2
     assert min_free_kb(0) == min_free_kb(0.001) == MIN_FREE_KB
+
+
+def test_with_known_hosts_only_their_keys_are_trusted(tmp_path: Path) -> None:
+    known = tmp_path / "known hosts"
+
+    variables = ansible.ssh_variables(str(tmp_path / "id_ed25519"), str(known), mlps=3)
+
+    assert variables == {
+        "ansible_ssh_private_key_file": str(tmp_path / "id_ed25519"),
+        "ansible_host_key_checking": True,
+        "ansible_ssh_common_args": f"-o UserKnownHostsFile='{known}' -o StrictHostKeyChecking=yes",
+    }
+
+
+def test_without_known_hosts_any_key_is_taken_below_mlps_level_3_and_refused_from_it() -> None:
+    assert ansible.ssh_variables("", "", mlps=2) == {}
+    with pytest.raises(TransportSecurityError, match="MIGRATION_SSH_KNOWN_HOSTS_FILE is not set: at MLPS level 3"):
+        ansible.ssh_variables("", "", mlps=3)
