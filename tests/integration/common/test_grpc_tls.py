@@ -238,5 +238,5 @@ def test_zyctl_talks_tls_with_its_ca_and_names_an_unreadable_ca(serve, pki, tmp_
 
     assert plaintext.returncode == 1 and "UNAVAILABLE" in plaintext.stderr
     # Answering serves only CountSystems: the handshake succeeded and the server answered the report call itself.
-    assert trusted.returncode == 1 and "UNIMPLEMENTED" in trusted.stdout, trusted.stdout + trusted.stderr
-    assert missing.returncode == 2 and f"ZYCTL_TLS_CA: cannot read {tmp_path / 'nope.crt'}" in missing.stdout
+    assert trusted.returncode == 1 and "UNIMPLEMENTED" in trusted.stderr, trusted.stdout + trusted.stderr
+    assert missing.returncode == 2 and f"ZYCTL_TLS_CA: cannot read {tmp_path / 'nope.crt'}" in missing.stderr

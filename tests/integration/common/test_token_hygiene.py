@@ -35,7 +35,10 @@ def pki(tmp_path: Path) -> Pki:
 @pytest.fixture
 def stack(tmp_path: Path, pki: Pki) -> Iterator[Stack]:
     tls = {**pki.server_settings(mutual=True), **pki.client_settings(), "MLPS_LEVEL": "3"}
-    running = Stack.on_free_ports(tmp_path / "var", extra_env={**tls, "LOG_LEVEL": "DEBUG"})
+    known_hosts = tmp_path / "known_hosts"  # MLPS level 3 wants the SSH host keys known (no SSH host here)
+    known_hosts.touch()
+    settings = {**tls, "MIGRATION_SSH_KNOWN_HOSTS_FILE": str(known_hosts), "LOG_LEVEL": "DEBUG"}
+    running = Stack.on_free_ports(tmp_path / "var", extra_env=settings)
     try:
         yield running.start()
     finally:
