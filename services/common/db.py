@@ -27,9 +27,10 @@ KERNEL_VERSIONS = MIGRATIONS / "kernel"
 AUTH_VERSIONS = MIGRATIONS / "auth"
 # A fold writes a batch's rows as one executemany (services.common.rows); psycopg2 would send them one by one.
 PSYCOPG2_BATCHES = {"executemany_mode": "values_plus_batch", "executemany_batch_page_size": 1000}
-# SQLSTATE classes of a server that is away or out of room: connection exceptions, insufficient resources, a
-# server shutting down or starting up (57P01-57P05; 57014, a statement timeout, is the statement's).
-POSTGRES_UNREACHABLE = ("08", "53", "57P")
+# SQLSTATEs that pass by themselves: connection exceptions, insufficient resources, a server shutting down or starting
+# up (57P01-57P05; 57014, a statement timeout, is the statement's), and a transaction that lost a deadlock or a
+# serialization conflict or could not have a lock (class 40, 55P03): the same work succeeds when tried again.
+POSTGRES_UNREACHABLE = ("08", "53", "57P", "40", "55P03")
 # SQLite's primary result codes for a database file busy, locked, unreadable or full.
 SQLITE_UNREACHABLE = {
     sqlite3.SQLITE_BUSY,
@@ -140,16 +141,18 @@ def create_engine(url: str) -> sa.Engine:
 
 
 def database_unreachable(error: BaseException) -> bool:
-    """The database could not be reached (restarting, failing over, out of room, a SQLite file locked too long): this
-    passes, and is no fault of the work that ran into it. Other operational errors (a statement timed out, a value
-    too big for an index, a missing column) are the work's: retrying them would hold it up for ever."""
+    """The database could not be reached (restarting, failing over, out of room, a SQLite file locked too long) or
+    made the transaction give way to another (a deadlock): this passes, and is no fault of the work that ran into it.
+    Other operational errors (a statement timed out, a value too big for an index, a missing column) are the work's:
+    retrying them would hold it up for ever."""
     if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
         return True
     if not isinstance(error, sa.exc.OperationalError):
         return False
     driver_error = error.orig
     if isinstance(driver_error, sqlite3.Error):
-        return driver_error.sqlite_errorcode & 0xFF in SQLITE_UNREACHABLE
+        code = getattr(driver_error, "sqlite_errorcode", None)  # errors the module raises itself carry none
+        return code is not None and code & 0xFF in SQLITE_UNREACHABLE
     sqlstate = getattr(driver_error, "pgcode", None) or getattr(driver_error, "sqlstate", None)
     # Without a SQLSTATE the server never answered: refused, reset or closed connections.
     return sqlstate is None or sqlstate.startswith(POSTGRES_UNREACHABLE)

@@ -62,8 +62,8 @@ def test_an_unreachable_database_is_told_apart_from_a_statement_that_is_wrong() 
     assert not database_unreachable(ValueError("organisation HA-NOPE does not exist"))
 
 
-@pytest.mark.parametrize("sqlstate", ["08006", "08001", "57P01", "57P03", "53300", "53100"])
-def test_a_server_gone_shutting_down_or_out_of_room_is_unreachable(sqlstate: str) -> None:
+@pytest.mark.parametrize("sqlstate", ["08006", "08001", "57P01", "57P03", "53300", "53100", "40P01", "40001", "55P03"])
+def test_a_server_gone_shutting_down_or_out_of_room_or_a_lost_deadlock_passes(sqlstate: str) -> None:
     assert database_unreachable(operational(ServerError(sqlstate)))
 
 
@@ -77,6 +77,7 @@ def test_a_locked_sqlite_file_is_unreachable_but_a_missing_column_is_the_work_s_
 
     assert database_unreachable(sqlite_error("INSERT INTO t VALUES (1)", database, hold_lock=True))
     assert not database_unreachable(sqlite_error("SELECT nosuch FROM t", database))
+    assert not database_unreachable(operational(sqlite3.OperationalError("raised by the module, without a code")))
 
 
 def test_a_unit_of_work_runs_again_until_the_database_answers() -> None:
