@@ -15,7 +15,8 @@ from services.common.db import (
     KERNEL_VERSIONS,
     SqlUnitOfWork,
     create_engine,
-    forget_old_deliveries,
+    forget_handled_events,
+    forget_published_events,
     session_factory,
     took_outbox_events,
     unless_database_unreachable,
@@ -25,9 +26,7 @@ from services.common.runtime.outbox_relay import OutboxRelay
 
 log = logging.getLogger(__name__)
 
-# Published outbox rows and the record of handled events are kept this long: longer than Kafka keeps records (7 days
-# by default), so that any redelivery is still recognised.
-KEEP_DELIVERIES_DAYS = 14
+KEEP_PUBLISHED_DAYS = 14  # published outbox rows: for looking into what was sent lately
 FORGET_EVERY_SECONDS = 3600
 
 
@@ -51,9 +50,11 @@ class Database(DependencyProvider):
         sa.event.listen(self.session_factory, "after_commit", self._wake_relay_if_published)
         # The relay gets sessions of its own: its commits must not wake itself.
         self.relay.relay_from(session_factory(self.engine))
-        self.keep_deliveries = timedelta(
-            days=float(self.container.config.get("KEEP_DELIVERIES_DAYS", KEEP_DELIVERIES_DAYS))
-        )
+        config = self.container.config
+        self.keep_published = timedelta(days=float(config.get("KEEP_PUBLISHED_DAYS") or KEEP_PUBLISHED_DAYS))
+        # The record of handled events is what tells a redelivery from a first delivery: kept for ever unless set.
+        handled_days = config.get("KEEP_HANDLED_DAYS")
+        self.keep_handled = timedelta(days=float(handled_days)) if handled_days else None
         self._forgetter: Any = None
 
     def start(self) -> None:
@@ -64,16 +65,21 @@ class Database(DependencyProvider):
             try:
                 self.forget_old_deliveries()
             except Exception:  # a failed clean-up must not stop the service: the next one tries again
-                log.exception("forgetting deliveries older than %s failed", self.keep_deliveries)
+                log.exception("forgetting old deliveries failed")
             eventlet.sleep(FORGET_EVERY_SECONDS)
 
     def forget_old_deliveries(self) -> int:
-        before = datetime.now(UTC) - self.keep_deliveries
+        now = datetime.now(UTC)
         gone = unless_database_unreachable(
-            lambda: forget_old_deliveries(self.engine, before), "forgetting old deliveries", 0
+            lambda: forget_published_events(self.engine, now - self.keep_published), "forgetting published events", 0
         )
+        if self.keep_handled is not None:
+            before = now - self.keep_handled
+            gone += unless_database_unreachable(
+                lambda: forget_handled_events(self.engine, before), "forgetting handled events", 0
+            )
         if gone:
-            log.info("forgot %s published or handled events from before %s", gone, before.isoformat())
+            log.info("forgot %s published or handled events", gone)
         return gone
 
     def _wake_relay_if_published(self, session: Session) -> None:

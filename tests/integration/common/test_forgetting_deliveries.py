@@ -1,11 +1,18 @@
-"""Old deliveries are forgotten: published outbox rows and the record of handled events older than Kafka's retention
-go, so a service's database does not grow for ever; unpublished rows and recent records stay."""
+"""Old deliveries are forgotten: published outbox rows after KEEP_PUBLISHED_DAYS, the record of handled events only
+after KEEP_HANDLED_DAYS when that is set (it is what tells a redelivery from a first delivery); unpublished rows and
+recent records stay."""
 
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from services.common.db import KERNEL_VERSIONS, create_engine, forget_old_deliveries, upgrade
+from services.common.db import (
+    KERNEL_VERSIONS,
+    create_engine,
+    forget_handled_events,
+    forget_published_events,
+    upgrade,
+)
 from services.inventory.adapters.unit_of_work import VERSIONS
 from services.inventory.service import InventoryService
 from tests.fixtures.services import eventually
@@ -66,20 +73,29 @@ def kept(engine: sa.Engine) -> set[str]:
         return set(connection.exec_driver_sql(query).scalars())
 
 
-def test_deliveries_older_than_the_cut_are_forgotten_in_batches(database_url: str) -> None:
+def test_published_and_handled_events_older_than_the_cut_are_forgotten_in_batches(database_url: str) -> None:
     engine = create_engine(database_url)
     seed(engine)
+    cut = NOW - timedelta(days=14)
 
-    gone = forget_old_deliveries(engine, NOW - timedelta(days=14), batch=1)
-
-    assert gone == 2
+    assert forget_published_events(engine, cut, batch=1) == 1
+    assert kept(engine) == {"published-lately", "never-published", "handled-long-ago", "handled-lately"}
+    assert forget_handled_events(engine, cut, batch=1) == 1
     assert kept(engine) == {"published-lately", "never-published", "handled-lately"}
 
 
-def test_a_running_service_forgets_old_deliveries(database_url: str, container_factory, service_config) -> None:  # type: ignore[no-untyped-def]
+def test_a_running_service_forgets_published_events_and_handled_ones_only_when_told(
+    database_url: str, container_factory, service_config, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     engine = create_engine(database_url)
     seed(engine)
 
-    container_factory(InventoryService, service_config(database_url, KEEP_DELIVERIES_DAYS=14)).start()
+    container_factory(InventoryService, service_config(database_url, KEEP_PUBLISHED_DAYS=14)).start()
 
-    eventually(lambda: kept(engine) == {"published-lately", "never-published", "handled-lately"}, "the old ones gone")
+    recent_and_handled = {"published-lately", "never-published", "handled-long-ago", "handled-lately"}
+    eventually(lambda: kept(engine) == recent_and_handled, "the old published event gone, every handled one kept")
+
+    container_factory(InventoryService, service_config(database_url, KEEP_HANDLED_DAYS=14)).start()
+
+    eventually(lambda: "handled-long-ago" not in kept(engine), "the event handled long ago forgotten")
+    assert kept(engine) == {"published-lately", "never-published", "handled-lately"}
