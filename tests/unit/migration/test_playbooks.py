@@ -99,9 +99,10 @@ def test_the_written_inventory_marks_every_value_from_the_catalogue_unsafe(tmp_p
     }
 
 
-def test_precheck_asks_for_twice_the_systems_data_in_free_space_and_never_less_than_the_minimum() -> None:
-    assert min_free_kb(820) == 820 * 1024 * 1024 * 2
-    assert min_free_kb(0) == min_free_kb(0.001) == MIN_FREE_KB
+def test_precheck_asks_the_source_room_for_a_packed_copy_the_target_for_three_and_never_below_the_minimum() -> None:
+    assert min_free_kb(820, "source") == 820 * 1024 * 1024
+    assert min_free_kb(820, "target") == 820 * 1024 * 1024 * 3
+    assert min_free_kb(0, "target") == min_free_kb(0.001, "source") == MIN_FREE_KB
 
 
 def test_with_known_hosts_only_their_keys_are_trusted(tmp_path: Path) -> None:
