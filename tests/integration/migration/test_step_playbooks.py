@@ -56,10 +56,15 @@ def packed_data_left(root: Path) -> list[Path]:
 
 
 # One system through two syncs and a verify: each playbook run costs seconds of CPU, so the checks share them.
-def test_a_sync_leaves_exactly_the_sources_files_and_no_packed_copy_and_verify_names_a_stray_file(
+def test_a_sync_leaves_exactly_the_sources_files_on_the_datas_own_volume_and_verify_names_a_stray_file(
     tmp_path: Path,
 ) -> None:
     hosts = local_system(tmp_path)
+    volume = tmp_path / "data-volume"  # the target's data lives on a volume of its own, linked in; the source's too
+    volume.mkdir()
+    (tmp_path / "target" / "data").symlink_to(volume)
+    (tmp_path / "source" / "data").rename(tmp_path / "source-volume")
+    (tmp_path / "source" / "data").symlink_to(tmp_path / "source-volume")
     assert run(Step.SYNC, hosts, tmp_path / "runs").ok
     assert packed_data_left(tmp_path) == []
     (tmp_path / "source" / "data" / "archive" / "2015.csv").unlink()
@@ -68,7 +73,8 @@ def test_a_sync_leaves_exactly_the_sources_files_and_no_packed_copy_and_verify_n
     again = run(Step.SYNC, hosts, tmp_path / "runs", attempt=2)
 
     assert again.ok, again.message
-    assert files_under(tmp_path / "target" / "data") == {"people.csv", "2016.csv"}
+    assert files_under(volume) == {"people.csv", "2016.csv"}
+    assert (tmp_path / "target" / "data").readlink() == volume
     (tmp_path / "target" / "data" / "stray.csv").write_text("left behind\n", encoding="utf-8")
     verified = run(Step.VERIFY, hosts, tmp_path / "runs")
     assert not verified.ok and "the source does not have: ./stray.csv" in verified.message
