@@ -195,7 +195,8 @@ def record_probes(
             platform = platforms[link.platform_code]
             change = link.observe(results[link.platform_code], thresholds, now)
             changes += _announce(change, platform, link, uow)
-            if change is None and link.latency_is_news():
+            if change is None and link.latency_moved_since_announced():
+                link.latency_announced()
                 event = messages.link_latency_changed(platform, link)
                 uow.outbox.publish(event, topic=INTERCONNECT_EVENTS, key=platform.id)
         uow.commit()

@@ -345,6 +345,8 @@ class GrpcEntrypoint(Entrypoint):
         """A worker as nameko runs one (dependencies injected, set up, torn down), but on a green thread outside its
         pool. This leans on nameko's internals (nameko is pinned exactly)."""
         container = self.container
+        if container._being_killed:  # as spawn_worker refuses, since this bypasses it
+            raise ContainerBeingKilled()
         worker_ctx = WorkerContext(container, container.service_cls(), self, _arguments(call, principal), {})
         run = partial(container._run_worker, worker_ctx, partial(self._handle_result, call))
         return container.spawn_managed_thread(run, identifier=f"{self.rpc} stream")

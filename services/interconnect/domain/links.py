@@ -122,16 +122,15 @@ class Link:
             self.last_error = probe.error[:MAX_ERROR_CHARS]
         return self._enter(state, at, _reason(state, streaks)) if state is not self.state else None
 
-    def latency_is_news(self) -> bool:
-        """Whether a link that answers has moved far enough from the latency last announced to announce it again; if
-        so, it counts as announced from now."""
+    def latency_moved_since_announced(self) -> bool:
+        """Whether a link that answers has moved far enough from the latency last announced to announce it again."""
         if self.state not in (LinkState.UP, LinkState.DEGRADED):
             return False
         moved = abs(self.latency_ms - self.announced_latency_ms)
-        if moved < max(LINK_LATENCY_NEWS_MS, LINK_LATENCY_NEWS_SHARE * self.announced_latency_ms):
-            return False
+        return moved >= max(LINK_LATENCY_NEWS_MS, LINK_LATENCY_NEWS_SHARE * self.announced_latency_ms)
+
+    def latency_announced(self) -> None:
         self.announced_latency_ms = self.latency_ms
-        return True
 
     def restart(self, at: datetime) -> "LinkChange | None":
         """Forget the evidence (the endpoint changed): the state is unknown until probes say otherwise."""
