@@ -17,7 +17,7 @@ def tracker_and_reports() -> tuple[ProgressTracker, FakeClock, list[tuple[int, s
 
 def test_the_first_task_is_reported_at_once_and_quick_ones_after_it_are_folded_into_the_newest() -> None:
     tracker, clock, reports = tracker_and_reports()
-    per_task = 100 // count_tasks(Step.SYNC)
+    tasks = count_tasks(Step.SYNC)
 
     tracker(task_start("检查磁盘"))
     clock.now += 0.3
@@ -29,7 +29,7 @@ def test_the_first_task_is_reported_at_once_and_quick_ones_after_it_are_folded_i
     tracker({"event": "runner_on_ok", "event_data": {}})
 
     assert held == [(0, "task: 检查磁盘")]
-    assert reports == [(0, "task: 检查磁盘"), (2 * per_task, "task: rsync 数据")]
+    assert reports == [(0, "task: 检查磁盘"), (2 * 100 // tasks, "task: rsync 数据")]
 
 
 def test_a_held_report_goes_out_on_a_tick_while_a_long_task_runs_and_only_once() -> None:
