@@ -108,7 +108,6 @@ class Orchestrator:
             zone_crypto=system.zone_crypto,
             hosts=_hosts_from_here(system),
             work_dir=self.work_dir,
-            data_volume_gb=system.data_volume_gb,
             extra=dict(self.step_extra or {}),
         )
 

@@ -59,7 +59,6 @@ class SystemInfo:
     zone: str
     zone_crypto: bool
     hosts: list[Host] = field(default_factory=list)
-    data_volume_gb: float = 0.0
     depends_on: list[str] = field(default_factory=list)
     admin_level: str = "province"  # province | city | county
 
@@ -101,7 +100,6 @@ class StepJob:
     zone_crypto: bool
     hosts: list[Host]
     work_dir: Path
-    data_volume_gb: float
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -33,12 +33,12 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Ansible's own defaults (a persistent connection per host), plus keep-alives: a host that drops off the network
 # mid-step is reported unreachable after 15 s of silence instead of hanging the step until TCP gives up (~15 min).
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
-# Free space precheck asks of a host per KiB of the system's data, by its role. The source packs a copy (at worst as
-# large as the data). The target receives that copy and unpacks it beside the data it may hold from an earlier sync,
-# which stays until the new data is whole.
-FREE_SPACE_PER_DATA = {"source": 1.0, "target": 3.0}
+# Free space precheck asks of a host per KiB of data found on the source, by its role. The source packs a copy (at
+# worst as large as the data). The target receives that copy and unpacks it beside the data it may hold from an
+# earlier sync, which stays until the new data is whole. The data is measured, not taken from the catalogue's
+# data_volume_gb: that is a planning figure, and may be out of date.
+FREE_SPACE_PER_DATA = {"source": 1, "target": 3}
 MIN_FREE_KB = 10 * 1024
-KIB_PER_GB = 1024 * 1024
 
 
 class Unsafe(str):
@@ -246,14 +246,10 @@ def _extravars(job: StepJob, staging: Path) -> dict[str, Any]:
         "zy_attempt": job.attempt,
         "zy_release": f"r-{job.run_id[:8]}",
         "zy_staging": str(staging),
-        "zy_min_free_kb": {role: min_free_kb(job.data_volume_gb, role) for role in FREE_SPACE_PER_DATA},
+        "zy_free_space_per_data": FREE_SPACE_PER_DATA,
+        "zy_min_free_kb": MIN_FREE_KB,
         **job.extra,
     }
-
-
-def min_free_kb(data_volume_gb: float, role: str) -> int:
-    """The free space, in KiB, a host of `role` needs to take part in migrating a system with this much data."""
-    return max(MIN_FREE_KB, math.ceil(data_volume_gb * KIB_PER_GB * FREE_SPACE_PER_DATA[role]))
 
 
 def _environment(directory: Path) -> dict[str, str]:

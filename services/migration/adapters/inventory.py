@@ -42,7 +42,6 @@ class GrpcCatalogue:
                 for h in found.hosts
             ],
             depends_on=list(found.depends_on),
-            data_volume_gb=found.data_volume_gb,
             admin_level=inv.AdminLevel.Name(found.admin_level).removeprefix("ADMIN_LEVEL_").lower(),
         )
 

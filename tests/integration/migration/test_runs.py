@@ -1,12 +1,14 @@
 """Per-system migrations driven by real ansible-runner playbooks on local-directory hosts."""
 
+import subprocess
+
 import grpc
 import pytest
 import sqlalchemy as sa
 
 from services.common.db import create_engine
 from services.common.events import RUN_STATE_CHANGED
-from services.migration.adapters.ansible import FREE_SPACE_PER_DATA, min_free_kb
+from services.migration.adapters.ansible import FREE_SPACE_PER_DATA
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
@@ -136,13 +138,20 @@ def test_a_failed_verify_rolls_back_by_itself_and_leaves_the_source_serving(land
     assert (root / "source" / "data" / "people.csv").read_text(encoding="utf-8") == "id,name\n1,张三\n2,李四\n"
 
 
-def test_precheck_fails_when_a_host_lacks_room_for_the_systems_data_volume(landscape) -> None:  # type: ignore[no-untyped-def]
-    landscape.system("HA-WJW-YXZX")
-    update_system(landscape, "HA-WJW-YXZX", data_volume_gb=1e9)  # an exabyte: no test machine has the room
+def test_precheck_fails_when_a_host_lacks_room_for_the_systems_data(landscape) -> None:  # type: ignore[no-untyped-def]
+    root = landscape.system("HA-WJW-YXZX")
+    with (root / "source" / "data" / "archive" / "scans.bin").open("wb") as scans:
+        scans.truncate(2**42)  # 4 TiB, sparse: no test machine has the room for a copy
+    data_kb = int(
+        subprocess.run(
+            ["du", "-sk", "--apparent-size", str(root / "source" / "data")], capture_output=True, text=True, check=True
+        ).stdout.split()[0]
+    )
 
     unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-YXZX"), landscape.token)
     run = landscape.wait_until_settled("HA-WJW-YXZX")
 
     assert (run.state, run.failed_step) == ("failed", "precheck")
     # the first host to fail names what its part needs: a packed copy on the source, three times the data on the target
-    assert any(f"{min_free_kb(1e9, role)} KiB needed" in run.error for role in FREE_SPACE_PER_DATA), run.error
+    needed = [f"{data_kb * share} KiB needed for {data_kb} KiB of data" for share in FREE_SPACE_PER_DATA.values()]
+    assert any(words in run.error for words in needed), run.error

@@ -23,7 +23,7 @@ def local_system(root: Path, address: str = "127.0.0.1") -> list[Host]:
 
 def run(step: Step, hosts: list[Host], work_dir: Path, run_id: str = FIRST_RUN, attempt: int = 1) -> StepResult:
     """One attempt at a step of the run (a system of a few KB), to its end."""
-    step_job = StepJob(run_id, step, attempt, "HA-WJW-JKK", 2, "ZY-A", True, hosts, work_dir, data_volume_gb=0.001)
+    step_job = StepJob(run_id, step, attempt, "HA-WJW-JKK", 2, "ZY-A", True, hosts, work_dir)
     return run_step(step_job, lambda percent, message: None, lambda: False)
 
 

@@ -22,7 +22,6 @@ DONE = StepResult(ok=True, cancelled=False, message="done")
 class Catalogue:
     DEPENDS_ON = {"HA-WJW-JKK": ["HA-WJW-RKK"]}
     CITY = {"HA-ZZ-ZHYL"}
-    DATA_VOLUME_GB = 820.0
 
     def system(self, code: str) -> SystemInfo:
         return SystemInfo(
@@ -35,7 +34,6 @@ class Catalogue:
             zone_crypto=True,
             depends_on=self.DEPENDS_ON.get(code, []),
             admin_level="city" if code in self.CITY else "province",
-            data_volume_gb=self.DATA_VOLUME_GB,
         )
 
     def dependency_order(self, codes: list[str]) -> list[list[str]]:
@@ -90,19 +88,6 @@ def test_a_cancel_asked_as_a_step_finishes_stops_the_run_at_that_step(unit_of_wo
     assert state is RunState.CANCELLED
     assert not cancel_left
     assert steps == [("precheck", 1, "completed"), ("sync", 1, "completed")]
-
-
-def test_every_step_is_told_how_much_data_the_system_holds(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
-    volumes: list[float] = []
-
-    def playbook(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
-        volumes.append(job.data_volume_gb)
-        return DONE
-
-    drive_once(orchestrator(unit_of_work, playbook, "A", tmp_path), run.id)
-
-    assert volumes == [Catalogue.DATA_VOLUME_GB] * 5  # precheck to verify
 
 
 def test_a_cancel_that_came_too_late_for_a_failed_step_does_not_cancel_its_rollback(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]

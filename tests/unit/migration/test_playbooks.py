@@ -10,11 +10,9 @@ import yaml
 from services.common.runtime.tls import TransportSecurityError
 from services.migration.adapters import ansible
 from services.migration.adapters.ansible import (
-    MIN_FREE_KB,
     PLAYBOOKS,
     count_tasks,
     inventory_for,
-    min_free_kb,
     write_inventory,
 )
 from services.migration.domain.model import Step
@@ -97,12 +95,6 @@ def test_the_written_inventory_marks_every_value_from_the_catalogue_unsafe(tmp_p
         "ansible_python_interpreter": ("unsafe", "/usr/bin/python3"),
         "zy_root": ("unsafe", "/srv/{{ x }}"),
     }
-
-
-def test_precheck_asks_the_source_room_for_a_packed_copy_the_target_for_three_and_never_below_the_minimum() -> None:
-    assert min_free_kb(820, "source") == 820 * 1024 * 1024
-    assert min_free_kb(820, "target") == 820 * 1024 * 1024 * 3
-    assert min_free_kb(0, "target") == min_free_kb(0.001, "source") == MIN_FREE_KB
 
 
 def test_with_known_hosts_only_their_keys_are_trusted(tmp_path: Path) -> None:
