@@ -14,8 +14,9 @@ import psutil
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common.events import MIGRATION_STEPS
-from services.migration.adapters.ansible import PLAYBOOKS, inventory_for
-from services.migration.ports import Host
+from services.migration.adapters.ansible import PLAYBOOKS, inventory_for, playbook_variables
+from services.migration.domain.model import Step
+from services.migration.ports import Host, StepJob
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
@@ -48,24 +49,24 @@ def plain_wave(work: Path) -> float:
             directory = work / "runs" / code
             for needed in (directory / "staging", directory / "tmp"):
                 needed.mkdir(parents=True, exist_ok=True)
-            extravars = {
-                "zy_system_code": code,
-                "zy_mlps_level": 2,
-                "zy_zone": "ZY-A",
-                "zy_zone_crypto": True,
-                "zy_run_id": code,
-                "zy_step": step,
-                "zy_attempt": 1,
-                "zy_release": "r-plain",
-                "zy_staging": str(directory / "staging"),
-            }
+            job = StepJob(
+                run_id=code,
+                step=Step(step),
+                attempt=1,
+                system_code=code,
+                mlps_level=2,
+                zone="ZY-A",
+                zone_crypto=True,
+                hosts=hosts[code],
+                work_dir=work / "runs",
+            )
             result = ansible_runner.run(
                 private_data_dir=str(directory),
                 project_dir=str(PLAYBOOKS),
                 playbook=f"{step}.yml",
                 ident=step,
                 inventory=inventory_for(hosts[code]),
-                extravars=extravars,
+                extravars=playbook_variables(job, directory / "staging"),
                 quiet=True,
                 envvars={
                     "ANSIBLE_ROLES_PATH": str(PLAYBOOKS / "roles"),

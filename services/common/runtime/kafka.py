@@ -8,10 +8,9 @@ goes there at once. A worker that failed because the database was unreachable sp
 for the database, since dead-lettering would lose records that are not at fault. Handlers see each event at least
 once: they dedupe by event id.
 
-`@kafka_consumer(TOPIC, batch=True)` hands the method a list: the decoded records of a poll (up to BATCH_RECORDS, of
-any of the partitions, each partition's in order), so a handler can fold them in one transaction. When that worker
-fails, the same records are delivered again one by one (each as a list of one), partition by partition, so a poison
-record is retried and dead-lettered on its own and the others go through.
+`@kafka_consumer(TOPIC, batch=True)` hands the method a list: the decoded records of one partition's poll, in order,
+so a handler can fold them in one transaction. When that worker fails, the same records are delivered again one by
+one (each as a list of one), so a poison record is retried and dead-lettered on its own and the others go through.
 """
 
 import logging
@@ -30,14 +29,13 @@ from services.common.runtime.metrics import MetricsRegistry
 
 log = logging.getLogger(__name__)
 
-BATCH_RECORDS = 2000  # records handed to a batch handler at most
 CONSUMER_SETTINGS = {
     "enable_auto_commit": False,
     "auto_offset_reset": "earliest",
     # Group joins take about half the session timeout; the 45 s default would stall every start by 23 s.
     "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,
-    "max_poll_records": BATCH_RECORDS,
+    "max_poll_records": 2000,
     # kafka-python's own sensors, updated on every fetch and batch; we count what matters in Prometheus instead.
     "metrics_enabled": False,
 }
@@ -145,47 +143,21 @@ class KafkaConsumerEntrypoint(Entrypoint):
         )
         try:
             while self._running:
-                done = self._consume(consumer, self._poll(consumer))
+                done = {}
+                for partition, records in consumer.poll(timeout_ms=500).items():
+                    next_offset = self._consume_partition(consumer, partition, records)
+                    if next_offset is not None:
+                        done[partition] = OffsetAndMetadata(next_offset, "", -1)
                 if done:
                     consumer.commit(done)  # one round trip for all the partitions of the poll
         finally:
             consumer.close(autocommit=False)
 
-    def _poll(self, consumer: KafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord]]:
-        """The records of a poll, topped up with those already fetched, up to BATCH_RECORDS; waits for none more. The
-        broker hands a backlog over in pieces of a few dozen to a few hundred records per partition, and each batch
-        handled costs a transaction."""
-        polled = consumer.poll(timeout_ms=500)
-        count = sum(map(len, polled.values()))
-        while 0 < count < BATCH_RECORDS:
-            more = consumer.poll(timeout_ms=0, max_records=BATCH_RECORDS - count)
-            if not more:
-                break
-            for partition, records in more.items():
-                polled[partition] = polled.get(partition, []) + records
-                count += len(records)
-        return polled
-
-    def _consume(
-        self, consumer: KafkaConsumer, polled: dict[TopicPartition, list[ConsumerRecord]]
-    ) -> dict[TopicPartition, OffsetAndMetadata]:
-        """Deliver the polled records; the offsets to commit, of the partitions whose records were done with. A batch
-        that fails is tried again partition by partition, then record by record in the partition at fault."""
-        whole = [record for records in polled.values() for record in records]
-        if self.batch and len(whole) > 1 and self._deliver_batch(whole):
-            return {partition: _after(records) for partition, records in polled.items()}
-        done = {}
-        for partition, records in polled.items():
-            next_offset = self._consume_partition(consumer, partition, records, as_batch=len(polled) > 1)
-            if next_offset is not None:
-                done[partition] = OffsetAndMetadata(next_offset, "", -1)
-        return done
-
     def _consume_partition(
-        self, consumer: KafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord], as_batch: bool
+        self, consumer: KafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]
     ) -> int | None:
         """Deliver the records in order; the offset to commit after those done with (None when none were)."""
-        if as_batch and self.batch and len(records) > 1 and self._deliver_batch(records):
+        if self.batch and self._deliver_batch(records):
             return records[-1].offset + 1
         next_offset = None
         for record in records:
@@ -262,10 +234,6 @@ class KafkaConsumerEntrypoint(Entrypoint):
         ]
         self.producer.send(DEADLETTER, record.key, record.value, headers).get(timeout=15)
         self.metrics.consumed.labels(self.topic, "dead_lettered").inc()
-
-
-def _after(records: list[ConsumerRecord]) -> OffsetAndMetadata:
-    return OffsetAndMetadata(records[-1].offset + 1, "", -1)
 
 
 def _signal(finished: GreenEvent) -> Callable[[Any, Any, Any], tuple[Any, Any]]:

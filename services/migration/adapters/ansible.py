@@ -218,7 +218,7 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
             playbook=f"{job.step.value}.yml",
             ident=job.ident,
             inventory=str(write_inventory(job.hosts, directory)),
-            extravars=_extravars(job, staging),
+            extravars=playbook_variables(job, staging),
             envvars=_environment(directory),
             settings=RUNNER_SETTINGS,
             quiet=True,
@@ -235,7 +235,8 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
     return StepResult(ok=False, cancelled=False, message=tracker.failure or _unexplained_failure(job, runner))
 
 
-def _extravars(job: StepJob, staging: Path) -> dict[str, Any]:
+def playbook_variables(job: StepJob, staging: Path) -> dict[str, Any]:
+    """The extra variables every playbook of a step gets (playbooks/README.md lists them)."""
     return {
         "zy_system_code": job.system_code,
         "zy_mlps_level": job.mlps_level,

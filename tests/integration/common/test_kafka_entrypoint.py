@@ -172,32 +172,6 @@ def test_a_batch_consumer_gets_records_in_batches_and_a_failing_one_is_isolated_
     assert dict(letter.headers)["dlq_reason"] == b"ValueError: organisation HA-NOPE does not exist"
 
 
-def test_a_backlog_reaches_a_batch_consumer_in_batches_across_partitions_each_partition_in_order(
-    container_factory, service_config, topic, producer, tmp_path
-) -> None:
-    keys = [f"system-{k}" for k in range(12)]  # enough keys that all three partitions hold some
-    events = [system_event(keys[i % len(keys)], i) for i in range(600)]
-    batches: list[list[Event]] = []
-
-    class BatchConsumer:
-        name = f"batch_consumer_{uuid.uuid4().hex[:6]}"
-
-        @kafka_consumer(topic, batch=True)
-        def on_events(self, batch: list[Event]) -> None:
-            batches.append(batch)
-
-    produce(producer, topic, events)  # the whole backlog waits before the consumer starts
-    start(container_factory, BatchConsumer, service_config(f"sqlite:///{tmp_path}/x.db"))
-
-    eventually(lambda: sum(map(len, batches)) >= len(events), "the backlog to be handled")
-    handled = [event for batch in batches for event in batch]
-    assert sorted(e.id for e in handled) == sorted(e.id for e in events)
-    for key in keys:  # a key's records keep the order they were produced in
-        assert [e.id for e in handled if e.subject == key] == [e.id for e in events if e.subject == key]
-    widest = max(len({event.subject for event in batch}) for batch in batches)
-    assert widest == len(keys), "no batch took in the records waiting on every partition"
-
-
 def test_a_record_whose_handler_finds_the_database_away_waits_for_it_and_is_not_dead_lettered(
     container_factory, service_config, topic, producer, tmp_path
 ) -> None:
