@@ -33,11 +33,11 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Ansible's own defaults (a persistent connection per host), plus keep-alives: a host that drops off the network
 # mid-step is reported unreachable after 15 s of silence instead of hanging the step until TCP gives up (~15 min).
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
-# Free space precheck asks of a host per KiB of data found on the source, by its role. The source packs a copy (at
-# worst as large as the data). The target receives that copy and unpacks it beside the data it may hold from an
-# earlier sync, which stays until the new data is whole. The data is measured, not taken from the catalogue's
-# data_volume_gb: that is a planning figure, and may be out of date.
-FREE_SPACE_PER_DATA = {"source": 1, "target": 3}
+# Free space precheck asks of a host per KiB of data found on the source, by its role. Sync streams the data from the
+# source to the target and stores it nowhere on the way: the source needs no room for it; the target unpacks the copy
+# beside the data it may hold from an earlier sync, which stays until the new data is whole. The data is measured, not
+# taken from the catalogue's data_volume_gb: that is a planning figure, and may be out of date.
+FREE_SPACE_PER_DATA = {"source": 0, "target": 2}
 MIN_FREE_KB = 10 * 1024
 
 

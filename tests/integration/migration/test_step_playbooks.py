@@ -45,14 +45,21 @@ def test_a_template_in_a_hosts_catalogue_fields_is_taken_literally_never_run(tmp
     hosts = local_system(root, address=f"127.0.0.1{command_making('ran-from-address')}")
 
     run(Step.PRECHECK, hosts, tmp_path / "runs")
+    synced = run(Step.SYNC, hosts, tmp_path / "runs")  # the data streams by command lines built of those fields
 
     assert not (tmp_path / "ran-from-root").exists() and not (tmp_path / "ran-from-address").exists()
     assert (root / "target" / ".zhongyuan" / "journal").exists()
+    assert synced.ok, synced.message
+    assert files_under(root / "target" / "data") == set(SOURCE_FILES)
 
 
-def packed_data_left(root: Path) -> list[Path]:
-    """Packed copies of the data left on the controller (the attempts' directories) or on the source."""
-    return [*(root / "runs").rglob("data.tar.gz"), *(root / "source").rglob("data.tar.gz")]
+def data_stored_on_the_way(root: Path) -> list[Path]:
+    """Copies of the data, packed or not, on the controller (the attempts' directories) or elsewhere on the source."""
+    names = {Path(name).name for name in SOURCE_FILES}
+    return [
+        *(path for path in (root / "runs").rglob("*") if path.name in names or ".tar" in path.name),
+        *(path for path in (root / "source").rglob("*.tar*")),
+    ]
 
 
 # One system through two syncs and a verify: each playbook run costs seconds of CPU, so the checks share them.
@@ -66,7 +73,7 @@ def test_a_sync_leaves_exactly_the_sources_files_on_the_datas_own_volume_and_ver
     (tmp_path / "source" / "data").rename(tmp_path / "source-volume")
     (tmp_path / "source" / "data").symlink_to(tmp_path / "source-volume")
     assert run(Step.SYNC, hosts, tmp_path / "runs").ok
-    assert packed_data_left(tmp_path) == []
+    assert data_stored_on_the_way(tmp_path) == []
     (tmp_path / "source" / "data" / "archive" / "2015.csv").unlink()
     (tmp_path / "source" / "data" / "2016.csv").write_text("year,count\n2016,4\n", encoding="utf-8")
 
@@ -80,14 +87,14 @@ def test_a_sync_leaves_exactly_the_sources_files_on_the_datas_own_volume_and_ver
     assert not verified.ok and "the source does not have: ./stray.csv" in verified.message
 
 
-def test_a_sync_that_fails_on_the_target_leaves_no_packed_data_either(tmp_path: Path) -> None:
+def test_a_sync_that_fails_on_the_target_stores_no_data_on_the_way_either(tmp_path: Path) -> None:
     hosts = local_system(tmp_path)
     (tmp_path / "target").rmdir()
     (tmp_path / "target").write_text("not a directory\n")  # the target's first task fails
 
     assert not run(Step.SYNC, hosts, tmp_path / "runs").ok
 
-    assert packed_data_left(tmp_path) == []
+    assert data_stored_on_the_way(tmp_path) == []
 
 
 def test_a_system_under_a_directory_with_spaces_migrates_and_passes_its_health_check(tmp_path: Path) -> None:
