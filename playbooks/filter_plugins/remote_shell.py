@@ -18,16 +18,15 @@ UNCHECKED_HOST_KEYS = ("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFi
 def remote_shell(host: Mapping[str, Any], command: str) -> str:
     if host.get("ansible_connection", "ssh") == "local":
         return f"bash -c {shlex.quote(command)}"
-    argv = ["ssh", *SSH_OPTIONS, "-p", str(host.get("ansible_port") or 22)]
+    # The known-hosts options, as Ansible passes them to its own ssh: a command line's words.
+    argv = ["ssh", *shlex.split(str(host.get("ansible_ssh_common_args") or ""))]
+    argv += [*SSH_OPTIONS, "-p", str(host.get("ansible_port") or 22)]
     if host.get("ansible_ssh_private_key_file"):
         argv += ["-i", str(host["ansible_ssh_private_key_file"])]
     if not _checks_host_keys(host):
         argv += UNCHECKED_HOST_KEYS
     argv += [f"{host.get('ansible_user') or 'root'}@{host['ansible_host']}", command]
-    line = shlex.join(argv)
-    # The known-hosts options, as Ansible passes them to its own ssh: already a command line's words.
-    common = str(host.get("ansible_ssh_common_args") or "")
-    return line.replace("ssh ", f"ssh {common} ", 1) if common else line
+    return shlex.join(argv)
 
 
 def _checks_host_keys(host: Mapping[str, Any]) -> bool:
