@@ -46,9 +46,6 @@ def plain_wave(work: Path) -> float:
 
     def migrate(code: str) -> None:
         for step in MIGRATION_STEPS:
-            directory = work / "runs" / code
-            for needed in (directory / "staging", directory / "tmp"):
-                needed.mkdir(parents=True, exist_ok=True)
             job = StepJob(
                 run_id=code,
                 step=Step(step),
@@ -60,6 +57,9 @@ def plain_wave(work: Path) -> float:
                 hosts=hosts[code],
                 work_dir=work / "runs",
             )
+            directory = job.private_data_dir
+            for needed in (directory / "staging", directory / "tmp"):
+                needed.mkdir(parents=True, exist_ok=True)
             result = ansible_runner.run(
                 private_data_dir=str(directory),
                 project_dir=str(PLAYBOOKS),

@@ -24,6 +24,7 @@ from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
 from tools.stack import Stack, wait_for
 
 STEP_EVENTS = 1000
+SCRAPES = 100
 DEPARTMENTS = 20
 # At 20,000 raw kafka-python was timed over a quarter of a second and monitoring over under one: one round's ratio
 # ranged from 0.31 to 0.45 on a quiet machine. Over 100,000 monitoring's rate varied by 2 % between rounds.
@@ -95,6 +96,21 @@ def _step_completed(system_id: str, code: str, department: str) -> object:
 def _shows_precheck_done(page: str, code: str) -> bool:
     row = re.search(rf'data-code="{re.escape(code)}">(.*?)</tr>', page, re.S)
     return bool(row and "预检 100%" in row.group(1))
+
+
+def bench_scrape(stack: Stack) -> dict[str, float]:
+    """Monitoring's /metrics as Prometheus scrapes it, timed over SCRAPES scrapes, at the read model's size by then."""
+    metrics = f"{stack.services['monitoring'].http_url}/metrics"
+    http_text(metrics)  # the first opens the read model's connections
+    timings = []
+    for _ in range(SCRAPES):
+        started = time.perf_counter()
+        http_text(metrics)
+        timings.append(time.perf_counter() - started)
+    return {
+        "metrics_scrape_p50_ms": round(statistics.median(timings) * 1000, 1),
+        "metrics_scrape_p99_ms": round(percentile(timings, 0.99) * 1000, 1),
+    }
 
 
 def bench_step_latency(stack: Stack, token: str) -> dict[str, float]:

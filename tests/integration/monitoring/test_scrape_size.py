@@ -1,6 +1,5 @@
-"""A 10,000-system read model with runs and step outcomes still scrapes in well under a second."""
+"""A scrape of a 10,000-system read model with runs and step outcomes: every department's figures, summed right."""
 
-import time
 import uuid
 from datetime import UTC, datetime
 
@@ -41,7 +40,8 @@ def fill(engine: sa.Engine) -> None:
         connection.execute(sa.insert(StepOutcome), outcomes)
 
 
-def test_ten_thousand_systems_scrape_in_well_under_a_second(database_url: str) -> None:
+# How fast such a scrape is, `make bench` measures (metrics_scrape_p99_ms); here, what it holds.
+def test_a_scrape_of_ten_thousand_systems_sums_every_departments_figures(database_url: str) -> None:
     engine = create_engine(database_url)
     upgrade(engine, KERNEL_VERSIONS, VERSIONS)
     fill(engine)
@@ -50,12 +50,8 @@ def test_ten_thousand_systems_scrape_in_well_under_a_second(database_url: str) -
     registry.register(SystemsCollector(lambda: MonitoringUnitOfWork(sessions)))
     registry.register(ProgressCollector(lambda: MonitoringUnitOfWork(sessions)))
 
-    generate_latest(registry)  # warm the connection pool
-    started = time.perf_counter()
     text = generate_latest(registry).decode()
-    elapsed = time.perf_counter() - started
 
     assert 'zhongyuan_migrations{department="HA-B07",state="awaiting_approval"} 500.0' in text
     assert 'zhongyuan_migration_steps_total{result="completed",step="sync"} 10000.0' in text
     assert 'zhongyuan_inventory_systems{department="HA-B07"} 500.0' in text
-    assert elapsed < 0.5, f"scrape took {elapsed:.3f} s"
