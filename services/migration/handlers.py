@@ -189,6 +189,7 @@ def cancel(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
 def retry(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
     with uow:
         run = find_run(run_ref, uow)
+        _refuse_unless_newest(run, uow, "retry")
         target, failed = machine.retry(run), run.failed_step
         run.error, run.failed_step = "", None
         transition(run, target, uow, f"retry from {failed.value if failed else '?'}")
@@ -199,9 +200,20 @@ def retry(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
 def rollback(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
     with uow:
         run = find_run(run_ref, uow)
+        _refuse_unless_newest(run, uow, "roll back")
         transition(run, machine.rollback(run), uow, "rollback requested by an operator")
         uow.commit()
     return run
+
+
+def _refuse_unless_newest(run: MigrationRun, uow: MigrationUnitOfWork, verb: str) -> None:
+    """Only a system's newest run may act on its hosts: an older one would run playbooks beside (or undo) it."""
+    newest = uow.migrations.latest_run(run.system_code)
+    if newest is not None and newest.id != run.id:
+        raise FailedPrecondition(
+            f"cannot {verb} run {run.id}: {run.system_code} has a newer migration, run {newest.id}, which is "
+            f"{newest.state.value}"
+        )
 
 
 def schedule_waves(uow: MigrationUnitOfWork) -> int:

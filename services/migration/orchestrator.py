@@ -71,31 +71,39 @@ class Orchestrator:
         try:
             while (started := self._begin_step(run_id)) is not None:
                 job, record_id = started
-                if job.step is Step.CUTOVER and (closed := self._gate_refusal(job)):
-                    self._finish_step(run_id, record_id, closed, gate_closed=True)
-                    continue
                 result = self.run_step(job, self._reporter(run_id, record_id), self._cancel_check(run_id, job.step))
                 self._finish_step(run_id, record_id, result)
         finally:
             self._release(run_id)
 
     def _begin_step(self, run_id: str) -> tuple[StepJob, str] | None:
+        """Record the next attempt of the run's step and the job that performs it; None when there is nothing to
+        perform: the run is not ours or not at a step, an operator cancelled it between steps, or the cutover gate
+        is closed (the refused attempt is recorded as failed)."""
         uow = self.unit_of_work()
         with uow:
             run = uow.migrations.run(run_id)
             if run is None or run.claimed_by != self.owner or run.step is None:
                 return None
+            if machine.cancel_asked(run):
+                transition(run, machine.cancel(run), uow, f"cancelled by an operator before {run.step.value}")
+                uow.commit()
+                return None
             step = run.step
-            # Asked before anything is recorded: with the inventory away, no attempt is begun (nor interrupted).
+            # Asked before anything is recorded: with the inventory or the gate away, no attempt is begun (nor
+            # interrupted), so an attempt on record is one that passed the gate.
             system = self.catalogue().system(run.system_code)
             records = uow.migrations.steps(run_id)
+            refusal = self._gate_refusal(system, records) if step is Step.CUTOVER else None
             for stale in (r for r in records if r.state == "running"):
                 stale.state, stale.finished_at = "interrupted", now()  # the process driving it died
             record = StepRecord(run_id=run_id, step=step, attempt=_next_attempt(records, step), started_at=now())
             uow.migrations.add(record)
             self._publish(uow, messages.step_event("started", run, record, self._wave(uow, run)), run)
+            if refusal is not None:
+                self._apply_outcome(uow, run, record, refusal, gate_closed=True)
             uow.commit()
-            return self._job(run, record, system), record.id
+            return None if refusal is not None else (self._job(run, record, system), record.id)
 
     def _job(self, run: MigrationRun, record: StepRecord, system: SystemInfo) -> StepJob:
         return StepJob(
@@ -111,11 +119,12 @@ class Orchestrator:
             extra=dict(self.step_extra or {}),
         )
 
-    def _gate_refusal(self, job: StepJob) -> StepResult | None:
+    def _gate_refusal(self, system: SystemInfo, records: list[StepRecord]) -> StepResult | None:
         """A failed result with the gate's reasons when a city or county system may not cut over now. Not asked
-        when an earlier attempt was interrupted: its playbook may have moved traffic, and this attempt finishes it."""
-        system = self.catalogue().system(job.system_code)
-        if not system.city_or_county or self._cutover_interrupted(job.run_id):
+        when an earlier cutover attempt was begun (its process died): its playbook may have moved traffic, and this
+        attempt finishes it."""
+        begun = any(r.step is Step.CUTOVER and r.state in ("running", "interrupted") for r in records)
+        if not system.city_or_county or begun:
             return None
         answer = self.gate().check(system.id)
         if answer.ready:
@@ -124,11 +133,6 @@ class Orchestrator:
         return StepResult(
             ok=False, cancelled=False, message=f"cutover gate{where} is closed: " + "; ".join(answer.reasons)
         )
-
-    def _cutover_interrupted(self, run_id: str) -> bool:
-        uow = self.unit_of_work()
-        with uow:
-            return any(r.step is Step.CUTOVER and r.state == "interrupted" for r in uow.migrations.steps(run_id))
 
     def _reporter(self, run_id: str, record_id: str) -> Callable[[int, str], None]:
         # A progress report may be skipped, but must not abort the playbook: a database restart only loses it.
@@ -185,31 +189,36 @@ class Orchestrator:
                 record.message = f"{result.message}; the run was taken over by {run.claimed_by}"
                 uow.commit()
                 return
-            record.finished_at, record.message = now(), result.message
-            duration = (record.finished_at - record.started_at).total_seconds()
-            wave = self._wave(uow, run)
-            # An operator rolled the run back while the step ran: the outcome is kept, the run has moved on already.
-            moved_on = run.step is not record.step
-            if result.cancelled:
-                record.state = "cancelled"
-                if not moved_on:
-                    transition(run, RunState.CANCELLED, uow, "cancelled by an operator")
-            elif result.ok:
-                record.state, record.percent = "completed", 100
-                self._publish(uow, messages.step_event("completed", run, record, wave, duration), run)
-                if not moved_on:
-                    target = machine.step_succeeded(run, record.step)
-                    done = f"{record.step.value} completed"
-                    reason = f"cancelled by an operator after {done}" if target is RunState.CANCELLED else done
-                    transition(run, target, uow, reason)
-            else:
-                record.state = "failed"
-                self._publish(uow, messages.step_event("failed", run, record, wave, duration), run)
-                if not moved_on:
-                    run.failed_step, run.error = record.step, result.message
-                    target = machine.gate_closed(run) if gate_closed else machine.step_failed(run, record.step)
-                    transition(run, target, uow, result.message)
+            self._apply_outcome(uow, run, record, result, gate_closed)
             uow.commit()
+
+    def _apply_outcome(
+        self, uow: MigrationUnitOfWork, run: MigrationRun, record: StepRecord, result: StepResult, gate_closed: bool
+    ) -> None:
+        record.finished_at, record.message = now(), result.message
+        duration = (record.finished_at - record.started_at).total_seconds()
+        wave = self._wave(uow, run)
+        # An operator rolled the run back while the step ran: the outcome is kept, the run has moved on already.
+        moved_on = run.step is not record.step
+        if result.cancelled:
+            record.state = "cancelled"
+            if not moved_on:
+                transition(run, RunState.CANCELLED, uow, "cancelled by an operator")
+        elif result.ok:
+            record.state, record.percent = "completed", 100
+            self._publish(uow, messages.step_event("completed", run, record, wave, duration), run)
+            if not moved_on:
+                target = machine.step_succeeded(run, record.step)
+                done = f"{record.step.value} completed"
+                reason = f"cancelled by an operator after {done}" if target is RunState.CANCELLED else done
+                transition(run, target, uow, reason)
+        else:
+            record.state = "failed"
+            self._publish(uow, messages.step_event("failed", run, record, wave, duration), run)
+            if not moved_on:
+                run.failed_step, run.error = record.step, result.message
+                target = machine.gate_closed(run) if gate_closed else machine.step_failed(run, record.step)
+                transition(run, target, uow, result.message)
 
     def _release(self, run_id: str) -> None:
         uow = self.unit_of_work()

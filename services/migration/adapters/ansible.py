@@ -30,6 +30,9 @@ RUNNER_SETTINGS = {"pexpect_use_poll": False, "pexpect_timeout": 0.2, "suppress_
 FAILURE_EVENTS = {"runner_on_failed", "runner_on_unreachable"}
 PROGRESS_REPORT_SECONDS = 2.0
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# A failure's words travel in the step-failed and state-changed events: a task's whole output (tar naming thousands of
+# unreadable files) could outgrow the broker's 1 MiB record limit, and the outbox would retry that event for ever.
+MAX_FAILURE_CHARS = 4000
 # Ansible's own defaults (a persistent connection per host), plus keep-alives: a host that drops off the network
 # mid-step is reported unreachable after 15 s of silence instead of hanging the step until TCP gives up (~15 min).
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
@@ -144,7 +147,7 @@ def _failure_text(kind: str, data: dict[str, Any]) -> str:
     said = [str(result.get(key, "")).strip() for key in ("msg", "stdout", "stderr")]
     reason = "; ".join(part for part in said if part) or "no message"
     verb = "could not reach" if kind == "runner_on_unreachable" else "failed on"
-    return f"task '{data.get('task', '?')}' {verb} {data.get('host', '?')}: {reason}"
+    return f"task '{data.get('task', '?')}' {verb} {data.get('host', '?')}: {clipped(reason)}"
 
 
 def _unexplained_failure(job: StepJob, runner: Any) -> str:
@@ -162,7 +165,15 @@ def failure_without_task(step: Step, status: str, rc: int | None, output: str) -
     lines = [line.strip() for line in ANSI_ESCAPE.sub("", output).splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith(("ERROR", "[ERROR]", "fatal:", "FAILED"))]
     said = "; ".join((errors or lines)[-3:]) or "no output"
-    return f"{step.value} {status} (ansible-playbook exit code {rc}) without a failing task: {said}"
+    return f"{step.value} {status} (ansible-playbook exit code {rc}) without a failing task: {clipped(said)}"
+
+
+def clipped(text: str, limit: int = MAX_FAILURE_CHARS) -> str:
+    """`text` within `limit` characters: its beginning and its end, which name what failed and how it ended."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} … [{len(text) - 2 * half} characters left out] … {text[-half:]}"
 
 
 def kill_process_tree(private_data_dir: Path) -> int:

@@ -55,6 +55,11 @@ class ClosedGate:
         return GateAnswer(False, "HA-ZZ", ["link to HA-ZZ is down"])
 
 
+class UnreachableGate:
+    def check(self, system_id: str) -> GateAnswer:
+        raise ConnectionError("interconnect is not answering")
+
+
 def orchestrator(
     unit_of_work: UnitOfWorks, playbook: Playbook, owner: str, tmp_path: Path, gate: type = OpenGate
 ) -> Orchestrator:
@@ -226,6 +231,36 @@ def test_a_first_cutover_waits_for_a_closed_gate(unit_of_work, tmp_path) -> None
     assert steps[-1] == ("cutover", 1, "failed")
 
 
+def test_a_gate_that_could_not_be_asked_leaves_no_cutover_attempt_so_a_closed_gate_still_stops_the_next(
+    unit_of_work, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-ZZ-ZHYL", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+    with pytest.raises(ConnectionError):
+        drive_once(orchestrator(unit_of_work, lambda *_: DONE, "A", tmp_path, gate=UnreachableGate), run.id)
+    assert "cutover" not in [step for step, _, _ in run_state(unit_of_work, run.id)[2]]
+
+    cutovers: list[StepJob] = []
+    playbook = lambda job, *_: cutovers.append(job) if job.step is Step.CUTOVER else DONE  # noqa: E731
+    drive_once(orchestrator(unit_of_work, playbook, "B", tmp_path, gate=ClosedGate), run.id)
+
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert cutovers == []
+    assert state is RunState.FAILED
+    assert steps[-1] == ("cutover", 1, "failed")
+
+
+def test_a_cancel_asked_between_steps_starts_no_further_step(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+    handlers.cancel(run.id, unit_of_work())  # no replica drives it yet: the cancel is asked of the orchestrator
+    assert run_state(unit_of_work, run.id)[:2] == (RunState.PRECHECK, True)
+
+    performed: list[Step] = []
+    drive_once(orchestrator(unit_of_work, lambda job, *_: performed.append(job.step) or DONE, "A", tmp_path), run.id)
+
+    state, cancel_left, steps = run_state(unit_of_work, run.id)
+    assert (state, cancel_left, steps, performed) == (RunState.CANCELLED, False, [], [])
+
+
 def test_a_wave_whose_first_layer_rolled_back_cancels_the_dependants_and_finishes(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
     catalogue = LayeredCatalogue()
     start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
@@ -247,3 +282,18 @@ def test_a_wave_whose_first_layer_rolled_back_cancels_the_dependants_and_finishe
         assert wave is not None and wave.state is WaveState.FINISHED
         ended = {r.system_code: r.state for r in uow.migrations.runs(wave_id=wave.id)}
     assert ended == {"HA-WJW-RKK": RunState.ROLLED_BACK, "HA-WJW-JKK": RunState.CANCELLED}
+
+
+def test_only_a_systems_newest_run_may_be_retried_or_rolled_back(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+    precheck_fails = lambda job, *_: StepResult(job.step is not Step.PRECHECK, False, "disk full")  # noqa: E731
+    drive_once(orchestrator(unit_of_work, precheck_fails, "A", tmp_path), first.id)
+    assert run_state(unit_of_work, first.id)[0] is RunState.FAILED
+    second = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    for act in (handlers.retry, handlers.rollback):
+        with pytest.raises(FailedPrecondition, match=f"has a newer migration, run {second.id}, which is precheck"):
+            act(first.id, unit_of_work())
+
+    assert run_state(unit_of_work, first.id)[0] is RunState.FAILED
+    assert run_state(unit_of_work, second.id)[0] is RunState.PRECHECK

@@ -1,6 +1,6 @@
 """Progress of a step's playbook: a percentage and the task now running, reported at most every few seconds."""
 
-from services.migration.adapters.ansible import ProgressTracker, count_tasks, failure_without_task
+from services.migration.adapters.ansible import MAX_FAILURE_CHARS, ProgressTracker, count_tasks, failure_without_task
 from services.migration.domain.model import Step
 from tests.unit.fakes import FakeClock
 
@@ -56,6 +56,20 @@ def test_the_first_failure_is_kept_in_words_whatever_the_reporting_pace() -> Non
 
     assert tracker.failure == "task '检查磁盘' failed on jkk-dst: 目标主机磁盘空间不足"
     assert reports == []
+
+
+def test_a_failing_tasks_whole_output_is_clipped_to_its_beginning_and_end_so_its_events_stay_small() -> None:
+    tracker, _, _ = tracker_and_reports()
+    unreadable = "".join(f"tar: ./档案/{n:06d}.pdf: Cannot open: Permission denied\n" for n in range(50_000))
+    failed = {"task": "打包数据", "host": "jkk-src", "res": {"msg": "non-zero return code", "stderr": unreadable}}
+
+    tracker({"event": "runner_on_failed", "event_data": failed})
+
+    assert len(tracker.failure) < MAX_FAILURE_CHARS + 200
+    assert tracker.failure.startswith("task '打包数据' failed on jkk-src: non-zero return code; tar: ./档案/000000.pdf")
+    assert tracker.failure.endswith("049999.pdf: Cannot open: Permission denied")
+    said = "non-zero return code; " + unreadable.strip()
+    assert f"[{len(said) - MAX_FAILURE_CHARS} characters left out]" in tracker.failure
 
 
 def test_a_playbook_that_fails_with_no_failing_task_is_explained_by_ansibles_own_error_lines() -> None:
