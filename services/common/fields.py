@@ -58,6 +58,8 @@ def network_address(value: Any) -> str:
     text = str(value).strip()
     if len(text) > MAX_DNS_NAME:
         raise ValueError(f"is longer than {MAX_DNS_NAME} characters")
+    if "%" in text:  # an IPv6 zone names an interface of the machine that reads it, not of the host
+        raise ValueError(f"{text!r} carries an interface zone (%…): give the host's address without it")
     with contextlib.suppress(ValueError):
         return str(ipaddress.ip_address(text))
     if not DNS_NAME.match(text):

@@ -7,6 +7,8 @@ from typing import Any
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
+from services.common.errors import InvalidArgument
+
 
 def request_values(
     message: Message,
@@ -30,3 +32,13 @@ def request_values(
         if field in values:
             values[entry_name] = values.pop(field)
     return values
+
+
+def enum_choice(field: str, number: int, choices: Mapping[int, Any], unset: Any = None) -> Any:
+    """What a request's enum field chooses: `unset` for 0 (a filter left out), else its entry in `choices`; a number
+    the service does not know is refused naming the field, rather than read as no choice."""
+    if number == 0:
+        return unset
+    if number not in choices:
+        raise InvalidArgument.field(field, f"{number} is not one of {sorted(choices)}")
+    return choices[number]

@@ -7,6 +7,7 @@ from typing import Any
 
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import INTERCONNECT_EVENTS, SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED, Event
+from services.common.fields import CONTROL_CHARACTER
 from services.common.writes import Mode, Tally
 from services.interconnect.adapters import messages
 from services.interconnect.domain import registry
@@ -170,8 +171,10 @@ def record_exchange(command: RecordExchange, uow: NetworkUnitOfWork, now: dateti
 def _check_run(run: ExchangeRun, now: datetime) -> None:
     if run.rows < 0:
         raise InvalidArgument.field("rows", f"must not be negative, got {run.rows}")
-    if not run.checksum.strip() or len(run.checksum) > 200:
-        raise InvalidArgument.field("checksum", "give the checksum of the exchanged rows (at most 200 characters)")
+    if not run.checksum.strip() or len(run.checksum) > 200 or CONTROL_CHARACTER.search(run.checksum):
+        raise InvalidArgument.field(
+            "checksum", "give the checksum of the exchanged rows (at most 200 characters, no control characters)"
+        )
     if run.exchanged_at > now + CLOCK_SKEW:
         raise InvalidArgument.field("exchanged_at", f"{run.exchanged_at.isoformat()} is in the future")
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from services.common.auth import DEPARTMENT, OPERATOR, SRE
 from services.common.errors import fields_named
 from services.common.events import INVENTORY_EVENTS, Event
+from services.common.request_values import enum_choice
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
@@ -54,8 +55,9 @@ class InterconnectService(web.Observable):
 
     @grpc_method(INTERCONNECT, "UpdatePlatform", roles=WRITERS, audited=True)
     def update_platform(self, request: pb.Platform, context: CallContext) -> pb.Platform:
-        handlers.save_platform(m.values_of(request, drop=PLATFORM_OUTPUTS), self.uow, Mode.UPDATE)
-        return m.platform_to_proto(*queries.get_platform(request.code, self.uow, context.principal))
+        platform = handlers.save_platform(m.values_of(request, drop=PLATFORM_OUTPUTS), self.uow, Mode.UPDATE)
+        # the code as stored: the request's may be padded with spaces
+        return m.platform_to_proto(*queries.get_platform(platform.code, self.uow, context.principal))
 
     @grpc_method(INTERCONNECT, "GetPlatform", roles=READERS)
     def get_platform(self, request: pb.GetPlatformRequest, context: CallContext) -> pb.Platform:
@@ -63,7 +65,7 @@ class InterconnectService(web.Observable):
 
     @grpc_method(INTERCONNECT, "ListPlatforms", roles=READERS)
     def list_platforms(self, request: pb.ListPlatformsRequest, context: CallContext) -> pb.ListPlatformsResponse:
-        level = m.LEVEL_FROM_PROTO.get(request.admin_level)
+        level = enum_choice("admin_level", request.admin_level, m.LEVEL_FROM_PROTO)
         page = queries.list_platforms(level, request.page_size, request.page_token, self.uow, context.principal)
         return pb.ListPlatformsResponse(
             platforms=[m.platform_to_proto(p, link) for p, link in page.items], next_page_token=page.next_page_token

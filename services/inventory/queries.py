@@ -178,8 +178,9 @@ def assess_readiness(
         system: System = readable(found, found.organisation_code if found else "", principal, f"system {code}")
         needed = [d.depends_on_code for d in uow.catalog.dependencies_of([code])]
         dependencies = uow.catalog.systems_by_code(needed)
+        unnamed = frozenset(d.code for d in dependencies if not principal.may_read(d.organisation_code))
         zone = uow.catalog.get(Zone, system.target_zone_code) if system.target_zone_code else None
-        return readiness.assess(system, len(uow.catalog.hosts_of(code)), dependencies, zone, earlier_wave)
+        return readiness.assess(system, len(uow.catalog.hosts_of(code)), dependencies, zone, earlier_wave, unnamed)
 
 
 def dependency_order(codes: list[str], uow: CatalogUnitOfWork, principal: Principal) -> list[list[str]]:

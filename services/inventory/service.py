@@ -2,6 +2,7 @@
 
 from services.common.auth import DEPARTMENT, OPERATOR, SRE
 from services.common.errors import fields_named
+from services.common.request_values import enum_choice
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_server import CallContext, grpc_method
@@ -15,7 +16,7 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 INVENTORY = pb.DESCRIPTOR.services_by_name["InventoryService"]
 WRITERS = (OPERATOR,)
 READERS = (OPERATOR, SRE, DEPARTMENT)
-FORMATS = {pb.CATALOG_FORMAT_CSV: handlers.Format.CSV}
+FORMATS = {pb.CATALOG_FORMAT_YAML: handlers.Format.YAML, pb.CATALOG_FORMAT_CSV: handlers.Format.CSV}
 
 
 class InventoryService(web.Observable):
@@ -40,7 +41,8 @@ class InventoryService(web.Observable):
     def list_organisations(
         self, request: pb.ListOrganisationsRequest, context: CallContext
     ) -> pb.ListOrganisationsResponse:
-        filters = {"admin_level": m.LEVEL_FROM_PROTO.get(request.admin_level), "parent_code": request.parent}
+        level = enum_choice("admin_level", request.admin_level, m.LEVEL_FROM_PROTO)
+        filters = {"admin_level": level, "parent_code": request.parent}
         page = queries.list_organisations(filters, request.page_size, request.page_token, self.uow, context.principal)
         return pb.ListOrganisationsResponse(
             organisations=[m.organisation_to_proto(o) for o in page.items], next_page_token=page.next_page_token
@@ -64,8 +66,8 @@ class InventoryService(web.Observable):
     @grpc_method(INVENTORY, "UpdateSystem", roles=WRITERS, audited=True)
     def update_system(self, request: pb.RegisterSystemRequest, context: CallContext) -> pb.System:
         with fields_named(m.SYSTEM_REQUEST_FIELDS):
-            handlers.save(Kind.SYSTEM, m.system_values(request), self.uow, Mode.UPDATE)
-        return self._system_detail("", request.code, context)
+            system = handlers.save(Kind.SYSTEM, m.system_values(request), self.uow, Mode.UPDATE)
+        return self._system_detail("", system.code, context)  # the code as stored: the request's may be padded
 
     @grpc_method(INVENTORY, "GetSystem", roles=READERS)
     def get_system(self, request: pb.GetSystemRequest, context: CallContext) -> pb.System:
@@ -79,7 +81,7 @@ class InventoryService(web.Observable):
     def list_systems(self, request: pb.ListSystemsRequest, context: CallContext) -> pb.ListSystemsResponse:
         filters = {
             "organisation_code": request.organisation_code,
-            "admin_level": m.LEVEL_FROM_PROTO.get(request.admin_level),
+            "admin_level": enum_choice("admin_level", request.admin_level, m.LEVEL_FROM_PROTO),
             "mlps_level": request.mlps_level,
             "status": request.status,
             "strategy": request.strategy,
@@ -167,7 +169,7 @@ class InventoryService(web.Observable):
     @grpc_method(INVENTORY, "ImportCatalog", roles=WRITERS, audited=True)
     def import_catalog(self, request: pb.ImportCatalogRequest, context: CallContext) -> pb.ImportCatalogResponse:
         command = handlers.ImportCatalog(
-            FORMATS.get(request.format, handlers.Format.YAML), request.content, request.dry_run
+            enum_choice("format", request.format, FORMATS, handlers.Format.YAML), request.content, request.dry_run
         )
         applied = handlers.import_catalog(command, self.uow)
         counts = [
@@ -178,7 +180,7 @@ class InventoryService(web.Observable):
 
     @grpc_method(INVENTORY, "ExportCatalog", roles=(OPERATOR, SRE))
     def export_catalog(self, request: pb.ExportCatalogRequest, context: CallContext) -> pb.ExportCatalogResponse:
-        format_ = FORMATS.get(request.format, handlers.Format.YAML)
+        format_ = enum_choice("format", request.format, FORMATS, handlers.Format.YAML)
         content = queries.export_catalog(format_, self.uow)
         proto_format = pb.CATALOG_FORMAT_CSV if format_ is handlers.Format.CSV else pb.CATALOG_FORMAT_YAML
         return pb.ExportCatalogResponse(format=proto_format, content=content)

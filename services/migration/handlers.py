@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.common.events import MIGRATION_EVENTS
+from services.common.fields import CONTROL_CHARACTER
 from services.migration.adapters import messages
 from services.migration.domain import machine, scheduling
 from services.migration.domain.model import MigrationRun, RunState, Wave, WaveState, WaveSystem
@@ -16,6 +17,7 @@ from services.migration.ports import Catalogue, MigrationUnitOfWork, SystemInfo
 MAX_CONCURRENCY = 50
 MAX_NAME = 200  # a wave's name, like the decision-maker's, is stored in 200 characters
 MIGRATED = "migrated"
+RETIRED = "retired"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ def create_wave(command: CreateWave, uow: MigrationUnitOfWork, catalogue: Catalo
     _check_wave_fields(command)
     layers = catalogue.dependency_order(command.systems)
     members = {code: catalogue.system(code) for code in command.systems}
+    _refuse_retired(list(members.values()))
     with uow:
         if uow.migrations.wave(command.name) is not None:
             raise FailedPrecondition(f"a wave named {command.name} already exists")
@@ -66,6 +69,8 @@ def _check_wave_fields(command: CreateWave) -> None:
         problems.append(FieldViolation("name", "is required"))
     elif len(command.name) > MAX_NAME:
         problems.append(FieldViolation("name", f"is longer than {MAX_NAME} characters"))
+    elif CONTROL_CHARACTER.search(command.name):
+        problems.append(FieldViolation("name", "contains a control character"))
     if not command.systems:
         problems.append(FieldViolation("systems", "name at least one system"))
     elif len(set(command.systems)) != len(command.systems):
@@ -136,6 +141,7 @@ def start_migration(code: str, auto_approve: bool, uow: MigrationUnitOfWork, cat
     if not code.strip():
         raise InvalidArgument.field("system_code", "give the code of the system to migrate")
     system = catalogue.system(code)
+    _refuse_retired([system])
     with uow:
         _refuse_if_active(code, uow)
         run = _new_run(system.id, system.code, system.organisation_code, None, auto_approve)
@@ -156,6 +162,12 @@ def _new_run(system_id: str, code: str, organisation: str, wave_id: str | None, 
         wave_id=wave_id,
         auto_approve=auto_approve,
     )
+
+
+def _refuse_retired(systems: list[SystemInfo]) -> None:
+    retired = sorted(system.code for system in systems if system.status == RETIRED)
+    if retired:
+        raise FailedPrecondition(f"{', '.join(retired)} retired: a retired system is not migrated")
 
 
 def _refuse_if_active(code: str, uow: MigrationUnitOfWork) -> None:

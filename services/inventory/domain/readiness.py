@@ -31,10 +31,12 @@ def assess(
     dependencies: list[System],
     zone: Zone | None,
     earlier_wave_codes: frozenset[str] = frozenset(),
+    unnamed: frozenset[str] = frozenset(),
 ) -> Assessment:
+    """`unnamed`: the codes of dependencies the asker may not read, whose names the blockers leave out."""
     penalties = [
         *_host_blockers(host_count),
-        *_dependency_blockers(dependencies, earlier_wave_codes),
+        *_dependency_blockers(dependencies, earlier_wave_codes, unnamed),
         *_zone_blockers(system, zone),
         *_rollback_blockers(system),
     ]
@@ -47,10 +49,15 @@ def _host_blockers(host_count: int) -> list[tuple[int, str]]:
     return [] if host_count else [(PENALTY_NO_HOSTS, "no hosts are registered, so nothing can be moved")]
 
 
-def _dependency_blockers(dependencies: list[System], earlier_wave: frozenset[str]) -> list[tuple[int, str]]:
+def _dependency_blockers(
+    dependencies: list[System], earlier_wave: frozenset[str], unnamed: frozenset[str]
+) -> list[tuple[int, str]]:
     pending = [d for d in dependencies if d.status is not SystemStatus.MIGRATED and d.code not in earlier_wave]
     blockers = [
-        (PENALTY_PER_DEPENDENCY, f"depends on {d.code} ({d.name}), which is neither migrated nor in an earlier wave")
+        (
+            PENALTY_PER_DEPENDENCY,
+            f"depends on {d.code} ({_name_for_asker(d, unnamed)}), which is neither migrated nor in an earlier wave",
+        )
         for d in sorted(pending, key=lambda d: d.code)
     ]
     spent, capped = 0, []
@@ -59,6 +66,10 @@ def _dependency_blockers(dependencies: list[System], earlier_wave: frozenset[str
         spent += points
         capped.append((points, words))
     return capped
+
+
+def _name_for_asker(system: System, unnamed: frozenset[str]) -> str:
+    return "a system of another organisation" if system.code in unnamed else system.name
 
 
 def _zone_blockers(system: System, zone: Zone | None) -> list[tuple[int, str]]:

@@ -4,6 +4,7 @@ FailedPrecondition naming the current state."""
 from datetime import datetime
 
 from services.common.errors import FailedPrecondition, InvalidArgument
+from services.common.fields import CONTROL_CHARACTER
 from services.migration.domain.model import FINAL, WORKING, MigrationRun, RunState, Step
 
 AFTER_STEP = {
@@ -75,6 +76,9 @@ def approve(run: MigrationRun, decided_by: str, rollback_plan: str, at: datetime
         raise InvalidArgument.field(problems[0], reason)
     if len(decided_by.strip()) > MAX_DECIDED_BY:
         raise InvalidArgument.field("decided_by", f"is longer than {MAX_DECIDED_BY} characters")
+    for name, value in (("decided_by", decided_by), ("rollback_plan", rollback_plan)):
+        if CONTROL_CHARACTER.search(value.strip()):
+            raise InvalidArgument.field(name, "contains a control character")
     if run.state is not RunState.AWAITING_APPROVAL:
         raise _refuse(run, "approve the cutover of")
     run.approved_by, run.rollback_plan, run.approved_at = decided_by.strip(), rollback_plan.strip(), at

@@ -67,3 +67,16 @@ def test_a_bad_import_names_every_bad_field_and_stores_nothing(interconnect, ope
         "platforms[1].endpoint",
     }
     assert unary(interconnect.ListPlatforms, pb.ListPlatformsRequest(), operator_token).platforms == []
+
+
+def test_an_update_naming_the_platform_with_spaces_around_its_code_answers_with_the_updated_platform(
+    interconnect, operator_token
+) -> None:
+    import_network(interconnect, operator_token, network(CLOSED, HA_ZZ=CLOSED))
+    renamed = pb.Platform(
+        code=" HA-ZZ ", name="郑州市政务平台", admin_level=pb.ADMIN_LEVEL_CITY, parent="HA", endpoint=CLOSED
+    )
+
+    updated = unary(interconnect.UpdatePlatform, renamed, operator_token)
+
+    assert (updated.code, updated.name) == ("HA-ZZ", "郑州市政务平台")

@@ -135,6 +135,35 @@ def test_readiness_names_the_blockers_of_a_demo_system(inventory, operator_token
     assert hidden.value.code() is grpc.StatusCode.NOT_FOUND
 
 
+def test_a_departments_readiness_names_a_blocking_system_of_another_organisation_by_code_only(
+    inventory, operator_token, tokens
+) -> None:
+    import_catalog(
+        inventory,
+        operator_token,
+        """
+organisations:
+  - {code: HA-WJW, name: 卫计委, admin_level: province}
+  - {code: HA-RST, name: 人社厅, admin_level: province}
+systems:
+  - {code: HA-RST-SBK, name: 社会保障卡, organisation: HA-RST, admin_level: province, mlps_level: 2}
+  - {code: HA-WJW-YBJS, name: 医保结算, organisation: HA-WJW, admin_level: province, mlps_level: 2,
+     depends_on: [HA-RST-SBK]}
+""".encode(),
+    )
+    request = pb.AssessReadinessRequest(code="HA-WJW-YBJS")
+
+    own = unary(inventory.AssessReadiness, request, tokens.create_token(["department:HA-WJW"]))
+    operators = unary(inventory.AssessReadiness, request, operator_token)
+
+    assert [b for b in own.blockers if "HA-RST-SBK" in b] == [
+        "depends on HA-RST-SBK (a system of another organisation), which is neither migrated nor in an earlier wave"
+    ]
+    assert not any("社会保障卡" in blocker for blocker in own.blockers)
+    assert any("HA-RST-SBK (社会保障卡)" in blocker for blocker in operators.blockers)
+    assert own.score == operators.score
+
+
 def test_dependency_order_layers_the_demo_and_a_cycle_is_a_failed_precondition(inventory, operator_token) -> None:
     import_catalog(inventory, operator_token, DEMO_CATALOG.read_bytes())
 

@@ -47,6 +47,16 @@ def test_a_registered_system_can_be_fetched_by_id_and_by_code(inventory, operato
     assert (created.name, created.mlps_level, created.status) == ("居民健康卡", 3, "registered")
 
 
+def test_an_update_naming_the_system_with_spaces_around_its_code_answers_with_the_updated_system(
+    inventory, operator_token
+) -> None:
+    unary(inventory.RegisterSystem, registration("HA-WJW-JKK"), operator_token)
+
+    updated = unary(inventory.UpdateSystem, registration(" HA-WJW-JKK ", name="居民健康卡（二期）"), operator_token)
+
+    assert (updated.code, updated.name) == ("HA-WJW-JKK", "居民健康卡（二期）")
+
+
 def test_listing_pages_through_all_systems(inventory, operator_token) -> None:
     codes = sorted(f"HA-WJW-S{i:02d}" for i in range(7))
     for code in codes:
@@ -92,6 +102,23 @@ def test_an_invalid_registration_names_the_fields_and_stores_nothing(inventory, 
     assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "code: 'lower-case'" in raised.value.details() and "mlps_level" in raised.value.details()
     assert rows(database_url) == 0
+
+
+def test_a_filter_or_format_the_service_does_not_know_is_invalid_not_ignored(inventory, operator_token) -> None:
+    unary(inventory.RegisterSystem, registration("HA-WJW-JKK"), operator_token)
+    for method, request, violation in (
+        (inventory.ListSystems, pb.ListSystemsRequest(admin_level=7), "admin_level: 7 is not one of [1, 2, 3]"),  # type: ignore[arg-type]
+        (inventory.ListOrganisations, pb.ListOrganisationsRequest(admin_level=7), "admin_level: 7 is not one"),  # type: ignore[arg-type]
+        (inventory.ExportCatalog, pb.ExportCatalogRequest(format=9), "format: 9 is not one of [1, 2]"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(grpc.RpcError) as raised:
+            unary(method, request, operator_token)
+
+        assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert violation in raised.value.details()
+
+    listed = unary(inventory.ListSystems, pb.ListSystemsRequest(admin_level=pb.ADMIN_LEVEL_PROVINCE), operator_token)
+    assert [s.code for s in listed.systems] == ["HA-WJW-JKK"]
 
 
 def test_a_duplicate_code_is_already_exists_and_emits_no_second_event(inventory, operator_token, database_url) -> None:

@@ -5,6 +5,14 @@ import pytest
 from services.common import fields as f
 
 
+@pytest.mark.parametrize(
+    "address", ["fe80::1%eth0", "fe80::1%{{ lookup('pipe', 'id') }}", "fe80::1% x y", "fe80::1%\x00"]
+)
+def test_an_ipv6_address_with_an_interface_zone_is_refused(address: str) -> None:
+    with pytest.raises(ValueError, match="interface zone"):
+        f.network_address(address)
+
+
 @pytest.mark.parametrize("address", ["10.1.0.11", "::1", "fd00::5", "jkk-app-01", "jkk-app.henan.gov.cn"])
 def test_a_dns_name_or_an_ip_address_is_an_address(address: str) -> None:
     assert f.network_address(f" {address} ") == address

@@ -1,6 +1,9 @@
 """A request read as an import entry: what is unset stays out, enums by name, fields by the entry's names."""
 
-from services.common.request_values import request_values
+import pytest
+
+from services.common.errors import InvalidArgument
+from services.common.request_values import enum_choice, request_values
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as pb
 
 LEVELS = {pb.ADMIN_LEVEL_CITY: "city"}
@@ -35,3 +38,13 @@ def test_dropped_output_fields_are_cleared_before_an_invalid_timestamp_could_fai
     values = request_values(resource, enums={}, entry_names={}, drop=("registered_at",))
 
     assert values == {"code": "ZZ-HJ"}
+
+
+def test_an_enum_choice_is_its_entry_or_unset_for_zero_and_an_unknown_number_is_refused_naming_the_field() -> None:
+    assert enum_choice("admin_level", pb.ADMIN_LEVEL_CITY, LEVELS) == "city"
+    assert enum_choice("admin_level", 0, LEVELS) is None
+    assert enum_choice("format", 0, LEVELS, unset="yaml") == "yaml"
+    with pytest.raises(InvalidArgument) as raised:
+        enum_choice("admin_level", 42, LEVELS)
+
+    assert [(v.field, v.reason) for v in raised.value.violations] == [("admin_level", "42 is not one of [2]")]

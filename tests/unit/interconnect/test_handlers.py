@@ -132,6 +132,7 @@ def test_an_overdue_exchange_is_announced_once_and_a_run_makes_it_fresh(uow) -> 
     [
         (RecordExchange("HA-ZZ-RK", -1, "sha256:1"), "rows"),
         (RecordExchange("HA-ZZ-RK", 1, " "), "checksum"),
+        (RecordExchange("HA-ZZ-RK", 1, "sha256:\x00"), "checksum"),
         (RecordExchange("HA-ZZ-RK", 1, "sha256:1", NOON + timedelta(hours=1)), "exchanged_at"),
     ],
 )

@@ -44,3 +44,16 @@ def test_a_control_character_in_a_text_field_is_named_not_stored() -> None:
 
     found = {v.field: v.reason for v in raised.value.violations}
     assert found == {name: "contains a control character" for name in ("platforms[0].name", "platforms[0].contact")}
+
+
+def test_a_control_character_in_an_endpoint_is_named() -> None:
+    platforms, _ = entries_from_yaml(
+        'platforms:\n  - {code: HA, name: 河南, admin_level: province, endpoint: "tcp://ha.example:443/\\0"}\n'.encode()
+    )
+
+    with pytest.raises(InvalidArgument) as raised:
+        check_platforms(platforms, set())
+
+    assert {v.field: v.reason for v in raised.value.violations} == {
+        "platforms[0].endpoint": "contains a control character"
+    }

@@ -78,6 +78,20 @@ def test_approval_needs_a_decision_maker_and_a_rollback_plan() -> None:
     assert (waiting.approved_by, waiting.rollback_plan) == ("王主任", "回切到原机房")
 
 
+@pytest.mark.parametrize(
+    ("decided_by", "plan", "field"), [("王\x00主任", "回切", "decided_by"), ("王主任", "回切\x1b[2J", "rollback_plan")]
+)
+def test_an_approval_with_a_control_character_is_refused_naming_the_field(
+    decided_by: str, plan: str, field: str
+) -> None:
+    waiting = run(RunState.AWAITING_APPROVAL)
+    with pytest.raises(InvalidArgument) as raised:
+        machine.approve(waiting, decided_by, plan, NOW)
+
+    assert [(v.field, v.reason) for v in raised.value.violations] == [(field, "contains a control character")]
+    assert (waiting.state, waiting.approved_by) == (RunState.AWAITING_APPROVAL, "")
+
+
 def test_a_decision_maker_longer_than_stored_is_refused_by_name() -> None:
     waiting = run(RunState.AWAITING_APPROVAL)
     with pytest.raises(InvalidArgument) as refused:

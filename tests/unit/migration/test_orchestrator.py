@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.common.errors import FailedPrecondition
+from services.common.errors import FailedPrecondition, InvalidArgument
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.domain.model import RunState, Step, WaveState
@@ -22,13 +22,14 @@ DONE = StepResult(ok=True, cancelled=False, message="done")
 class Catalogue:
     DEPENDS_ON = {"HA-WJW-JKK": ["HA-WJW-RKK"]}
     CITY = {"HA-ZZ-ZHYL"}
+    RETIRED = {"HA-WJW-OLD"}
 
     def system(self, code: str) -> SystemInfo:
         return SystemInfo(
             id=f"id-{code}",
             code=code,
             organisation_code="HA-WJW",
-            status="ready",
+            status="retired" if code in self.RETIRED else "ready",
             mlps_level=2,
             zone="ZY-A",
             zone_crypto=True,
@@ -297,3 +298,28 @@ def test_only_a_systems_newest_run_may_be_retried_or_rolled_back(unit_of_work, t
 
     assert run_state(unit_of_work, first.id)[0] is RunState.FAILED
     assert run_state(unit_of_work, second.id)[0] is RunState.PRECHECK
+
+
+def test_a_wave_name_with_a_control_character_is_refused_naming_it(unit_of_work) -> None:  # type: ignore[no-untyped-def]
+    start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
+    wave = handlers.CreateWave("第二批\x00", ["HA-WJW-JKK"], start, end, 2, True)
+
+    with pytest.raises(InvalidArgument) as raised:
+        handlers.create_wave(wave, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    assert [(v.field, v.reason) for v in raised.value.violations] == [("name", "contains a control character")]
+
+
+def test_a_retired_system_is_refused_by_a_new_wave_and_a_start_naming_it_and_nothing_is_stored(
+    unit_of_work, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
+    wave = handlers.CreateWave("第二批", ["HA-WJW-JKK", "HA-WJW-OLD"], start, end, 2, True)
+
+    with pytest.raises(FailedPrecondition, match="HA-WJW-OLD retired"):
+        handlers.create_wave(wave, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+    with pytest.raises(FailedPrecondition, match="HA-WJW-OLD retired"):
+        handlers.start_migration("HA-WJW-OLD", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+
+    with unit_of_work() as uow:
+        assert (uow.migrations.waves(), uow.migrations.latest_run("HA-WJW-OLD")) == ([], None)
