@@ -103,6 +103,19 @@ def test_a_system_under_a_directory_with_spaces_migrates_and_passes_its_health_c
     migrate([Step.SYNC, Step.DEPLOY, Step.CUTOVER, Step.VERIFY], hosts, tmp_path / "runs")
 
 
+def test_a_cutover_that_fails_on_one_target_sends_no_traffic_anywhere(tmp_path: Path) -> None:
+    hosts, runs = local_system(tmp_path), tmp_path / "runs"
+    (tmp_path / "target-2").mkdir()
+    hosts.append(Host("h-target-2", "target", "127.0.0.1", "local", root=str(tmp_path / "target-2")))
+    migrate([Step.DEPLOY], hosts, runs)
+    (tmp_path / "target-2" / "current" / "left-behind").mkdir(parents=True)  # `current` cannot become a link
+
+    result = run(Step.CUTOVER, hosts, runs)
+
+    assert not result.ok and "h-target-2" in result.message
+    assert not (tmp_path / "source" / "ROUTE").exists()
+
+
 def release_served(target: Path) -> str | None:
     return (target / "current").readlink().name if (target / "current").is_symlink() else None
 
