@@ -34,7 +34,7 @@ def request_values(
     return values
 
 
-def enum_choice(field: str, number: int, choices: Mapping[int, Any], unset: Any = None) -> Any:
+def enum_choice(field: str, number: int, choices: Mapping[Any, Any], unset: Any = None) -> Any:
     """What a request's enum field chooses: `unset` for 0 (a filter left out), else its entry in `choices`; a number
     the service does not know is refused naming the field, rather than read as no choice."""
     if number == 0:
