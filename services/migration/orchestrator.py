@@ -5,6 +5,7 @@ No nameko here: the runtime (service.py, dependencies.py) calls these functions 
 """
 
 import logging
+import math
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
@@ -173,9 +174,12 @@ class Orchestrator:
         return cancelled
 
     def _finish_step(self, run_id: str, record_id: str, result: StepResult, gate_closed: bool = False) -> None:
-        # The playbook has run: a database restart must not lose its outcome (the step would then run again).
+        # The playbook has run: however long the database is away, its outcome is kept for it (given up, the step
+        # would run again, and a failed cutover's rollback would never begin).
         retry_while_database_unreachable(
-            lambda: self._record_outcome(run_id, record_id, result, gate_closed), f"recording a step of run {run_id}"
+            lambda: self._record_outcome(run_id, record_id, result, gate_closed),
+            f"recording a step of run {run_id}",
+            give_up_after=math.inf,
         )
 
     def _record_outcome(self, run_id: str, record_id: str, result: StepResult, gate_closed: bool) -> None:

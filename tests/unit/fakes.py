@@ -15,6 +15,9 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
 
 class FakeOutbox:
     def __init__(self) -> None:

@@ -6,13 +6,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from services.common import db
 from services.common.errors import FailedPrecondition, InvalidArgument
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.domain.model import RunState, Step, WaveState
 from services.migration.orchestrator import Orchestrator
 from services.migration.ports import GateAnswer, StepJob, StepResult, SystemInfo
+from tests.unit.fakes import FakeClock
 
 UnitOfWorks = Callable[[], SqlMigrationUnitOfWork]
 Playbook = Callable[[StepJob, Callable[[int, str], None], Callable[[], bool]], StepResult]
@@ -323,3 +326,29 @@ def test_a_retired_system_is_refused_by_a_new_wave_and_a_start_naming_it_and_not
 
     with unit_of_work() as uow:
         assert (uow.migrations.waves(), uow.migrations.latest_run("HA-WJW-OLD")) == ([], None)
+
+
+def test_a_steps_outcome_waits_for_a_database_that_stays_away_for_minutes(unit_of_work, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    clock = FakeClock()
+    monkeypatch.setattr(db.time, "monotonic", clock)
+    monkeypatch.setattr(db.time, "sleep", clock.sleep)
+    run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
+    away_until: list[float] = []
+
+    def database() -> SqlMigrationUnitOfWork:
+        if away_until and clock.now < away_until[0]:
+            raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return unit_of_work()
+
+    def cutover_fails_as_the_database_goes(job: StepJob, *_: object) -> StepResult:
+        if job.step is Step.CUTOVER:
+            away_until.append(clock.now + 600)
+            return StepResult(ok=False, cancelled=False, message="route not written")
+        return DONE
+
+    drive_once(orchestrator(database, cutover_fails_as_the_database_goes, "A", tmp_path), run.id)
+
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert clock.now >= away_until[0]
+    assert steps[-2:] == [("cutover", 1, "failed"), ("rollback", 1, "completed")]
+    assert state is RunState.ROLLED_BACK
