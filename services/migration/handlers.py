@@ -178,7 +178,7 @@ def _refuse_if_active(code: str, uow: MigrationUnitOfWork) -> None:
 
 def approve_cutover(run_ref: str, decided_by: str, rollback_plan: str, uow: MigrationUnitOfWork) -> MigrationRun:
     with uow:
-        run = find_run(run_ref, uow)
+        run = find_run(run_ref, uow, for_update=True)
         transition(run, machine.approve(run, decided_by, rollback_plan, now()), uow, f"approved by {decided_by}")
         uow.commit()
     return run
@@ -187,7 +187,7 @@ def approve_cutover(run_ref: str, decided_by: str, rollback_plan: str, uow: Migr
 def cancel(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
     """Cancel now if nothing runs; otherwise ask the orchestrator holding the run to stop its playbook."""
     with uow:
-        run = find_run(run_ref, uow)
+        run = find_run(run_ref, uow, for_update=True)
         target = machine.cancel(run)
         if machine.needs_driving(run.state):
             run.cancel_requested = True
@@ -200,7 +200,7 @@ def cancel(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
 
 def retry(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
     with uow:
-        run = find_run(run_ref, uow)
+        run = find_run(run_ref, uow, for_update=True)
         _refuse_unless_newest(run, uow, "retry")
         target, failed = machine.retry(run), run.failed_step
         run.error, run.failed_step = "", None
@@ -211,7 +211,7 @@ def retry(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
 
 def rollback(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
     with uow:
-        run = find_run(run_ref, uow)
+        run = find_run(run_ref, uow, for_update=True)
         _refuse_unless_newest(run, uow, "roll back")
         transition(run, machine.rollback(run), uow, "rollback requested by an operator")
         uow.commit()
@@ -233,7 +233,7 @@ def schedule_waves(uow: MigrationUnitOfWork) -> int:
     started = 0
     with uow:
         for wave in uow.migrations.waves(WaveState.RUNNING):
-            runs, members = uow.migrations.runs(wave_id=wave.id), uow.migrations.members(wave.id)
+            runs, members = uow.migrations.runs(wave_id=wave.id, for_update=True), uow.migrations.members(wave.id)
             for run, reason in scheduling.runs_that_can_never_start(members, runs):
                 transition(run, machine.cancel(run), uow, reason)
             for run in scheduling.runs_to_start(wave, members, runs):
@@ -255,11 +255,11 @@ def transition(run: MigrationRun, target: RunState, uow: MigrationUnitOfWork, re
     uow.outbox.publish(event, topic=MIGRATION_EVENTS, key=run.system_id)
 
 
-def find_run(ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
-    """A run by id, or the newest run of a system code."""
+def find_run(ref: str, uow: MigrationUnitOfWork, for_update: bool = False) -> MigrationRun:
+    """A run by id, or the newest run of a system code (locked against other writers `for_update`)."""
     if not ref.strip():
         raise InvalidArgument.field("id", "give a run id or a system code")
-    run = uow.migrations.run(ref) or uow.migrations.latest_run(ref)
+    run = uow.migrations.run(ref, for_update=for_update) or uow.migrations.latest_run(ref, for_update=for_update)
     if run is None:
         raise NotFound(f"no migration {ref}")
     return run

@@ -83,7 +83,7 @@ class Orchestrator:
         is closed (the refused attempt is recorded as failed)."""
         uow = self.unit_of_work()
         with uow:
-            run = uow.migrations.run(run_id)
+            run = uow.migrations.run(run_id, for_update=True)
             if run is None or run.claimed_by != self.owner or run.step is None:
                 return None
             if machine.cancel_asked(run):
@@ -185,7 +185,7 @@ class Orchestrator:
     def _record_outcome(self, run_id: str, record_id: str, result: StepResult, gate_closed: bool) -> None:
         uow = self.unit_of_work()
         with uow:
-            run, record = uow.migrations.run(run_id), uow.migrations.step_record(record_id)
+            run, record = uow.migrations.run(run_id, for_update=True), uow.migrations.step_record(record_id)
             assert run is not None and record is not None
             if run.claimed_by != self.owner:
                 # The lease ran out and another replica drives the run now: the step's outcome is for it to find.

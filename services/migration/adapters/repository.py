@@ -36,15 +36,17 @@ class SqlMigrations:
         query = sa.select(Wave).join(wave_systems, wave_systems.c.wave_id == waves.c.id)
         return list(self._session.scalars(query.where(wave_systems.c.system_code == system_code)))
 
-    def run(self, run_id: str) -> MigrationRun | None:
-        return self._session.get(MigrationRun, run_id)
+    def run(self, run_id: str, *, for_update: bool = False) -> MigrationRun | None:
+        return self._session.get(MigrationRun, run_id, with_for_update=for_update or None)
 
-    def latest_run(self, system_code: str) -> MigrationRun | None:
+    def latest_run(self, system_code: str, *, for_update: bool = False) -> MigrationRun | None:
         query = sa.select(MigrationRun).where(runs.c.system_code == system_code).order_by(runs.c.created_at.desc())
-        return self._session.scalars(query.limit(1)).first()
+        return self._session.scalars(_locked(query.limit(1), for_update)).first()
 
-    def runs(self, *, wave_id: str | None = None, state: str | None = None) -> list[MigrationRun]:
-        query = sa.select(MigrationRun).order_by(runs.c.system_code, runs.c.created_at)
+    def runs(
+        self, *, wave_id: str | None = None, state: str | None = None, for_update: bool = False
+    ) -> list[MigrationRun]:
+        query = _locked(sa.select(MigrationRun).order_by(runs.c.system_code, runs.c.created_at), for_update)
         if wave_id:
             query = query.where(runs.c.wave_id == wave_id)
         if state:
@@ -95,6 +97,12 @@ class SqlMigrations:
 
     def step_record(self, record_id: str) -> StepRecord | None:
         return self._session.get(StepRecord, record_id)
+
+
+def _locked(query: sa.Select[Any], for_update: bool) -> sa.Select[Any]:
+    # A run read to be changed: an operator's command and the orchestrator recording a step's outcome would
+    # otherwise each write over the other's change (PostgreSQL reads committed rows; SQLite has one writer anyway).
+    return query.with_for_update() if for_update else query
 
 
 def _rows_changed(result: Any) -> int:
