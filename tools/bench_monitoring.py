@@ -208,10 +208,10 @@ def raw_consume_and_store_rate(bootstrap: str, count: int, database: Path) -> fl
         connection.close()
 
 
-# The consumer groups of the inventory topic, by the service method that reads it. Interconnect reads the same
-# registrations; the rates are measured once it is done, so that none of the three shares the cores with it.
+# The consumer groups of the inventory topic, by the service method that reads it. Interconnect and migration read the
+# same registrations; the rates are measured once they are done, so that none of the three shares the cores with them.
 MONITORING_READER = "monitoring.on_inventory_events"
-OTHER_READERS = ("interconnect.on_inventory_events",)
+OTHER_READERS = ("interconnect.on_inventory_events", "migration.on_inventory_events")
 
 
 class InventoryGroups:

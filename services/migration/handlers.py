@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
-from services.common.events import MIGRATION_EVENTS
+from services.common.events import MIGRATION_EVENTS, SYSTEM_UPDATED, Event
 from services.common.fields import CONTROL_CHARACTER
 from services.migration.adapters import messages
 from services.migration.domain import machine, scheduling
@@ -16,6 +16,7 @@ from services.migration.ports import Catalogue, MigrationUnitOfWork, SystemInfo
 
 MAX_CONCURRENCY = 50
 MAX_NAME = 200  # a wave's name, like the decision-maker's, is stored in 200 characters
+INVENTORY_CONSUMER = "migration.inventory"
 MIGRATED = "migrated"
 RETIRED = "retired"
 
@@ -226,6 +227,17 @@ def _refuse_unless_newest(run: MigrationRun, uow: MigrationUnitOfWork, verb: str
             f"cannot {verb} run {run.id}: {run.system_code} has a newer migration, run {newest.id}, which is "
             f"{newest.state.value}"
         )
+
+
+def follow_system_moves(events: list[Event], uow: MigrationUnitOfWork) -> None:
+    """A system moved to another organisation (a 机构改革 reorganisation): its runs and wave places go with it, so
+    that its new department sees them and the old one no longer does. One transaction per batch, each event once."""
+    with uow:
+        for event in uow.inbox.first_deliveries((event, INVENTORY_CONSUMER) for event in events):
+            if event.type == SYSTEM_UPDATED:
+                system = event.payload.system  # type: ignore[attr-defined]
+                uow.migrations.move_system(system.code, system.organisation_code)
+        uow.commit()
 
 
 def schedule_waves(uow: MigrationUnitOfWork) -> int:

@@ -3,10 +3,12 @@
 from collections.abc import Iterator
 
 from services.common.auth import DEPARTMENT, OPERATOR, SRE
+from services.common.events import INVENTORY_EVENTS, Event
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_client import GrpcClient
 from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.runtime.kafka import kafka_consumer
 from services.common.runtime.streams import changes
 from services.common.timestamps import moment_of
 from services.migration import handlers, queries
@@ -33,6 +35,10 @@ class MigrationService(web.Observable):
     inventory = GrpcClient(inventory_pb2_grpc.InventoryServiceStub, "INVENTORY_GRPC_TARGET")
     interconnect = GrpcClient(interconnect_pb2_grpc.InterconnectServiceStub, "INTERCONNECT_GRPC_TARGET")
     orchestration = Orchestration()
+
+    @kafka_consumer(INVENTORY_EVENTS, batch=True)
+    def on_inventory_events(self, events: list[Event]) -> None:
+        handlers.follow_system_moves(events, self.uow)
 
     @grpc_method(MIGRATION, "CreateWave", roles=OPERATORS, audited=True)
     def create_wave(self, request: pb.CreateWaveRequest, context: CallContext) -> pb.Wave:

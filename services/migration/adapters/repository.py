@@ -82,6 +82,16 @@ class SqlMigrations:
         statement = sa.update(runs).where(runs.c.id == run_id, runs.c.claimed_by == owner)
         self._session.execute(statement.values(claimed_by=None, claim_expires_at=None))
 
+    def move_system(self, system_code: str, organisation_code: str) -> int:
+        """The system's runs and wave places now belong to `organisation_code`; how many rows changed."""
+        moved = 0
+        for table in (runs, wave_systems):
+            statement = sa.update(table).where(
+                table.c.system_code == system_code, table.c.organisation_code != organisation_code
+            )
+            moved += _rows_changed(self._session.execute(statement.values(organisation_code=organisation_code)))
+        return moved
+
     def steps(self, run_id: str) -> list[StepRecord]:
         return self.steps_of([run_id])[run_id]
 

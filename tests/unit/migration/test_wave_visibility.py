@@ -10,11 +10,14 @@ import sqlalchemy as sa
 from services.common.auth import OPERATOR, SRE, Principal
 from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
 from services.common.errors import NotFound
+from services.common.events import SYSTEM_UPDATED, Event, new_event
 from services.migration import handlers, queries
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 from services.migration.domain.model import MigrationRun, WaveSystem
 from services.migration.domain.visibility import members_seen_by, runs_seen_by, wave_seen_by
 from services.migration.ports import SystemInfo
+from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2
 
 NOW = datetime(2016, 6, 30, 8, tzinfo=UTC)
 WJW, RST, GAT = "HA-WJW", "HA-RST", "HA-GAT"
@@ -154,3 +157,33 @@ def test_members_planned_before_organisations_were_recorded_are_hidden_from_depa
         assert [m.organisation_code for m in uow.migrations.members("w")] == [""]
     assert queries.waves_view(uow, department(WJW)) == []
     assert [w.wave.name for w in queries.waves_view(uow, OPERATOR_CALLER)] == ["旧批次"]
+
+
+def moved(code: str, organisation: str) -> Event:
+    system = inventory_pb2.System(id=f"id-{code}", code=code, name=code, organisation_code=organisation)
+    return new_event(SYSTEM_UPDATED, "/zhongyuan/inventory", system.id, inventory_events.SystemUpdated(system=system))
+
+
+def test_a_system_moved_to_another_organisation_takes_its_runs_and_wave_place_along_once(
+    unit_of_work,  # type: ignore[no-untyped-def]
+) -> None:
+    plan_wave(unit_of_work(), "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
+    handlers.start_migration("HA-WJW-RKK", True, unit_of_work(), CountingCatalogue(ORGANISATION_OF))  # type: ignore[arg-type]
+    to_gat = moved("HA-WJW-RKK", GAT)
+
+    def seen(caller: Principal) -> tuple[dict[str, list[str]], list[str]]:
+        waves = {w.wave.name: [m.system_code for m in w.members] for w in queries.waves_view(unit_of_work(), caller)}
+        return waves, [view.run.system_code for view in queries.runs_view("", "", unit_of_work(), caller)]
+
+    handlers.follow_system_moves([to_gat], unit_of_work())
+    assert seen(department(GAT)) == ({"混合批次": ["HA-WJW-RKK"]}, ["HA-WJW-RKK"])
+    assert seen(department(WJW)) == ({}, [])
+
+    handlers.follow_system_moves([moved("HA-WJW-RKK", RST), moved("HA-WJW-RKK", WJW)], unit_of_work())  # in order
+    handlers.follow_system_moves([to_gat], unit_of_work())  # redelivered: changes nothing
+
+    assert seen(department(WJW)) == ({"混合批次": ["HA-WJW-RKK"]}, ["HA-WJW-RKK"])
+    assert seen(department(GAT)) == ({}, [])
+    assert seen(department(RST)) == ({"混合批次": ["HA-RST-SBK"]}, [])
+    with pytest.raises(NotFound):
+        queries.run_view("HA-WJW-RKK", unit_of_work(), department(GAT))
