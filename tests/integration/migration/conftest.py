@@ -55,6 +55,17 @@ class Landscape:
         self.seed(catalogue)
         return root
 
+    def update_system(self, code: str, **changes: Any) -> None:
+        """Change a system that `system` registered, as an operator does in the inventory."""
+        registered = {
+            "name": "测试系统",
+            "organisation_code": "HA-WJW",
+            "admin_level": inv.ADMIN_LEVEL_PROVINCE,
+            "mlps_level": 2,
+            "target_zone": "ZY-A",
+        }
+        unary(self.inventory.UpdateSystem, inv.RegisterSystemRequest(code=code, **(registered | changes)), self.token)
+
     def seed(self, yaml_text: str) -> None:
         unary(self.inventory.ImportCatalog, inv.ImportCatalogRequest(content=yaml_text.encode()), self.token)
 

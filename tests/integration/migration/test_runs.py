@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from services.common.db import create_engine
 from services.common.events import RUN_STATE_CHANGED
 from services.migration.adapters.ansible import FREE_SPACE_PER_DATA
-from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from tests.fixtures.services import unary
@@ -71,22 +70,6 @@ def state_change_reasons(database_url: str) -> list[str]:
     return [migration_events.RunStateChanged.FromString(payload).reason for payload in payloads]
 
 
-def update_system(landscape, code: str, **changes) -> None:  # type: ignore[no-untyped-def]
-    """Change a system that Landscape.system registered, as an operator does in the inventory."""
-    registered = {
-        "name": "测试系统",
-        "organisation_code": "HA-WJW",
-        "admin_level": inv.ADMIN_LEVEL_PROVINCE,
-        "mlps_level": 2,
-        "target_zone": "ZY-A",
-    }
-    unary(
-        landscape.inventory.UpdateSystem,
-        inv.RegisterSystemRequest(code=code, **(registered | changes)),
-        landscape.token,
-    )
-
-
 def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-DZBL", mlps=3, zone="ZY-HLW")
     unary(
@@ -100,7 +83,7 @@ def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step
     assert "等保 level 3 needs transport and storage cryptography" in failed.error
     assert "ZY-HLW" in failed.error
 
-    update_system(landscape, "HA-WJW-DZBL", mlps_level=3, target_zone="ZY-A")
+    landscape.update_system("HA-WJW-DZBL", mlps_level=3, target_zone="ZY-A")
     unary(landscape.migration.RetryMigration, pb.GetMigrationRequest(id="HA-WJW-DZBL"), landscape.token)
     run = landscape.wait_until_settled("HA-WJW-DZBL")
 
