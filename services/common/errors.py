@@ -32,6 +32,14 @@ class InvalidArgument(ZhongyuanError):
         return InvalidArgument([FieldViolation(names.get(v.field, v.field), v.reason) for v in self.violations])
 
 
+def required(field: str, value: str, what: str) -> str:
+    """`value` without surrounding spaces; a request that left it empty is INVALID_ARGUMENT naming `field` (asking
+    for nothing is the caller's mistake, not a search that found nothing)."""
+    if not value.strip():
+        raise InvalidArgument.field(field, f"give {what}")
+    return value.strip()
+
+
 @contextmanager
 def fields_named(names: Mapping[str, str]) -> Iterator[None]:
     """Violations raised inside name their fields as in `names`: as the request calls a field that the catalogue or

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound, required
 from services.common.events import INTERCONNECT_EVENTS, SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED, Event
 from services.common.fields import CONTROL_CHARACTER
 from services.common.writes import Mode, Tally
@@ -169,6 +169,7 @@ def record_exchange(command: RecordExchange, uow: NetworkUnitOfWork, now: dateti
 
 
 def _check_run(run: ExchangeRun, now: datetime) -> None:
+    required("resource", run.resource_code, "the code of the shared resource exchanged")
     if run.rows < 0:
         raise InvalidArgument.field("rows", f"must not be negative, got {run.rows}")
     if not run.checksum.strip() or len(run.checksum) > 200 or CONTROL_CHARACTER.search(run.checksum):

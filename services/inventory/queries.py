@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from services.common import fields, paging
 from services.common.auth import Principal, readable
-from services.common.errors import InvalidArgument, NotFound, PermissionDenied
+from services.common.errors import InvalidArgument, NotFound, PermissionDenied, required
 from services.common.timestamps import province_today
 from services.inventory.domain import export, ordering, readiness
 from services.inventory.domain.model import (
@@ -89,6 +89,7 @@ def list_systems(
 
 
 def get_organisation(code: str, uow: CatalogUnitOfWork, principal: Principal) -> Organisation:
+    code = required("code", code, "the organisation's code")
     with uow:
         return readable(uow.catalog.get(Organisation, code), code, principal, f"organisation {code}")
 
@@ -108,6 +109,7 @@ def list_zones(uow: CatalogUnitOfWork) -> list[Zone]:
 
 
 def get_host(name: str, uow: CatalogUnitOfWork, principal: Principal) -> Host:
+    name = required("name", name, "the host's name")
     with uow:
         host = uow.catalog.get(Host, name)
         system = uow.catalog.get(System, host.system_code) if host else None
@@ -173,6 +175,7 @@ def export_catalog(format_: Format, uow: CatalogUnitOfWork) -> bytes:
 def assess_readiness(
     code: str, earlier_wave: frozenset[str], uow: CatalogUnitOfWork, principal: Principal
 ) -> readiness.Assessment:
+    code = required("code", code, "the system's code")
     with uow:
         found = uow.catalog.get(System, code)
         system: System = readable(found, found.organisation_code if found else "", principal, f"system {code}")

@@ -74,6 +74,8 @@ def _check_wave_fields(command: CreateWave) -> None:
         problems.append(FieldViolation("name", "contains a control character"))
     if not command.systems:
         problems.append(FieldViolation("systems", "name at least one system"))
+    elif not all(code.strip() for code in command.systems):
+        problems.append(FieldViolation("systems", "lists an empty system code"))
     elif len(set(command.systems)) != len(command.systems):
         problems.append(FieldViolation("systems", "lists a system twice"))
     if not 1 <= command.concurrency <= MAX_CONCURRENCY:

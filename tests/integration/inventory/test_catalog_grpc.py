@@ -164,6 +164,21 @@ systems:
     assert own.score == operators.score
 
 
+def test_asking_for_a_system_organisation_or_host_by_an_empty_code_is_invalid_naming_the_field(
+    inventory, operator_token
+) -> None:
+    for method, request, field in (
+        (inventory.AssessReadiness, pb.AssessReadinessRequest(code=" "), "code"),
+        (inventory.GetOrganisation, pb.GetByCodeRequest(code=""), "code"),
+        (inventory.GetHost, pb.GetHostRequest(name=""), "name"),
+    ):
+        with pytest.raises(grpc.RpcError) as raised:
+            unary(method, request, operator_token)
+
+        assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert f"{field}: give the" in raised.value.details()
+
+
 def test_dependency_order_layers_the_demo_and_a_cycle_is_a_failed_precondition(inventory, operator_token) -> None:
     import_catalog(inventory, operator_token, DEMO_CATALOG.read_bytes())
 

@@ -130,6 +130,7 @@ def test_an_overdue_exchange_is_announced_once_and_a_run_makes_it_fresh(uow) -> 
 @pytest.mark.parametrize(
     ("command", "field"),
     [
+        (RecordExchange(" ", 1, "sha256:1"), "resource"),
         (RecordExchange("HA-ZZ-RK", -1, "sha256:1"), "rows"),
         (RecordExchange("HA-ZZ-RK", 1, " "), "checksum"),
         (RecordExchange("HA-ZZ-RK", 1, "sha256:\x00"), "checksum"),

@@ -303,14 +303,26 @@ def test_only_a_systems_newest_run_may_be_retried_or_rolled_back(unit_of_work, t
     assert run_state(unit_of_work, second.id)[0] is RunState.PRECHECK
 
 
-def test_a_wave_name_with_a_control_character_is_refused_naming_it(unit_of_work) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("name", "systems", "violation"),
+    [
+        ("第二批\x00", ["HA-WJW-JKK"], ("name", "contains a control character")),
+        ("第二批", ["HA-WJW-JKK", " "], ("systems", "lists an empty system code")),
+    ],
+)
+def test_a_wave_with_a_control_character_in_its_name_or_an_empty_system_is_refused_naming_the_field(
+    unit_of_work,  # type: ignore[no-untyped-def]
+    name: str,
+    systems: list[str],
+    violation: tuple[str, str],
+) -> None:
     start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
-    wave = handlers.CreateWave("第二批\x00", ["HA-WJW-JKK"], start, end, 2, True)
+    wave = handlers.CreateWave(name, systems, start, end, 2, True)
 
     with pytest.raises(InvalidArgument) as raised:
         handlers.create_wave(wave, unit_of_work(), Catalogue())  # type: ignore[arg-type]
 
-    assert [(v.field, v.reason) for v in raised.value.violations] == [("name", "contains a control character")]
+    assert [(v.field, v.reason) for v in raised.value.violations] == [violation]
 
 
 def test_a_retired_system_is_refused_by_a_new_wave_and_a_start_naming_it_and_nothing_is_stored(
