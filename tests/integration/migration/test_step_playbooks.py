@@ -74,6 +74,7 @@ def test_a_sync_leaves_exactly_the_sources_files_on_the_datas_own_volume_and_ver
     (tmp_path / "source" / "data").symlink_to(tmp_path / "source-volume")
     assert run(Step.SYNC, hosts, tmp_path / "runs").ok
     assert data_stored_on_the_way(tmp_path) == []
+    unchanged = (volume / "people.csv").stat().st_ino
     (tmp_path / "source" / "data" / "archive" / "2015.csv").unlink()
     (tmp_path / "source" / "data" / "2016.csv").write_text("year,count\n2016,4\n", encoding="utf-8")
 
@@ -81,10 +82,30 @@ def test_a_sync_leaves_exactly_the_sources_files_on_the_datas_own_volume_and_ver
 
     assert again.ok, again.message
     assert files_under(volume) == {"people.csv", "2016.csv"}
+    assert (volume / "people.csv").stat().st_ino == unchanged, "a file the source did not change was sent again"
     assert (tmp_path / "target" / "data").readlink() == volume
     (tmp_path / "target" / "data" / "stray.csv").write_text("left behind\n", encoding="utf-8")
     verified = run(Step.VERIFY, hosts, tmp_path / "runs")
     assert not verified.ok and "the source does not have: ./stray.csv" in verified.message
+
+
+def test_a_sync_cut_off_part_way_goes_on_with_what_it_had_unpacked(tmp_path: Path) -> None:
+    hosts = local_system(tmp_path)
+    left = tmp_path / "target" / "data" / ".zhongyuan-incoming"  # what the attempt cut off had unpacked
+    (left / "archive").mkdir(parents=True)
+    (left / "people.csv").write_text(SOURCE_FILES["people.csv"], encoding="utf-8")
+    (left / "archive" / "2015.csv").write_text(SOURCE_FILES["archive/2015.csv"][:9], encoding="utf-8")
+    (left / "gone.csv").write_text("deleted at the source since\n", encoding="utf-8")
+    (left / "gone-link").symlink_to("/etc")
+    whole = (left / "people.csv").stat().st_ino
+
+    synced = run(Step.SYNC, hosts, tmp_path / "runs", attempt=2)
+
+    assert synced.ok, synced.message
+    data = tmp_path / "target" / "data"
+    assert sorted(p.name for p in data.iterdir()) == ["archive", "people.csv"]
+    assert {name: (data / name).read_text(encoding="utf-8") for name in files_under(data)} == SOURCE_FILES
+    assert (data / "people.csv").stat().st_ino == whole, "a file unpacked whole before was sent again"
 
 
 def test_a_sync_that_fails_on_the_target_stores_no_data_on_the_way_either(tmp_path: Path) -> None:
