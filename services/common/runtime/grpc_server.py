@@ -26,7 +26,7 @@ import eventlet
 import grpc
 from eventlet.greenthread import GreenThread
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 from google.protobuf.message_factory import GetMessageClass
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -38,7 +38,7 @@ from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector,
 from services.common import audit
 from services.common.auth import Principal, TokenStore, authorize, bearer_token
 from services.common.db import create_engine
-from services.common.errors import ZhongyuanError
+from services.common.errors import InvalidArgument, ZhongyuanError
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_status import CallerGone, ResourceExhausted, Unavailable, abort, status_for
 from services.common.runtime.metrics import MetricsRegistry
@@ -217,9 +217,18 @@ class GrpcServer(SharedExtension, ProviderCollector):
         handle = self._stream_on_real_thread if entrypoint.streams else self._answer_on_real_thread
         return make(
             partial(handle, entrypoint),
-            request_deserializer=entrypoint.request_class.FromString,
+            # Parsed by the handler: a request that grpcio fails to parse is answered INTERNAL, as a server fault
+            request_deserializer=None,
             response_serializer=entrypoint.response_class.SerializeToString,
         )
+
+    @staticmethod
+    def _parsed(entrypoint: "GrpcEntrypoint", request: bytes, context: grpc.ServicerContext) -> Message:
+        try:
+            return entrypoint.request_class.FromString(request)
+        except DecodeError as error:
+            reason = f"is not a valid {entrypoint.request_class.DESCRIPTOR.full_name}: {error}"
+            abort(context, status_for(InvalidArgument.field("request", reason), entrypoint.rpc))
 
     def _submit(self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext) -> PendingCall:
         deadline = time.monotonic() + context.time_remaining()
@@ -229,18 +238,18 @@ class GrpcServer(SharedExtension, ProviderCollector):
         return call
 
     def _answer_on_real_thread(
-        self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext
+        self, entrypoint: "GrpcEntrypoint", request: bytes, context: grpc.ServicerContext
     ) -> Message | None:
-        call = self._submit(entrypoint, request, context)
+        call = self._submit(entrypoint, self._parsed(entrypoint, request, context), context)
         call.done.wait()
         if call.error is not None:
             abort(context, call.status or status_for(call.error, entrypoint.rpc))
         return call.response
 
     def _stream_on_real_thread(
-        self, entrypoint: "GrpcEntrypoint", request: Message, context: grpc.ServicerContext
+        self, entrypoint: "GrpcEntrypoint", request: bytes, context: grpc.ServicerContext
     ) -> Iterable[Message]:
-        call = self._submit(entrypoint, request, context)
+        call = self._submit(entrypoint, self._parsed(entrypoint, request, context), context)
         while (item := call.stream.get()) is not _END_OF_STREAM:
             if isinstance(item, BaseException):
                 abort(context, call.status or status_for(item, entrypoint.rpc))

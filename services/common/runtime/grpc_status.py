@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from typing import NoReturn
 
 import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -67,5 +68,6 @@ def _attach_field_violations(status: status_pb2.Status, violations: list[errors.
     status.details.add().Pack(bad_request)
 
 
-def abort(context: grpc.ServicerContext, status: status_pb2.Status) -> None:
+def abort(context: grpc.ServicerContext, status: status_pb2.Status) -> NoReturn:
     context.abort_with_status(rpc_status.to_status(status))
+    raise AssertionError("grpcio's abort_with_status returned")  # it raises, but is not typed so

@@ -154,6 +154,17 @@ def test_an_invalid_argument_names_the_field_in_the_status_details(stub, operato
     ]
 
 
+def test_a_request_that_does_not_parse_is_invalid_argument_not_internal(ticking, channel_to, operator_token) -> None:
+    raw = channel_to(ticking).unary_unary("/zhongyuan.monitoring.v1.MonitoringService/CountSystems")
+    not_utf8 = b"\x0a\x02\xff\xfe"  # organisation_code (field 1): two bytes that are not UTF-8
+
+    with pytest.raises(grpc.RpcError) as raised:
+        unary(raw, not_utf8, operator_token)
+
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "request: is not a valid zhongyuan.monitoring.v1.CountSystemsRequest" in raised.value.details()
+
+
 def test_an_unexpected_error_is_internal_with_a_log_reference_not_unknown(stub, operator_token) -> None:
     with pytest.raises(grpc.RpcError) as raised:
         unary(stub.CountSystems, pb.CountSystemsRequest(organisation_code="BUG"), operator_token)
