@@ -4,6 +4,7 @@ each turns a raw value into a typed one, or raises ValueError with the reason in
 import contextlib
 import enum
 import ipaddress
+import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -126,8 +127,8 @@ def non_negative(value: Any) -> float:
         number = float(str(value).strip())
     except ValueError:
         raise ValueError(f"{value!r} is not a number") from None
-    if number < 0 or number != number:
-        raise ValueError(f"must not be negative, got {value}")
+    if number < 0 or not math.isfinite(number):
+        raise ValueError(f"must be a finite number not below 0, got {value}")
     return number
 
 

@@ -122,8 +122,12 @@ def rows_from_csv(data: bytes) -> list[Row]:
         records = list(reader)
     except (csv.Error, UnicodeDecodeError) as error:
         raise InvalidArgument.field("content", f"is not valid UTF-8 CSV: {error}") from None
-    if CSV_RECORD not in (reader.fieldnames or []):
+    header = reader.fieldnames or []
+    if CSV_RECORD not in header:
         raise InvalidArgument.field("content", f"the CSV header must include a {CSV_RECORD!r} column")
+    if twice := sorted({name for name in header if header.count(name) > 1}):
+        # DictReader keeps the last of two cells of one name: the other row values would be dropped unseen
+        raise InvalidArgument.field("content", f"the CSV header names {', '.join(map(repr, twice))} twice")
     rows = [_csv_row(number, record) for number, record in enumerate(records, start=2)]
     return _within_row_limit(rows)
 

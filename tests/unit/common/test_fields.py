@@ -55,3 +55,13 @@ def test_a_path_of_portable_characters_is_accepted(path: str) -> None:
 def test_a_path_that_could_run_or_reach_elsewhere_is_refused(path: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         f.file_path(500)(path)
+
+
+@pytest.mark.parametrize("value", ["-1", "inf", "nan", float("inf")])  # YAML reads .inf as a float
+def test_a_quantity_below_zero_or_not_finite_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="must be a finite number not below 0"):
+        f.non_negative(value)
+
+
+def test_a_quantity_of_zero_or_more_is_a_number() -> None:
+    assert (f.non_negative(" 120.5 "), f.non_negative(0)) == (120.5, 0.0)

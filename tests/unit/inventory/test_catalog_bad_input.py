@@ -55,3 +55,12 @@ def test_an_unreadable_file_is_refused_as_content(data: st.DataObject, format_: 
         READERS[format_](broken.content(format_))
 
     assert [v.field for v in raised.value.violations] == ["content"]
+
+
+def test_a_csv_header_naming_a_column_twice_is_refused_naming_it() -> None:
+    content = "record,code,name,name\nzone,ZY-A,政务外网A区,互联网区\n".encode()
+
+    with pytest.raises(InvalidArgument) as raised:
+        rows_from_csv(content)
+
+    assert [(v.field, v.reason) for v in raised.value.violations] == [("content", "the CSV header names 'name' twice")]
