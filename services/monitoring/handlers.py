@@ -123,7 +123,8 @@ def _exchange(event: Event, uow: Any) -> None:
         resource_code=resource.code,
         platform_code=resource.platform,
         last_exchange_at=last,
-        overdue=event.type == EXCHANGE_OVERDUE or (resource.overdue and event.type != EXCHANGE_RECORDED),
+        # As interconnect found it when it recorded the event: an old run recorded late leaves the resource overdue
+        overdue=event.type == EXCHANGE_OVERDUE or resource.overdue,
         at=event.time,
     )
 

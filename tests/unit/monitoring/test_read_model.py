@@ -1,6 +1,12 @@
 """Folding events into the real read model (SQLite): what its rows keep."""
 
-from services.common.events import STEP_FAILED
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.common.events import EXCHANGE_OVERDUE, EXCHANGE_RECORDED, STEP_FAILED, Event, new_event
+from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect_events
+from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2
 from tests.integration.monitoring.migration_events import Run, system_registered
 
 # What the orchestrator sends as a failed step's reason: Ansible's message with its whole output, unbounded.
@@ -22,3 +28,33 @@ def test_free_text_longer_than_its_column_is_kept_cut_to_the_column(read_model, 
     assert system["run"]["reason"] == LONG_OUTPUT[:500]
     assert system["steps"][0]["message"] == LONG_OUTPUT[:500]
     assert system["name"] == ("居民健康卡" * 50)[:200]
+
+
+def exchange(event_type: str, overdue: bool, last_exchange: datetime) -> Event:
+    stamp = Timestamp()
+    stamp.FromDatetime(last_exchange)
+    resource = interconnect_pb2.SharedResource(
+        code="HA-ZZ-RK", platform="HA-ZZ", last_exchange_at=stamp, overdue=overdue
+    )
+    payload = (
+        interconnect_events.ExchangeOverdue(resource=resource)
+        if event_type == EXCHANGE_OVERDUE
+        else interconnect_events.ExchangeRecorded(
+            resource=resource, run=interconnect_pb2.ExchangeRun(resource="HA-ZZ-RK")
+        )
+    )
+    return new_event(event_type, "/zhongyuan/interconnect", "HA-ZZ-RK", payload)
+
+
+def test_an_old_exchange_recorded_late_leaves_an_overdue_resource_overdue_and_a_fresh_one_ends_it(
+    fold, metrics
+) -> None:  # type: ignore[no-untyped-def]
+    last = datetime.now(UTC) - timedelta(days=3)
+    overdue = ("zhongyuan_exchange_overdue_resources", {"city": "HA-ZZ"})
+
+    fold(exchange(EXCHANGE_OVERDUE, True, last))
+    fold(exchange(EXCHANGE_RECORDED, True, last))  # a back-filled run from before the last one
+    still = metrics.get_sample_value(*overdue)
+    fold(exchange(EXCHANGE_RECORDED, False, datetime.now(UTC)))
+
+    assert (still, metrics.get_sample_value(*overdue)) == (1.0, 0.0)
