@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.common.events import EXCHANGE_OVERDUE, EXCHANGE_RECORDED, STEP_FAILED, Event, new_event
+from services.common.events import EXCHANGE_OVERDUE, EXCHANGE_RECORDED, STEP_FAILED, SYSTEM_UPDATED, Event, new_event
 from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect_events
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2
+from tests.fixtures.inventory_events import system_event
 from tests.integration.monitoring.migration_events import Run, system_registered
 
 # What the orchestrator sends as a failed step's reason: Ansible's message with its whole output, unbounded.
@@ -58,3 +59,19 @@ def test_an_old_exchange_recorded_late_leaves_an_overdue_resource_overdue_and_a_
     fold(exchange(EXCHANGE_RECORDED, False, datetime.now(UTC)))
 
     assert (still, metrics.get_sample_value(*overdue)) == (1.0, 0.0)
+
+
+def test_a_system_that_moved_to_another_organisation_counts_its_ended_run_there(fold, read_model, metrics) -> None:  # type: ignore[no-untyped-def]
+    run = Run("HA-WJW", "HA-WJW-YBJS")
+    fold(system_registered(run), run.state("sync", "failed", reason="target disk full"))
+
+    fold(system_event(run.system_code, "HA-RST", system_id=run.system_id, status="registered", type_=SYSTEM_UPDATED))
+
+    with read_model() as uow:
+        runs = {organisation: uow.progress.runs_of(organisation) for organisation in ("HA-WJW", "HA-RST")}
+    assert {organisation: [r["reason"] for r in found] for organisation, found in runs.items()} == {
+        "HA-WJW": [],
+        "HA-RST": ["target disk full"],
+    }
+    failed = [metrics.get_sample_value("zhongyuan_migrations", {"department": d, "state": "failed"}) for d in runs]
+    assert failed == [None, 1.0]
