@@ -238,7 +238,7 @@ def follow_system_moves(events: list[Event], uow: MigrationUnitOfWork) -> None:
         for event in uow.inbox.first_deliveries((event, INVENTORY_CONSUMER) for event in events):
             if event.type == SYSTEM_UPDATED:
                 system = event.payload.system  # type: ignore[attr-defined]
-                uow.migrations.move_system(system.code, system.organisation_code)
+                uow.migrations.move_system(system.id, system.code, system.organisation_code)
         uow.commit()
 
 

@@ -82,13 +82,15 @@ class SqlMigrations:
         statement = sa.update(runs).where(runs.c.id == run_id, runs.c.claimed_by == owner)
         self._session.execute(statement.values(claimed_by=None, claim_expires_at=None))
 
-    def move_system(self, system_code: str, organisation_code: str) -> int:
-        """The system's runs and wave places now belong to `organisation_code`; how many rows changed."""
+    def move_system(self, system_id: str, system_code: str, organisation_code: str) -> int:
+        """The system's runs (by its id) and wave places (by its code, all they keep) now belong to
+        `organisation_code`; how many rows changed."""
         moved = 0
-        for table in (runs, wave_systems):
-            statement = sa.update(table).where(
-                table.c.system_code == system_code, table.c.organisation_code != organisation_code
-            )
+        for table, match in (
+            (runs, runs.c.system_id == system_id),
+            (wave_systems, wave_systems.c.system_code == system_code),
+        ):
+            statement = sa.update(table).where(match, table.c.organisation_code != organisation_code)
             moved += _rows_changed(self._session.execute(statement.values(organisation_code=organisation_code)))
         return moved
 

@@ -32,10 +32,13 @@ _MIGRATED = sa.case(
 # Retired systems count nowhere. A run of a system the read model has not heard of yet (the inventory's events may
 # come later than migration's) still counts: its row is missing, so its status is NULL.
 NOT_RETIRED = sa.func.coalesce(SystemView.status, "") != RETIRED_SYSTEM_STATUS
+
+
 # A run counts for the organisation its system belongs to now: a system that moved to another organisation takes its
 # runs along, though a run that has ended sends no more events saying so. The run's own is used until the system's
 # row arrives.
-OWNER = sa.func.coalesce(SystemView.organisation_code, MigrationView.organisation_code)
+def _owner() -> sa.ColumnElement[str]:
+    return sa.func.coalesce(SystemView.organisation_code, MigrationView.organisation_code)
 
 
 def _runs_of_systems_not_retired(*columns: Any) -> sa.Select[Any]:
@@ -53,8 +56,8 @@ class SqlProgressQueries:
 
     def migrations_by_state(self) -> Iterator[Any]:
         m = MigrationView
-        query = _runs_of_systems_not_retired(OWNER, m.state, sa.func.count())
-        return self._rows(query.group_by(OWNER, m.state))
+        query = _runs_of_systems_not_retired(_owner(), m.state, sa.func.count())
+        return self._rows(query.group_by(_owner(), m.state))
 
     def steps_by_result(self) -> Iterator[Any]:
         o = StepOutcome
@@ -81,8 +84,8 @@ class SqlProgressQueries:
 
     def oldest_running_progress(self) -> Iterator[Any]:
         m = MigrationView
-        query = _runs_of_systems_not_retired(OWNER, sa.func.min(m.last_progress_at))
-        return self._rows(query.where(m.state.in_(RUNNING_STATES)).group_by(OWNER))
+        query = _runs_of_systems_not_retired(_owner(), sa.func.min(m.last_progress_at))
+        return self._rows(query.where(m.state.in_(RUNNING_STATES)).group_by(_owner()))
 
     def migrated_share(self, by: str) -> Iterator[Any]:
         """(department or city, systems, migrated) for every system not retired."""
@@ -167,7 +170,7 @@ class SqlProgressQueries:
 
     def runs_of(self, organisation_code: str) -> list[dict[str, Any]]:
         m = MigrationView
-        query = _runs_of_systems_not_retired(m).where(organisation_code == OWNER).order_by(m.system_code)
+        query = _runs_of_systems_not_retired(m).where(_owner() == organisation_code).order_by(m.system_code)
         return [_run_dict(run) for run in self._session.scalars(query)]
 
     def data_resources_of(self, organisation_code: str) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Step playbooks run by the real adapter (ansible-runner) on local-directory hosts, without the services around it:
 what a step leaves on the hosts and on the controller."""
 
+import shutil
 from pathlib import Path
 
 from services.migration.adapters.ansible import run_step
@@ -93,7 +94,7 @@ def test_a_sync_cut_off_part_way_goes_on_with_what_it_had_unpacked(tmp_path: Pat
     hosts = local_system(tmp_path)
     left = tmp_path / "target" / "data" / ".zhongyuan-incoming"  # what the attempt cut off had unpacked
     (left / "archive").mkdir(parents=True)
-    (left / "people.csv").write_text(SOURCE_FILES["people.csv"], encoding="utf-8")
+    shutil.copy2(tmp_path / "source" / "data" / "people.csv", left / "people.csv")  # as tar left it: time, mode
     (left / "archive" / "2015.csv").write_text(SOURCE_FILES["archive/2015.csv"][:9], encoding="utf-8")
     (left / "gone.csv").write_text("deleted at the source since\n", encoding="utf-8")
     (left / "gone-link").symlink_to("/etc")

@@ -94,19 +94,26 @@ def test_a_department_without_a_member_is_told_the_wave_does_not_exist(landscape
     assert len(unary(landscape.migration.GetWave, pb.GetWaveRequest(id=WAVE), landscape.token).systems) == 2
 
 
-def test_a_system_moved_to_another_department_leaves_the_wave_to_that_department(  # type: ignore[no-untyped-def]
-    landscape, tokens, planned_wave
-) -> None:
-    landscape.seed(f"organisations: [{{code: {GAT}, name: 河南省公安厅, admin_level: province}}]")
+def test_a_system_moved_to_another_department_leaves_the_wave_to_that_department(landscape, tokens) -> None:  # type: ignore[no-untyped-def]
+    moving = "HA-RST-YLBX"  # a system of its own: the inventory topic is the whole session's, other tests' moves too
+    landscape.seed(
+        f"organisations: [{{code: {RST}, name: 河南省人力资源和社会保障厅, admin_level: province}}, "
+        f"{{code: {GAT}, name: 河南省公安厅, admin_level: province}}]"
+    )
+    landscape.system(moving, organisation=RST)
+    create = pb.CreateWaveRequest(
+        name="医保批次", systems=[moving], concurrency=1, window_start=moment(0), window_end=moment(48)
+    )
+    unary(landscape.migration.CreateWave, create, landscape.token)
     before, after = tokens.create_token([f"department:{RST}"]), tokens.create_token([f"department:{GAT}"])
 
-    landscape.update_system(RST_SYSTEM, organisation_code=GAT)
+    landscape.update_system(moving, organisation_code=GAT)
 
     def waves_seen_by(token: str) -> list[tuple[str, list[str]]]:
         listed = unary(landscape.migration.ListWaves, pb.ListWavesRequest(), token).waves
         return [(w.name, [s.code for s in w.systems]) for w in listed]
 
-    eventually(lambda: waves_seen_by(after) == [(WAVE, [RST_SYSTEM])], "the new department to see its system's wave")
+    eventually(lambda: waves_seen_by(after) == [("医保批次", [moving])], "the new department to see its system's wave")
     assert waves_seen_by(before) == []
 
 

@@ -1,8 +1,9 @@
-"""What a sync still sends into the target's copy: the files the copy lacks or holds otherwise than the source's
-manifest says, as sha256sum writes it (names with a backslash or a line break escaped)."""
+"""What a sync still sends into the target's copy: the files the copy lacks or holds otherwise than the source has
+them (content, permissions, time), read from the lists sync_source writes, with the same commands."""
 
 import hashlib
 import importlib.util
+import os
 import subprocess
 from pathlib import Path
 
@@ -16,14 +17,25 @@ zy_sync_plan = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(zy_sync_plan)
 
 
-def manifest_of(directory: Path) -> str:
-    """The manifest sync_source writes, by the same command."""
-    command = "find . -type f -print0 | sort -z | xargs -0 -r sha256sum"
-    return subprocess.run(command, shell=True, cwd=directory, capture_output=True, text=True, check=True).stdout
+def listed(directory: Path, command: str) -> bytes:
+    return subprocess.run(command, shell=True, cwd=directory, capture_output=True, check=True).stdout
 
 
-def test_names_with_spaces_backslashes_and_line_breaks_are_read_back_as_they_are(tmp_path: Path) -> None:
-    names = ["plain.csv", "政务 数据.csv", "back\\slash.csv", "line\nbreak.csv"]
+def manifest_of(directory: Path) -> bytes:
+    return listed(directory, "find . -type f -print0 | sort -z | xargs -0 -r sha256sum")
+
+
+def plan(source: Path, copy: Path) -> tuple[list[str], int, int]:
+    return zy_sync_plan.plan(
+        zy_sync_plan.manifest_entries(manifest_of(source)),
+        zy_sync_plan.file_attributes(listed(source, r"find . -type f -printf '%m %T@ %p\0'")),
+        zy_sync_plan.names(listed(source, "find . -type d -print0")),
+        copy,
+    )
+
+
+def test_names_sha256sum_escapes_or_not_are_read_back_as_they_are(tmp_path: Path) -> None:
+    names = ["plain.csv", "政务 数据.csv", "C:\\new\\report.csv", "line\nbreak.csv", "form\x0cfeed.csv", "cr\rhere"]
     for name in names:
         (tmp_path / name).write_text(name, encoding="utf-8")
 
@@ -32,21 +44,31 @@ def test_names_with_spaces_backslashes_and_line_breaks_are_read_back_as_they_are
     assert entries == {f"./{name}": hashlib.sha256(name.encode()).hexdigest() for name in names}
 
 
-def test_the_copy_keeps_what_matches_and_loses_the_rest_and_the_rest_of_the_manifest_is_to_send(
-    tmp_path: Path,
-) -> None:
+def same_tree(source: Path, copy: Path) -> None:
+    """`copy` as tar makes it of `source`: the same files with their permissions and times."""
+    copy.mkdir()
+    subprocess.run(f"tar -cf - -C '{source}' . | tar -xpf - -C '{copy}'", shell=True, check=True)
+
+
+def test_the_copy_keeps_what_the_source_has_as_it_is_and_loses_the_rest(tmp_path: Path) -> None:
     source, copy = tmp_path / "source", tmp_path / "copy"
-    for root in (source, copy):
-        (root / "archive").mkdir(parents=True)
-        (root / "people.csv").write_text("id,name\n1,张三\n", encoding="utf-8")
-    (source / "archive" / "2015.csv").write_text("year,count\n2015,3\n", encoding="utf-8")
-    (copy / "archive" / "2015.csv").write_text("year,co", encoding="utf-8")  # cut off while unpacked
-    (source / "new.csv").write_text("new\n", encoding="utf-8")
-    (copy / "gone.csv").write_text("the source deleted it\n", encoding="utf-8")
+    for directory in ("archive", "old/empty", "becomes-file", "becomes-link"):
+        (source / directory).mkdir(parents=True)
+    for name in ("people.csv", "secret.csv", "archive/2015.csv", "new.csv"):
+        (source / name).write_text(f"{name}\n", encoding="utf-8")
+    same_tree(source, copy)
+    (copy / "archive" / "2015.csv").write_text("arch", encoding="utf-8")  # cut off while it was unpacked
+    (copy / "stray.csv").write_text("the source deleted it\n", encoding="utf-8")
     (copy / "link").symlink_to(copy / "people.csv")
+    os.chmod(source / "secret.csv", 0o600)  # only its permissions changed
+    for gone in ("old/empty", "old", "becomes-file", "becomes-link"):
+        (source / gone).rmdir()
+    (source / "becomes-file").write_text("a file now\n", encoding="utf-8")
+    (source / "becomes-link").symlink_to("archive")
+    (copy / "new.csv").unlink()
 
-    to_send, kept, removed = zy_sync_plan.plan(zy_sync_plan.manifest_entries(manifest_of(source)), copy)
+    to_send, kept, removed = plan(source, copy)
 
-    assert to_send == ["./archive/2015.csv", "./new.csv"]
-    assert (kept, removed) == (1, 3)
+    assert to_send == ["./archive/2015.csv", "./becomes-file", "./new.csv", "./secret.csv"]
+    assert (kept, removed) == (1, 7)
     assert sorted(str(p.relative_to(copy)) for p in copy.rglob("*")) == ["archive", "people.csv"]

@@ -160,7 +160,7 @@ def test_members_planned_before_organisations_were_recorded_are_hidden_from_depa
 
 
 def moved(code: str, organisation: str) -> Event:
-    system = inventory_pb2.System(id=f"id-{code}", code=code, name=code, organisation_code=organisation)
+    system = inventory_pb2.System(id=code, code=code, name=code, organisation_code=organisation)  # as CountingCatalogue
     return new_event(SYSTEM_UPDATED, "/zhongyuan/inventory", system.id, inventory_events.SystemUpdated(system=system))
 
 
