@@ -70,8 +70,10 @@ def parse_quarter(text: str) -> Quarter:
 
 
 def city_of(organisation_code: str, admin_level: int) -> str:
-    """The city label of a system: its organisation's code for cities and counties, empty for provincial units."""
-    return organisation_code if admin_level in CITY_LEVELS else ""
+    """The city label of a city or county system, empty for provincial units: the city (or directly administered
+    county) its organisation is part of, named by the first two parts of the code (a city bureau HA-ZZ-WJW is of
+    HA-ZZ), as the city platforms are."""
+    return "-".join(organisation_code.split("-")[:2]) if admin_level in CITY_LEVELS else ""
 
 
 def migrated_share(migrated: int, total: int) -> float:

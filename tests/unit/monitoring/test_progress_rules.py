@@ -22,8 +22,9 @@ def test_the_first_and_last_years_a_report_may_ask_for_are_quarters() -> None:
     assert (str(parse_quarter("2000Q1")), str(parse_quarter("2100Q4"))) == ("2000Q1", "2100Q4")
 
 
-def test_only_city_and_county_systems_carry_a_city() -> None:
+def test_only_city_and_county_systems_carry_a_city_the_one_their_organisation_is_part_of() -> None:
     assert (city_of("HA-ZZ", 2), city_of("HA-LK", 3), city_of("HA-WJW", 1)) == ("HA-ZZ", "HA-LK", "")
+    assert (city_of("HA-ZZ-WJW", 2), city_of("HA-ZZ-ZMX", 3)) == ("HA-ZZ", "HA-ZZ")  # a city's bureau, its county
 
 
 def test_the_migrated_share_of_nothing_is_zero() -> None:
