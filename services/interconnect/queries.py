@@ -1,14 +1,14 @@
 """Interconnect use cases that read: every one takes the caller, so a department sees only its own platform (and
 the systems of its own organisation)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from services.common import paging
 from services.common.auth import Principal, readable
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied
 from services.interconnect.domain import gate
-from services.interconnect.domain.gate import GateDecision
+from services.interconnect.domain.gate import GateDecision, GatePolicy
 from services.interconnect.domain.links import Link, LinkChange
 from services.interconnect.domain.model import AdminLevel, Platform, SharedResource, SystemHome, home_platform_code
 from services.interconnect.ports import NetworkUnitOfWork
@@ -70,7 +70,7 @@ def list_resources(
 def check_cutover_readiness(
     code: str,
     system_id: str,
-    window: timedelta,
+    policy: GatePolicy,
     uow: NetworkUnitOfWork,
     principal: Principal,
     now: datetime | None = None,
@@ -83,12 +83,12 @@ def check_cutover_readiness(
         platform = uow.network.platform(code) if code else None
         if platform is not None:
             readable(platform, platform.code, principal, f"platform {code}")
-            return _platform_gate(platform, window, uow, now)
-        return _system_gate(code, system_id, window, uow, principal, now)
+            return _platform_gate(platform, policy, uow, now)
+        return _system_gate(code, system_id, policy, uow, principal, now)
 
 
 def _system_gate(
-    code: str, system_id: str, window: timedelta, uow: NetworkUnitOfWork, principal: Principal, now: datetime
+    code: str, system_id: str, policy: GatePolicy, uow: NetworkUnitOfWork, principal: Principal, now: datetime
 ) -> GateDecision:
     found = uow.network.system(system_id=system_id, code=code)
     what = f"platform or system {code or system_id} (systems become known from the inventory's events)"
@@ -100,11 +100,11 @@ def _system_gate(
     platform = uow.network.platform(platform_code) if platform_code else None
     if platform is None:
         return gate.no_platform(home.code, home.organisation_code)
-    return _platform_gate(platform, window, uow, now)
+    return _platform_gate(platform, policy, uow, now)
 
 
-def _platform_gate(platform: Platform, window: timedelta, uow: NetworkUnitOfWork, now: datetime) -> GateDecision:
+def _platform_gate(platform: Platform, policy: GatePolicy, uow: NetworkUnitOfWork, now: datetime) -> GateDecision:
     link = uow.network.link(platform.code)
     if link is None:
         raise NotFound(f"no link for platform {platform.code}")
-    return gate.decide(platform, link, uow.network.resources(platform.code), window, now)
+    return gate.decide(platform, link, uow.network.resources(platform.code), policy, now)

@@ -119,6 +119,6 @@ class InterconnectService(web.Observable):
         self, request: pb.CheckCutoverReadinessRequest, context: CallContext
     ) -> pb.CutoverReadiness:
         decision = queries.check_cutover_readiness(
-            request.code, request.system_id, self.settings.gate_window, self.uow, context.principal
+            request.code, request.system_id, self.settings.gate, self.uow, context.principal
         )
         return m.readiness_to_proto(decision)

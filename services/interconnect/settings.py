@@ -4,25 +4,34 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from services.interconnect.domain.gate import GatePolicy
 from services.interconnect.domain.links import Thresholds
+
+PROBE_ROUNDS_MISSED = 3
 
 
 @dataclass(frozen=True)
 class Settings:
     thresholds: Thresholds
     probe_timeout_seconds: float
-    gate_window: timedelta
+    gate: GatePolicy
 
 
 def settings_from(config: dict[str, Any]) -> Settings:
+    probe_timeout = _positive(config, "PROBE_TIMEOUT_SECONDS", float)
+    # a probe round may take its timeout on top of the interval: the state is too old once three rounds were missed
+    probe_round = _positive(config, "PROBE_INTERVAL_SECONDS", float) + probe_timeout
     return Settings(
         thresholds=Thresholds(
             failures_to_down=_positive(config, "LINK_FAILURES_TO_DOWN", int),
             successes_to_up=_positive(config, "LINK_SUCCESSES_TO_UP", int),
             degraded_latency_ms=_positive(config, "LINK_DEGRADED_LATENCY_MS", float),
         ),
-        probe_timeout_seconds=_positive(config, "PROBE_TIMEOUT_SECONDS", float),
-        gate_window=timedelta(seconds=_positive(config, "GATE_WINDOW_SECONDS", float)),
+        probe_timeout_seconds=probe_timeout,
+        gate=GatePolicy(
+            window=timedelta(seconds=_positive(config, "GATE_WINDOW_SECONDS", float)),
+            probe_stale_after=timedelta(seconds=PROBE_ROUNDS_MISSED * probe_round),
+        ),
     )
 
 

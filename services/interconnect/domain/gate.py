@@ -9,6 +9,15 @@ from services.interconnect.domain.model import Platform, SharedResource
 
 
 @dataclass(frozen=True)
+class GatePolicy:
+    """How long a link must have been up, and how long ago it may last have been probed for its state to count: a
+    state no probe has confirmed lately (the probes stalled) lets nothing through."""
+
+    window: timedelta
+    probe_stale_after: timedelta
+
+
+@dataclass(frozen=True)
 class GateDecision:
     ready: bool
     reasons: tuple[str, ...]
@@ -28,24 +37,28 @@ def no_platform(system_code: str, organisation_code: str) -> GateDecision:
 
 
 def decide(
-    platform: Platform, link: Link, resources: list[SharedResource], window: timedelta, now: datetime
+    platform: Platform, link: Link, resources: list[SharedResource], policy: GatePolicy, now: datetime
 ) -> GateDecision:
-    """Ready when the link has been up for `window` and no shared resource is overdue; otherwise every reason."""
-    blockers = [*_link_blockers(platform.code, link, window, now), *_exchange_blockers(resources, now)]
+    """Ready when the link has been up for the policy's window, probed lately, and no shared resource is overdue;
+    otherwise every reason."""
+    blockers = [*_link_blockers(platform.code, link, policy, now), *_exchange_blockers(resources, now)]
     reasons = blockers or [_all_clear(platform.code, link, len(resources), now)]
     return GateDecision(not blockers, tuple(reasons), platform.code, link.state, link.since)
 
 
-def _link_blockers(code: str, link: Link, window: timedelta, now: datetime) -> list[str]:
+def _link_blockers(code: str, link: Link, policy: GatePolicy, now: datetime) -> list[str]:
     if link.state is LinkState.UNKNOWN:
         return [f"link {code} has not been probed enough yet to know its state"]
+    if link.last_probe_at is None or now - link.last_probe_at > policy.probe_stale_after:
+        last = _when(link.last_probe_at) if link.last_probe_at else "never"
+        return [f"link {code} was last probed {last}: its state now is not known (are the probes running?)"]
     if link.state is LinkState.DOWN:
         return [f"link {code} is down since {_when(link.since)} ({link.last_error or 'no answer'})"]
     if link.state is LinkState.DEGRADED:
         return [f"link {code} is degraded since {_when(link.since)} (latency {link.latency_ms:.0f} ms)"]
-    up_for = link.up_for(now)
-    if up_for < window.total_seconds():
-        return [f"link {code} has been up for {up_for:.0f} s of the {window.total_seconds():.0f} s window"]
+    up_for, window = link.up_for(now), policy.window.total_seconds()
+    if up_for < window:
+        return [f"link {code} has been up for {up_for:.0f} s of the {window:.0f} s window"]
     return []
 
 

@@ -18,6 +18,7 @@ from services.common.events import (
 )
 from services.common.writes import Mode
 from services.interconnect import handlers, queries
+from services.interconnect.domain.gate import GatePolicy
 from services.interconnect.domain.links import LinkState, ProbeResult, Thresholds
 from services.interconnect.handlers import RecordExchange
 from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect_events
@@ -28,6 +29,7 @@ from tests.unit.interconnect.conftest import NOON
 OPERATOR_PRINCIPAL = Principal(frozenset([OPERATOR]))
 THRESHOLDS = Thresholds(failures_to_down=2, successes_to_up=1)
 WINDOW = timedelta(minutes=5)
+POLICY = GatePolicy(window=WINDOW, probe_stale_after=timedelta(hours=1))
 NETWORK = """
 platforms:
   - {code: HA, name: 河南省政务云, admin_level: province, endpoint: "tcp://127.0.0.1:1"}
@@ -154,16 +156,16 @@ def test_the_gate_finds_a_systems_platform_from_the_inventorys_events(uow) -> No
     handlers.follow_inventory([city], uow)  # and so is this one
     probe_round(uow, ProbeResult.answer(5), NOON)
 
-    by_code = queries.check_cutover_readiness("HA-ZZ-ZHYL", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
-    by_id = queries.check_cutover_readiness("", city.subject, WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
-    later = queries.check_cutover_readiness("HA-ZZ-ZHYL", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON + WINDOW)
-    trivially = queries.check_cutover_readiness("HA-WJW-JKK", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+    by_code = queries.check_cutover_readiness("HA-ZZ-ZHYL", "", POLICY, uow, OPERATOR_PRINCIPAL, NOON)
+    by_id = queries.check_cutover_readiness("", city.subject, POLICY, uow, OPERATOR_PRINCIPAL, NOON)
+    later = queries.check_cutover_readiness("HA-ZZ-ZHYL", "", POLICY, uow, OPERATOR_PRINCIPAL, NOON + WINDOW)
+    trivially = queries.check_cutover_readiness("HA-WJW-JKK", "", POLICY, uow, OPERATOR_PRINCIPAL, NOON)
 
     assert by_code == by_id and by_code.platform_code == "HA-ZZ" and not by_code.ready
     assert later.ready
     assert trivially.ready and "province-level" in trivially.reasons[0]
     with pytest.raises(NotFound):
-        queries.check_cutover_readiness("HA-NOPE-1", "", WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+        queries.check_cutover_readiness("HA-NOPE-1", "", POLICY, uow, OPERATOR_PRINCIPAL, NOON)
 
 
 def test_a_system_code_registered_again_under_a_new_id_is_followed(uow) -> None:  # type: ignore[no-untyped-def]
@@ -173,7 +175,7 @@ def test_a_system_code_registered_again_under_a_new_id_is_followed(uow) -> None:
 
     handlers.follow_inventory([first, again], uow)
 
-    decision = queries.check_cutover_readiness("", again.subject, WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+    decision = queries.check_cutover_readiness("", again.subject, POLICY, uow, OPERATOR_PRINCIPAL, NOON)
     assert decision.platform_code == "HA-ZZ", "a city bureau's system belongs to its city's platform"
     with pytest.raises(NotFound):
-        queries.check_cutover_readiness("", first.subject, WINDOW, uow, OPERATOR_PRINCIPAL, NOON)
+        queries.check_cutover_readiness("", first.subject, POLICY, uow, OPERATOR_PRINCIPAL, NOON)
