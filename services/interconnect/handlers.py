@@ -187,15 +187,22 @@ def probe_targets(uow: NetworkUnitOfWork) -> dict[str, str]:
 
 
 def record_probes(
-    results: dict[str, ProbeResult], thresholds: Thresholds, uow: NetworkUnitOfWork, now: datetime | None = None
+    results: dict[str, ProbeResult],
+    thresholds: Thresholds,
+    probe_interval: timedelta,
+    uow: NetworkUnitOfWork,
+    now: datetime | None = None,
 ) -> list[LinkChange]:
     """Count one round of probes in every link; each change of state goes into the history and out as an event, and
-    so does a latency that moved noticeably while the state stayed."""
+    so does a latency that moved noticeably while the state stayed. Every replica probes: a link probed less than
+    half an interval ago had this round counted already, by another one, and is left as it is."""
     now = _now(now)
     with uow:
         platforms = {p.code: p for p in uow.network.platforms()}
         changes = []
-        for link in uow.network.links(list(results)):
+        for link in uow.network.links(list(results), for_update=True):
+            if link.last_probe_at is not None and now - link.last_probe_at < probe_interval / 2:
+                continue
             platform = platforms[link.platform_code]
             change = link.observe(results[link.platform_code], thresholds, now)
             changes += _announce(change, platform, link, uow)

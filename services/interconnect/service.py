@@ -41,7 +41,7 @@ class InterconnectService(web.Observable):
     @every("PROBE_INTERVAL_SECONDS", eager=True)
     def probe_links(self) -> None:
         results = self.prober.probe_all(handlers.probe_targets(self.uow))
-        handlers.record_probes(results, self.settings.thresholds, self.uow)
+        handlers.record_probes(results, self.settings.thresholds, self.settings.probe_interval, self.uow)
 
     @every("EXCHANGE_CHECK_INTERVAL_SECONDS")
     def check_exchanges(self) -> None:

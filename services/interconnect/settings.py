@@ -13,20 +13,24 @@ PROBE_ROUNDS_MISSED = 3
 @dataclass(frozen=True)
 class Settings:
     thresholds: Thresholds
+    probe_interval: timedelta
     probe_timeout_seconds: float
     gate: GatePolicy
 
 
 def settings_from(config: dict[str, Any]) -> Settings:
-    probe_timeout = _positive(config, "PROBE_TIMEOUT_SECONDS", float)
+    probe_interval, probe_timeout = (
+        _positive(config, key, float) for key in ("PROBE_INTERVAL_SECONDS", "PROBE_TIMEOUT_SECONDS")
+    )
     # a probe round may take its timeout on top of the interval: the state is too old once three rounds were missed
-    probe_round = _positive(config, "PROBE_INTERVAL_SECONDS", float) + probe_timeout
+    probe_round = probe_interval + probe_timeout
     return Settings(
         thresholds=Thresholds(
             failures_to_down=_positive(config, "LINK_FAILURES_TO_DOWN", int),
             successes_to_up=_positive(config, "LINK_SUCCESSES_TO_UP", int),
             degraded_latency_ms=_positive(config, "LINK_DEGRADED_LATENCY_MS", float),
         ),
+        probe_interval=timedelta(seconds=probe_interval),
         probe_timeout_seconds=probe_timeout,
         gate=GatePolicy(
             window=timedelta(seconds=_positive(config, "GATE_WINDOW_SECONDS", float)),

@@ -33,8 +33,11 @@ class SqlNetwork:
     def link(self, platform_code: str) -> Link | None:
         return self._session.get(Link, platform_code)
 
-    def links(self, platform_codes: list[str] | None = None) -> list[Link]:
+    def links(self, platform_codes: list[str] | None = None, *, for_update: bool = False) -> list[Link]:
+        """`for_update`: locked until the unit of work ends (PostgreSQL), so replicas count a round one at a time."""
         query = sa.select(Link).order_by(orm.links.c.platform_code)
+        if for_update:
+            query = query.with_for_update()
         if platform_codes is not None:
             query = query.where(orm.links.c.platform_code.in_(platform_codes))
         return list(self._session.scalars(query))

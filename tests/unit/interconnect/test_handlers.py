@@ -30,6 +30,7 @@ OPERATOR_PRINCIPAL = Principal(frozenset([OPERATOR]))
 THRESHOLDS = Thresholds(failures_to_down=2, successes_to_up=1)
 WINDOW = timedelta(minutes=5)
 POLICY = GatePolicy(window=WINDOW, probe_stale_after=timedelta(hours=1))
+PROBE_INTERVAL = timedelta(seconds=10)
 NETWORK = """
 platforms:
   - {code: HA, name: 河南省政务云, admin_level: province, endpoint: "tcp://127.0.0.1:1"}
@@ -45,7 +46,7 @@ def outbox_types(uow) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def probe_round(uow, result: ProbeResult, at) -> list:  # type: ignore[no-untyped-def]
-    return handlers.record_probes({"HA-ZZ": result}, THRESHOLDS, uow, at)
+    return handlers.record_probes({"HA-ZZ": result}, THRESHOLDS, PROBE_INTERVAL, uow, at)
 
 
 def test_importing_the_demo_network_announces_every_platform_and_resource(uow, demo_platforms) -> None:  # type: ignore[no-untyped-def]
@@ -85,6 +86,17 @@ def test_a_state_change_is_kept_in_the_history_and_announced(uow) -> None:  # ty
     [kept] = queries.link_history("HA-ZZ", 0, uow, OPERATOR_PRINCIPAL)
     assert kept == change and kept.error == "connection refused"
     assert outbox_types(uow)[-1] == LINK_STATE_CHANGED
+
+
+def test_a_round_another_replica_counted_already_is_not_counted_again(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+
+    probe_round(uow, ProbeResult.failure("connection refused"), NOON)
+    second_replica = probe_round(uow, ProbeResult.failure("connection refused"), NOON + timedelta(seconds=1))
+    next_round = probe_round(uow, ProbeResult.failure("connection refused"), NOON + timedelta(seconds=10))
+
+    assert second_replica == []
+    assert [(c.previous_state, c.state) for c in next_round] == [(LinkState.UNKNOWN, LinkState.DOWN)]
 
 
 def test_a_link_that_stays_up_announces_its_latency_once_it_moved_noticeably(uow) -> None:  # type: ignore[no-untyped-def]
