@@ -233,12 +233,15 @@ def _refuse_unless_newest(run: MigrationRun, uow: MigrationUnitOfWork, verb: str
 
 def follow_system_moves(events: list[Event], uow: MigrationUnitOfWork) -> None:
     """A system moved to another organisation (a 机构改革 reorganisation): its runs and wave places go with it, so
-    that its new department sees them and the old one no longer does. One transaction per batch, each event once."""
+    that its new department sees them and the old one no longer does. One transaction per batch, each event once;
+    the topic's other events (registrations, most of it) are passed over without one."""
+    updates = [event for event in events if event.type == SYSTEM_UPDATED]
+    if not updates:
+        return
     with uow:
-        for event in uow.inbox.first_deliveries((event, INVENTORY_CONSUMER) for event in events):
-            if event.type == SYSTEM_UPDATED:
-                system = event.payload.system  # type: ignore[attr-defined]
-                uow.migrations.move_system(system.id, system.code, system.organisation_code)
+        for event in uow.inbox.first_deliveries((event, INVENTORY_CONSUMER) for event in updates):
+            system = event.payload.system  # type: ignore[attr-defined]
+            uow.migrations.move_system(system.id, system.code, system.organisation_code)
         uow.commit()
 
 
