@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
 from services.common.events import SYSTEM_REGISTERED, Event, new_event
 from services.pb.zhongyuan.inventory.v1 import events_pb2
-from tests.fixtures.databases import statements
+from tests.fixtures.databases import statements, waiting_on_a_lock
 from tests.fixtures.services import eventually
 
 MONITORING, INTERCONNECT = "monitoring.systems", "interconnect.on_inventory_events"
@@ -73,15 +73,6 @@ def test_a_delivery_is_stamped_with_its_unit_of_work_and_forgotten_if_that_does_
     assert before <= stamped.replace(tzinfo=UTC) <= datetime.now(UTC)
 
 
-def waiting_on_the_inbox(engine: sa.Engine) -> bool:
-    query = sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%processed_event%' "
-        "AND datname = current_database() AND pid <> pg_backend_pid()"
-    )
-    with engine.connect() as connection:
-        return bool(connection.execute(query).scalar_one())
-
-
 def test_a_concurrent_delivery_waits_for_the_transaction_handling_it_then_finds_it_handled(
     postgres_database,
 ) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +89,8 @@ def test_a_concurrent_delivery_waits_for_the_transaction_handling_it_then_finds_
         assert first_replica.inbox.first_delivery(event, consumer=MONITORING)
         other = threading.Thread(target=second_replica)
         other.start()
-        eventually(lambda: waiting_on_the_inbox(engine), "the second delivery to wait for the first transaction")
+        waiting = lambda: waiting_on_a_lock(engine, "processed_event")  # noqa: E731
+        eventually(waiting, "the second delivery to wait for the first transaction")
         first_replica.commit()
     other.join(timeout=30)
 

@@ -4,25 +4,15 @@ that comes second waits for the first to commit, so neither writes over the othe
 import threading
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from services.common.db import KERNEL_VERSIONS, create_engine, session_factory, upgrade
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 from services.migration.domain import machine
 from services.migration.domain.model import RunState, Step
 from services.migration.ports import StepJob, StepResult
+from tests.fixtures.databases import waiting_on_a_lock
 from tests.fixtures.services import eventually
 from tests.unit.migration.test_orchestrator import DONE, Catalogue, drive_once, orchestrator, run_state
-
-
-def waiting_on_a_run(engine: sa.Engine) -> bool:
-    query = sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%migration_run%' "
-        "AND datname = current_database() AND pid <> pg_backend_pid()"
-    )
-    with engine.connect() as connection:
-        return bool(connection.execute(query).scalar_one())
 
 
 def test_a_rollback_committed_while_a_cutovers_outcome_is_recorded_is_kept(postgres_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +38,8 @@ def test_a_rollback_committed_while_a_cutovers_outcome_is_recorded_is_kept(postg
     with unit_of_work() as operator:  # RollbackMigration, caught between reading the run and committing
         asked = handlers.find_run(run.id, operator, for_update=True)
         operator_holds_the_run.set()
-        eventually(lambda: waiting_on_a_run(engine), "the cutover's outcome to wait for the rollback's transaction")
+        waiting = lambda: waiting_on_a_lock(engine, "migration_run")  # noqa: E731
+        eventually(waiting, "the cutover's outcome to wait for the rollback's transaction")
         handlers.transition(asked, machine.rollback(asked), operator, "rollback requested by an operator")
         operator.commit()
     replica.join(timeout=30)
