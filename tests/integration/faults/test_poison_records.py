@@ -1,6 +1,7 @@
 """Poison records on every topic the services consume, with every consumer running: each poison record lands in the
 dead-letter topic once per consumer group, with the reason and its origin, and a good record produced behind it on the
-same partition is still handled by every consumer.
+same partition is still handled by every consumer: its consumer group commits past it, which the entrypoint does only
+once the service's handler returned.
 
 The kernel's contract (services/common/runtime/kafka.py): a record that cannot become a registered event — CloudEvents
 headers missing, a type that is not in EVENT_TYPES, a payload that does not parse as its type's message — is
@@ -11,11 +12,9 @@ type). A registered type a consumer has no use for is handled as a no-op.
 import uuid
 from dataclasses import dataclass, replace
 
-import sqlalchemy as sa
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from services.common.db import create_engine
 from services.common.events import (
     AUDIT_EVENTS,
     CALL_RECORDED,
@@ -81,10 +80,10 @@ def produce(producer: KafkaProducer, topic: str, value: bytes, headers: list[tup
     return sent.partition, sent.offset
 
 
-def handled_by(database_url: str, event_id: str) -> bool:
-    query = sa.text("SELECT count(*) FROM processed_event WHERE event_id = :id")
-    with create_engine(database_url).connect() as connection:
-        return bool(connection.scalar(query, {"id": event_id}))
+def committed_past(admin: KafkaAdminClient, group: str, topic: str, partition: int, offset: int) -> bool:
+    place = TopicPartition(topic, partition)
+    committed = admin.list_group_offsets({group: [place]})[group].get(place)
+    return committed is not None and committed.offset > offset
 
 
 def origin_of(letter: ConsumerRecord) -> tuple[str, ...]:
@@ -106,22 +105,26 @@ def test_poison_records_on_every_topic_are_dead_lettered_and_the_records_behind_
     stack = start_stack()
     producer = KafkaProducer(bootstrap_servers=stack.broker.bootstrap, acks="all")
     poisons: list[Poison] = []
+    good_at: dict[str, tuple[int, int]] = {}
     try:
         for topic in groups:
             for value, headers, reason in poison_variants(goods[topic]):
                 poisons.append(Poison(topic, *produce(producer, topic, value, headers), value=value, reason=reason))
-            partition, _ = produce(producer, topic, goods[topic].payload.SerializeToString(), goods[topic].headers())
-            assert partition == poisons[-1].partition
+            good_at[topic] = produce(producer, topic, goods[topic].payload.SerializeToString(), goods[topic].headers())
+            assert good_at[topic][0] == poisons[-1].partition
     finally:
         producer.close(timeout=5)
 
-    environment = stack.environment()
-    for topic, readers in groups.items():
-        for service, _ in readers:
-            url, good = environment[f"{service.upper()}_DATABASE_URL"], goods[topic]
-            eventually(
-                lambda url=url, good=good: handled_by(url, good.id), f"{service} to handle the good {topic} record"
-            )
+    admin = KafkaAdminClient(bootstrap_servers=stack.broker.bootstrap)
+    try:
+        for topic, readers in groups.items():
+            for service, group in readers:
+                eventually(
+                    lambda group=group, topic=topic: committed_past(admin, group, topic, *good_at[topic]),
+                    f"{service} to handle the good {topic} record",
+                )
+    finally:
+        admin.close()
 
     letters = dead_letters(stack, sum(len(groups[p.topic]) for p in poisons))
     for poison in poisons:
