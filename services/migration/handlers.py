@@ -6,7 +6,7 @@ They only change durable state; the orchestrator (orchestrator.py) notices and d
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, required
 from services.common.events import MIGRATION_EVENTS, SYSTEM_UPDATED, Event
 from services.common.fields import CONTROL_CHARACTER
 from services.migration.adapters import messages
@@ -141,8 +141,7 @@ def _migrated(code: str, uow: MigrationUnitOfWork, catalogue: Catalogue) -> bool
 
 
 def start_migration(code: str, auto_approve: bool, uow: MigrationUnitOfWork, catalogue: Catalogue) -> MigrationRun:
-    if not code.strip():
-        raise InvalidArgument.field("system_code", "give the code of the system to migrate")
+    required("system_code", code, "the code of the system to migrate")
     system = catalogue.system(code)
     _refuse_retired([system])
     with uow:
@@ -274,8 +273,7 @@ def transition(run: MigrationRun, target: RunState, uow: MigrationUnitOfWork, re
 
 def find_run(ref: str, uow: MigrationUnitOfWork, for_update: bool = False) -> MigrationRun:
     """A run by id, or the newest run of a system code (locked against other writers `for_update`)."""
-    if not ref.strip():
-        raise InvalidArgument.field("id", "give a run id or a system code")
+    required("id", ref, "a run id or a system code")
     run = uow.migrations.run(ref, for_update=for_update) or uow.migrations.latest_run(ref, for_update=for_update)
     if run is None:
         raise NotFound(f"no migration {ref}")
@@ -283,8 +281,7 @@ def find_run(ref: str, uow: MigrationUnitOfWork, for_update: bool = False) -> Mi
 
 
 def _wave(ref: str, uow: MigrationUnitOfWork) -> Wave:
-    if not ref.strip():
-        raise InvalidArgument.field("id", "give a wave id or name")
+    required("id", ref, "a wave id or name")
     wave = uow.migrations.wave(ref)
     if wave is None:
         raise NotFound(f"no wave {ref}")

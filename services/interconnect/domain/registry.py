@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from services.common.errors import FieldViolation, InvalidArgument
-from services.common.fields import CONTROL_CHARACTER, Parser, code, one_of, text
+from services.common.fields import Parser, code, one_of, text
 from services.interconnect.domain.endpoints import parse_endpoint
 from services.interconnect.domain.model import AdminLevel, Direction
 
@@ -22,11 +22,7 @@ MAX_SCHEDULE_SECONDS = 366 * 86400
 
 
 def endpoint(value: Any) -> str:
-    if len(str(value).strip()) > MAX_ENDPOINT_CHARS:
-        raise ValueError(f"is longer than {MAX_ENDPOINT_CHARS} characters")
-    if CONTROL_CHARACTER.search(str(value).strip()):
-        raise ValueError("contains a control character")
-    return parse_endpoint(str(value)).url
+    return parse_endpoint(text(MAX_ENDPOINT_CHARS)(value)).url
 
 
 def network_segment(value: Any) -> str:

@@ -12,7 +12,7 @@ from services.migration.domain.model import RunState, Step
 from services.migration.ports import StepJob, StepResult
 from tests.fixtures.databases import waiting_on_a_lock
 from tests.fixtures.services import eventually
-from tests.unit.migration.test_orchestrator import DONE, Catalogue, drive_once, orchestrator, run_state
+from tests.unit.migration.orchestration import DONE, Catalogue, drive_once, orchestrator, run_state
 
 
 def test_a_rollback_committed_while_a_cutovers_outcome_is_recorded_is_kept(postgres_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
