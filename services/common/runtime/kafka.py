@@ -73,6 +73,13 @@ class KafkaProducerProvider(SharedExtension):
     def send(self, topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> Any:
         return self.producer.send(topic, key=key, value=value, headers=headers)
 
+    def replace_producer(self) -> None:
+        """Drop the producer for a new one at the next send. A producer that failed fatally (an InitProducerId the
+        broker answered with an error, say) refuses every later send, while a new one publishes at once."""
+        broken, self._producer = self._producer, None
+        if broken is not None:
+            broken.close(timeout=0)
+
     def stop(self) -> None:
         if self._producer is not None:
             self._producer.close(timeout=5)

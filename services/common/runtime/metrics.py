@@ -36,6 +36,11 @@ class MetricsRegistry(SharedExtension):
             ["method"],
             registry=self.registry,
         )
+        self.outbox_producers_replaced = Counter(
+            "zhongyuan_outbox_producers_replaced_total",
+            "Kafka producers the outbox relay gave up for a new one: failed for good, or attempt after attempt.",
+            registry=self.registry,
+        )
         self.outbox_waiting = Gauge(
             "zhongyuan_outbox_events_waiting",
             "Events committed but not yet published (grows while the broker is unreachable).",

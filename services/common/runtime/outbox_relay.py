@@ -1,7 +1,10 @@
 """Publishes committed outbox rows to Kafka, oldest first, and marks them sent.
 
 Woken right after a unit of work commits, and every POLL_SECONDS anyway. With the broker down the rows wait and the
-relay retries; a crash between sending and marking re-sends, which consumers absorb by deduping on the event id.
+relay retries; a crash between sending and marking re-sends, which consumers absorb by deduping on the event id. A
+producer that failed for good (kafka-python's fatal errors: an InitProducerId answered with UnknownError after a broker
+stall left it refusing every send) is replaced by a new one, and so is one that failed REPLACE_PRODUCER_AFTER times in a
+row: retrying a dead producer would keep every later event in the outbox.
 """
 
 import logging
@@ -11,6 +14,7 @@ from datetime import UTC, datetime
 import eventlet
 import sqlalchemy as sa
 from eventlet.event import Event as GreenEvent
+from kafka.errors import KafkaError
 from nameko.extensions import SharedExtension
 from sqlalchemy.orm import Session
 
@@ -25,6 +29,7 @@ BATCH = 500
 POLL_SECONDS = 1.0
 SEND_TIMEOUT_SECONDS = 15
 MAX_BACKOFF_SECONDS = 10.0
+REPLACE_PRODUCER_AFTER = 3  # failed attempts in a row
 
 
 class OutboxRelay(SharedExtension):
@@ -66,10 +71,17 @@ class OutboxRelay(SharedExtension):
             except Exception as error:
                 failures += 1
                 log.warning("outbox relay cannot publish yet (attempt %s): %s", failures, error)
+                if producer_spent(error, failures):
+                    self._replace_producer(error)
                 self._sleep(min(0.5 * 2**failures, MAX_BACKOFF_SECONDS))
                 continue
             if published < BATCH:
                 self._sleep(POLL_SECONDS)
+
+    def _replace_producer(self, error: Exception) -> None:
+        log.warning("outbox relay replaces its Kafka producer after: %s", error)
+        self.producer.replace_producer()
+        self.metrics.outbox_producers_replaced.inc()
 
     def _sleep(self, seconds: float) -> None:
         with eventlet.Timeout(seconds, False):
@@ -109,6 +121,13 @@ class OutboxRelay(SharedExtension):
     def _count_waiting(session: Session) -> int:
         query = sa.select(sa.func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
         return session.scalar(query) or 0
+
+
+def producer_spent(error: Exception, failures: int) -> bool:
+    """Whether the producer that raised `error` on the `failures`-th failed attempt in a row is to be replaced."""
+    if not isinstance(error, KafkaError):
+        return False  # the database, not the producer
+    return not error.retriable or failures % REPLACE_PRODUCER_AFTER == 0
 
 
 def _headers(row: OutboxRecord) -> list[tuple[str, bytes]]:

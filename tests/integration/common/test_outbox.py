@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from services.common.db import (
     KERNEL_VERSIONS,
@@ -19,6 +20,7 @@ from services.common.db import (
     upgrade,
 )
 from services.common.events import INVENTORY_EVENTS, Event
+from services.common.runtime.kafka import KafkaProducerProvider
 from services.inventory.adapters.messages import system_registered
 from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork
 from services.inventory.domain.model import AdminLevel, System
@@ -26,6 +28,7 @@ from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from tests.fixtures.inventory_events import system_event
+from tests.fixtures.metrics_page import metrics_text, sample
 from tests.fixtures.services import eventually, read_topic, unary
 from tests.integration.inventory.catalogue import ORGANISATIONS, seed
 
@@ -134,6 +137,61 @@ def test_events_wait_while_the_broker_is_down_and_all_arrive_once_it_is_back(
         assert headers["ce_source"] == b"/zhongyuan/inventory"
     assert len({dict(r.headers)["ce_id"] for r in records}) == 5
     assert count(engine, inventory_events) == 5
+
+
+def registration(code: str, name: str = "企业信用信息公示系统") -> pb.RegisterSystemRequest:
+    return pb.RegisterSystemRequest(
+        code=code, name=name, organisation_code="HA-GSJ", admin_level=pb.ADMIN_LEVEL_PROVINCE, mlps_level=3
+    )
+
+
+def break_for_good(producer: KafkaProducer) -> None:
+    """What a broker stall did to a producer at 100,000 systems: its InitProducerId was answered with UnknownError,
+    which kafka-python holds as a fatal error, failing every later send of that producer."""
+    producer._transaction_manager.transition_to_fatal_error(
+        KafkaError("Unexpected error in InitProducerIdResponse: UnknownError")
+    )
+
+
+def test_a_relay_whose_producer_failed_for_good_publishes_every_later_event_with_a_new_one(
+    database_url, backing_services, container_factory, service_config, channel_to, operator_token
+) -> None:  # type: ignore[no-untyped-def]
+    config = service_config(database_url)
+    container = container_factory(InventoryService, config)
+    container.start()
+    stub = pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
+    seed(stub, operator_token, ORGANISATIONS)
+    engine = create_engine(database_url)
+    waiting = sa.select(sa.func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+    code = f"HA-GSJ-{uuid.uuid4().hex[:6].upper()}"
+    system_id = unary(stub.RegisterSystem, registration(code), operator_token).id
+    eventually(lambda: count(engine, waiting) == 0, "the registration to be published")
+
+    break_for_good(container.shared_extensions[KafkaProducerProvider].producer)
+    for version in range(1, 5):
+        unary(stub.UpdateSystem, registration(code, f"企业信用信息公示系统 第{version}版"), operator_token)
+    others = {unary(stub.RegisterSystem, registration(f"{code}-{n}"), operator_token).id for n in range(3)}
+
+    eventually(lambda: count(engine, waiting) == 0, "the outbox to drain through a new producer")
+    with engine.connect() as connection:
+        in_commit_order = connection.scalars(
+            sa.select(OutboxRecord.event_id).where(OutboxRecord.key == system_id).order_by(OutboxRecord.id)
+        ).all()
+    assert len(in_commit_order) == 5
+
+    def of_the_system(records: list) -> list[str]:  # type: ignore[type-arg]
+        ids = [dict(r.headers)["ce_id"].decode() for r in records if r.key == system_id.encode()]
+        return list(dict.fromkeys(ids))  # a batch resent whole after a failure may repeat; the order must hold
+
+    records = read_topic(
+        backing_services.kafka_bootstrap,
+        INVENTORY_EVENTS,
+        lambda rs: len(of_the_system(rs)) >= 5 and others <= {r.key.decode() for r in rs},
+        "the system's five events and the three later registrations",
+    )
+    assert of_the_system(records) == list(in_commit_order)
+    metrics = metrics_text(f"http://{config['WEB_SERVER_ADDRESS']}/metrics")
+    assert sample(metrics, "zhongyuan_outbox_producers_replaced_total") == 1
 
 
 def waiting_on_a_row_lock(engine: sa.Engine) -> bool:

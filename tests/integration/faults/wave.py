@@ -19,9 +19,9 @@ from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
+from tests.fixtures.metrics_page import metrics_text, sample
 from tests.fixtures.services import STEP_DEADLINE_SECONDS, WAVE_DEADLINE_SECONDS, eventually, read_topic, unary
 from tests.integration.migration.conftest import BASE_CATALOGUE, journal
-from tests.integration.monitoring.metrics_page import metrics_text, sample
 from tools.stack import Stack
 
 STEPS = ("precheck", "sync", "deploy", "cutover", "verify")

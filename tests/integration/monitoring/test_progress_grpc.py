@@ -16,9 +16,9 @@ from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS
 from services.monitoring.service import MonitoringService
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
+from tests.fixtures.metrics_page import metrics_text, sample
 from tests.fixtures.services import bearer, eventually, refused_code, stream, unary
 from tests.integration.monitoring.helpers import unique_department
-from tests.integration.monitoring.metrics_page import metrics_text, sample
 from tests.integration.monitoring.migration_events import CATCH_UP, Run, hours_ago, send, system_registered
 
 

@@ -13,9 +13,9 @@ from services.common.events import (
     STEP_STARTED,
 )
 from services.monitoring.service import MonitoringService
+from tests.fixtures.metrics_page import metrics_text, sample
 from tests.fixtures.services import eventually
 from tests.integration.monitoring.helpers import unique_department
-from tests.integration.monitoring.metrics_page import metrics_text, sample
 from tests.integration.monitoring.migration_events import (
     CATCH_UP,
     Run,
