@@ -1,7 +1,7 @@
 """The broker frozen (SIGSTOP) for 30 s in the middle of a wave, then thawed (SIGCONT): the wave goes on, no event is
 lost — every event the orchestrator committed ends up in monitoring's read model — and none is counted twice.
 
-Paused, not restarted: Tansu's memory storage forgets every topic and offset when it restarts (DESIGN.md)."""
+Paused, not restarted: Tansu's memory storage forgets every topic and offset when it restarts (docs/architecture.md)."""
 
 import time
 

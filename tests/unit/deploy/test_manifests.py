@@ -16,7 +16,7 @@ from tests.unit.deploy.manifests import (
     service_command,
 )
 
-# The kubectl that renders them (v1.32, DESIGN.md); kubernetes-validate ships this version's schemas.
+# The kubectl that renders them (v1.32, docs/architecture.md); kubernetes-validate ships this version's schemas.
 KUBERNETES_VERSION = "1.32"
 CUSTOM_RESOURCES = {"PrometheusRule", "ServiceMonitor"}  # no schemas offline: tests/unit/deploy/test_monitoring.py
 
