@@ -6,11 +6,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound, required
-from services.common.events import INTERCONNECT_EVENTS, SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED, Event
+from services.common.events import SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED, Event
 from services.common.fields import CONTROL_CHARACTER
 from services.common.writes import Mode, Tally
 from services.interconnect.adapters import messages
 from services.interconnect.domain import registry
+from services.interconnect.domain.events import (
+    ExchangeOverdue,
+    ExchangeRecorded,
+    LinkLatencyChanged,
+    LinkStateChanged,
+    PlatformRegistered,
+    PlatformUpdated,
+    ResourceShared,
+)
 from services.interconnect.domain.links import Link, LinkChange, ProbeResult, Thresholds
 from services.interconnect.domain.model import ExchangeRun, Platform, SharedResource, SystemHome
 from services.interconnect.domain.registry import Entry
@@ -97,7 +106,7 @@ def _apply_platform(
 def _create_platform(platform: Platform, uow: NetworkUnitOfWork, now: datetime, tally: Tally) -> Platform:
     uow.network.add(platform)
     uow.network.add(Link(platform.code, since=now))
-    uow.outbox.publish(messages.platform_registered(platform), topic=INTERCONNECT_EVENTS, key=platform.id)
+    uow.announce(PlatformRegistered(platform))
     tally.created += 1
     return platform
 
@@ -111,7 +120,7 @@ def _update_platform(
         return platform
     for name in changed:
         setattr(platform, name, attributes[name])
-    uow.outbox.publish(messages.platform_updated(platform, changed), topic=INTERCONNECT_EVENTS, key=platform.id)
+    uow.announce(PlatformUpdated(platform, tuple(changed)))
     link = uow.network.link(platform.code)
     if "endpoint" in changed and link is not None:
         _announce(link.restart(now), platform, link, uow)
@@ -145,7 +154,7 @@ def _apply_resource(
     else:
         tally.unchanged += 1
         return resource
-    uow.outbox.publish(messages.resource_shared(platform, resource, now), topic=INTERCONNECT_EVENTS, key=platform.id)
+    uow.announce(ResourceShared(platform, resource, now))
     return resource
 
 
@@ -161,9 +170,7 @@ def record_exchange(command: RecordExchange, uow: NetworkUnitOfWork, now: dateti
             raise NotFound(f"no shared resource {run.resource_code}")
         resource.record(run)
         uow.network.add(run)
-        uow.outbox.publish(
-            messages.exchange_recorded(platform, resource, run), topic=INTERCONNECT_EVENTS, key=platform.id
-        )
+        uow.announce(ExchangeRecorded(platform, resource, run))
         uow.commit()
     return run
 
@@ -208,8 +215,7 @@ def record_probes(
             changes += _announce(change, platform, link, uow)
             if change is None and link.latency_moved_since_announced():
                 link.latency_announced()
-                event = messages.link_latency_changed(platform, link)
-                uow.outbox.publish(event, topic=INTERCONNECT_EVENTS, key=platform.id)
+                uow.announce(LinkLatencyChanged(platform, link))
         uow.commit()
     return changes
 
@@ -218,8 +224,7 @@ def _announce(change: LinkChange | None, platform: Platform, link: Link, uow: Ne
     if change is None:
         return []
     uow.network.record_change(change)
-    event = messages.link_state_changed(platform, link, change)
-    uow.outbox.publish(event, topic=INTERCONNECT_EVENTS, key=platform.id)
+    uow.announce(LinkStateChanged(platform, link, change))
     return [change]
 
 
@@ -232,8 +237,7 @@ def flag_overdue_exchanges(uow: NetworkUnitOfWork, now: datetime | None = None) 
         for resource in late:
             resource.overdue_announced = True
             platform = platforms[resource.platform_code]
-            event = messages.exchange_overdue(platform, resource, now)
-            uow.outbox.publish(event, topic=INTERCONNECT_EVENTS, key=platform.id)
+            uow.announce(ExchangeOverdue(platform, resource, now))
         uow.commit()
     return late
 

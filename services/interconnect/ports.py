@@ -4,6 +4,7 @@ import abc
 from typing import Any, Protocol
 
 from services.common.unit_of_work import UnitOfWork
+from services.interconnect.domain.events import InterconnectEvent
 from services.interconnect.domain.links import Link, LinkChange
 from services.interconnect.domain.model import Platform, SharedResource, SystemHome
 
@@ -25,3 +26,8 @@ class Network(Protocol):
 
 class NetworkUnitOfWork(UnitOfWork, abc.ABC):
     network: Network
+
+    @abc.abstractmethod
+    def announce(self, event: InterconnectEvent) -> None:
+        """Publish what happened to a platform, its link or its resources when, and only when, the unit of work
+        commits."""

@@ -7,10 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
-from services.common.events import INVENTORY_EVENTS, Event
 from services.common.writes import Mode, Tally
-from services.inventory.adapters import messages
-from services.inventory.domain import catalog
+from services.inventory.domain import catalog, events
 from services.inventory.domain.catalog import Change, Row
 from services.inventory.domain.model import DataResource, Dependency, Host, Organisation, System, SystemStatus, Zone
 from services.inventory.domain.schema import KEY_FIELD, SCHEMA, Kind
@@ -112,7 +110,7 @@ class _Applier:
         self.index[kind][key] = entity
         self.applied.tallies[kind].created += 1
         for event in _created_events(kind, entity, self._system_id):
-            self.uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=event.subject)
+            self.uow.announce(event)
         return entity
 
     def _update(self, kind: Kind, entity: Any, attributes: dict[str, Any]) -> Any:
@@ -126,7 +124,7 @@ class _Applier:
             return entity
         tally.updated += 1
         for event in _updated_events(kind, entity, before, changed, self._system_id):
-            self.uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=event.subject)
+            self.uow.announce(event)
         return entity
 
     def _add_dependency(self, dependency: Dependency) -> Dependency:
@@ -140,8 +138,7 @@ class _Applier:
         self.uow.catalog.add(dependency)
         self.index[Kind.DEPENDENCY][key] = dependency
         tally.created += 1
-        event = messages.dependency_changed(self._system_id(dependency.system_code), dependency)
-        self.uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=event.subject)
+        self.uow.announce(events.DependencyChanged(self._system_id(dependency.system_code), dependency))
         return dependency
 
     def _system_id(self, code: str) -> str:
@@ -149,34 +146,36 @@ class _Applier:
         return _found(system, f"no system {code}").id
 
 
-def _created_events(kind: Kind, entity: Any, system_id: Any) -> list[Event]:
+def _created_events(kind: Kind, entity: Any, system_id: Any) -> list[events.InventoryEvent]:
     if kind is Kind.SYSTEM:
-        return [messages.system_registered(entity)]
+        return [events.SystemRegistered(entity)]
     if kind is Kind.HOST:
-        return [messages.host_changed(system_id(entity.system_code), entity)]
+        return [events.HostChanged(system_id(entity.system_code), entity)]
     if kind is Kind.DATA_RESOURCE:
-        opened = [messages.data_resource_opened(entity)] if entity.actual_opening_date else []
-        return [messages.data_resource_scheduled(entity), *opened]
+        opened = [events.DataResourceOpened(entity)] if entity.actual_opening_date else []
+        return [events.DataResourceScheduled(entity), *opened]
     return []
 
 
-def _updated_events(kind: Kind, entity: Any, before: dict[str, Any], changed: list[str], system_id: Any) -> list[Event]:
+def _updated_events(
+    kind: Kind, entity: Any, before: dict[str, Any], changed: list[str], system_id: Any
+) -> list[events.InventoryEvent]:
     if kind is Kind.SYSTEM:
         if "status" in changed and entity.status is SystemStatus.RETIRED:
-            return [messages.system_retired(entity)]
-        return [messages.system_updated(entity, changed)]
+            return [events.SystemRetired(entity)]
+        return [events.SystemUpdated(entity, tuple(changed))]
     if kind is Kind.HOST:
-        return [messages.host_changed(system_id(entity.system_code), entity)]
+        return [events.HostChanged(system_id(entity.system_code), entity)]
     if kind is Kind.DATA_RESOURCE:
-        events = []
+        happened: list[events.InventoryEvent] = []
         if "planned_opening_date" in changed:
-            events.append(messages.data_resource_scheduled(entity))
+            happened.append(events.DataResourceScheduled(entity))
         if "actual_opening_date" in changed and entity.actual_opening_date and not before["actual_opening_date"]:
-            events.append(messages.data_resource_opened(entity))
+            happened.append(events.DataResourceOpened(entity))
         if "retired" in changed and entity.retired:
-            events.append(messages.data_resource_retired(entity))
+            happened.append(events.DataResourceRetired(entity))
         # Any other change (a name, an owner, a corrected date, a resource brought back) goes out as the whole state.
-        return events or [messages.data_resource_scheduled(entity)]
+        return happened or [events.DataResourceScheduled(entity)]
     return []
 
 
@@ -185,7 +184,7 @@ def retire_system(*, system_id: str, code: str, uow: CatalogUnitOfWork) -> Syste
         system = find_system(system_id, code, uow)
         if system.status is not SystemStatus.RETIRED:
             system.status = SystemStatus.RETIRED
-            uow.outbox.publish(messages.system_retired(system), topic=INVENTORY_EVENTS, key=system.id)
+            uow.announce(events.SystemRetired(system))
             uow.commit()
     return system
 
@@ -203,7 +202,7 @@ def retire_data_resource(code: str, uow: CatalogUnitOfWork) -> DataResource:
         resource = _found(uow.catalog.get(DataResource, code), f"no data resource {code}")
         if not resource.retired:
             resource.retired = True
-            uow.outbox.publish(messages.data_resource_retired(resource), topic=INVENTORY_EVENTS, key=resource.id)
+            uow.announce(events.DataResourceRetired(resource))
             uow.commit()
     return resource
 
@@ -213,7 +212,7 @@ def remove_host(name: str, uow: CatalogUnitOfWork) -> Host:
         host = _found(uow.catalog.get(Host, name), f"no host {name}")
         system = _found(uow.catalog.get(System, host.system_code), f"no system {host.system_code}")
         uow.catalog.remove(host)
-        uow.outbox.publish(messages.host_changed(system.id, host, removed=True), topic=INVENTORY_EVENTS, key=system.id)
+        uow.announce(events.HostChanged(system.id, host, removed=True))
         uow.commit()
     return host
 
@@ -225,8 +224,7 @@ def remove_dependency(system_code: str, depends_on_code: str, uow: CatalogUnitOf
         )
         system = _found(uow.catalog.get(System, system_code), f"no system {system_code}")
         uow.catalog.remove(dependency)
-        event = messages.dependency_changed(system.id, dependency, removed=True)
-        uow.outbox.publish(event, topic=INVENTORY_EVENTS, key=system.id)
+        uow.announce(events.DependencyChanged(system.id, dependency, removed=True))
         uow.commit()
     return dependency
 

@@ -7,6 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 from services.common.unit_of_work import UnitOfWork
 from services.inventory.domain.catalog import Known
+from services.inventory.domain.events import InventoryEvent
 from services.inventory.domain.export import Snapshot
 from services.inventory.domain.model import DataResource, Dependency, Host, System
 
@@ -33,3 +34,7 @@ class Catalog(Protocol):
 
 class CatalogUnitOfWork(UnitOfWork, abc.ABC):
     catalog: Catalog
+
+    @abc.abstractmethod
+    def announce(self, event: InventoryEvent) -> None:
+        """Publish what happened to the catalogue when, and only when, the unit of work commits."""

@@ -1,7 +1,7 @@
 """Between protobuf messages (gRPC and events) and the interconnect's domain objects and events."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from google.protobuf.message import Message
 
@@ -9,6 +9,16 @@ from services.common import events as ev
 from services.common.events import Event, new_event
 from services.common.request_values import request_values
 from services.common.timestamps import timestamp
+from services.interconnect.domain.events import (
+    ExchangeOverdue,
+    ExchangeRecorded,
+    InterconnectEvent,
+    LinkLatencyChanged,
+    LinkStateChanged,
+    PlatformRegistered,
+    PlatformUpdated,
+    ResourceShared,
+)
 from services.interconnect.domain.gate import GateDecision
 from services.interconnect.domain.links import Link, LinkChange, LinkState
 from services.interconnect.domain.model import AdminLevel, ExchangeRun, Platform, SharedResource, SystemHome
@@ -129,36 +139,56 @@ def readiness_to_proto(decision: GateDecision) -> pb.CutoverReadiness:
     )
 
 
-def platform_registered(platform: Platform) -> Event:
+def to_message(event: InterconnectEvent) -> Event:
+    """The protobuf event on zhongyuan.interconnect.events.v1 for what the domain recorded."""
+    match event:
+        case PlatformRegistered(platform):
+            return _platform_registered(platform)
+        case PlatformUpdated(platform, changed):
+            return _platform_updated(platform, list(changed))
+        case LinkStateChanged(platform, link, change):
+            return _link_state_changed(platform, link, change)
+        case LinkLatencyChanged(platform, link):
+            return _link_latency_changed(platform, link)
+        case ResourceShared(platform, resource, at):
+            return _resource_shared(platform, resource, at)
+        case ExchangeRecorded(platform, resource, run):
+            return _exchange_recorded(platform, resource, run)
+        case ExchangeOverdue(platform, resource, detected_at):
+            return _exchange_overdue(platform, resource, detected_at)
+    assert_never(event)
+
+
+def _platform_registered(platform: Platform) -> Event:
     payload = events_pb2.PlatformRegistered(platform=platform_to_proto(platform))
     return new_event(ev.PLATFORM_REGISTERED, SOURCE, platform.id, payload)
 
 
-def platform_updated(platform: Platform, changed: list[str]) -> Event:
+def _platform_updated(platform: Platform, changed: list[str]) -> Event:
     payload = events_pb2.PlatformUpdated(platform=platform_to_proto(platform), changed_fields=changed)
     return new_event(ev.PLATFORM_UPDATED, SOURCE, platform.id, payload)
 
 
-def link_state_changed(platform: Platform, link: Link, change: LinkChange) -> Event:
+def _link_state_changed(platform: Platform, link: Link, change: LinkChange) -> Event:
     payload = events_pb2.LinkStateChanged(link=link_to_proto(platform, link), change=change_to_proto(change))
     return new_event(ev.LINK_STATE_CHANGED, SOURCE, platform.id, payload)
 
 
-def link_latency_changed(platform: Platform, link: Link) -> Event:
+def _link_latency_changed(platform: Platform, link: Link) -> Event:
     payload = events_pb2.LinkLatencyChanged(link=link_to_proto(platform, link))
     return new_event(ev.LINK_LATENCY_CHANGED, SOURCE, platform.id, payload)
 
 
-def resource_shared(platform: Platform, resource: SharedResource, now: datetime) -> Event:
+def _resource_shared(platform: Platform, resource: SharedResource, now: datetime) -> Event:
     payload = events_pb2.ResourceShared(resource=resource_to_proto(resource, now))
     return new_event(ev.RESOURCE_SHARED, SOURCE, platform.id, payload)
 
 
-def exchange_recorded(platform: Platform, resource: SharedResource, run: ExchangeRun) -> Event:
+def _exchange_recorded(platform: Platform, resource: SharedResource, run: ExchangeRun) -> Event:
     payload = events_pb2.ExchangeRecorded(resource=resource_to_proto(resource, run.recorded_at), run=run_to_proto(run))
     return new_event(ev.EXCHANGE_RECORDED, SOURCE, platform.id, payload)
 
 
-def exchange_overdue(platform: Platform, resource: SharedResource, now: datetime) -> Event:
+def _exchange_overdue(platform: Platform, resource: SharedResource, now: datetime) -> Event:
     payload = events_pb2.ExchangeOverdue(resource=resource_to_proto(resource, now), detected_at=timestamp(now))
     return new_event(ev.EXCHANGE_OVERDUE, SOURCE, platform.id, payload)

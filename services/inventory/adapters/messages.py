@@ -1,7 +1,7 @@
 """Between protobuf messages (gRPC and events) and the inventory's rows, domain objects and events."""
 
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
 from google.protobuf.message import Message
 
@@ -9,6 +9,17 @@ from services.common import events as ev
 from services.common.events import Event, new_event
 from services.common.request_values import request_values
 from services.common.timestamps import timestamp
+from services.inventory.domain.events import (
+    DataResourceOpened,
+    DataResourceRetired,
+    DataResourceScheduled,
+    DependencyChanged,
+    HostChanged,
+    InventoryEvent,
+    SystemRegistered,
+    SystemRetired,
+    SystemUpdated,
+)
 from services.inventory.domain.model import AdminLevel, DataResource, Dependency, Host, Organisation, System, Zone
 from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
 
@@ -111,43 +122,67 @@ def data_resource_to_proto(resource: DataResource) -> inventory_pb2.DataResource
     )
 
 
+def to_message(event: InventoryEvent) -> Event:
+    """The protobuf event on zhongyuan.inventory.events.v1 for what the domain recorded; its subject is the id of the
+    system (or data resource) it is about, the key that keeps that one's events in order."""
+    match event:
+        case SystemRegistered(system):
+            return system_registered(system)
+        case SystemUpdated(system, changed):
+            return _system_updated(system, list(changed))
+        case SystemRetired(system):
+            return _system_retired(system)
+        case HostChanged(system_id, host, removed):
+            return _host_changed(system_id, host, removed)
+        case DependencyChanged(system_id, dependency, removed):
+            return _dependency_changed(system_id, dependency, removed)
+        case DataResourceScheduled(resource):
+            return _data_resource_scheduled(resource)
+        case DataResourceOpened(resource):
+            return _data_resource_opened(resource)
+        case DataResourceRetired(resource):
+            return _data_resource_retired(resource)
+    assert_never(event)
+
+
 def system_registered(system: System) -> Event:
+    """Public as well: the outbox tests write one without a use case."""
     return new_event(
         ev.SYSTEM_REGISTERED, SOURCE, system.id, events_pb2.SystemRegistered(system=system_to_proto(system))
     )
 
 
-def system_updated(system: System, changed: list[str]) -> Event:
+def _system_updated(system: System, changed: list[str]) -> Event:
     payload = events_pb2.SystemUpdated(system=system_to_proto(system), changed_fields=changed)
     return new_event(ev.SYSTEM_UPDATED, SOURCE, system.id, payload)
 
 
-def system_retired(system: System) -> Event:
+def _system_retired(system: System) -> Event:
     return new_event(ev.SYSTEM_RETIRED, SOURCE, system.id, events_pb2.SystemRetired(system=system_to_proto(system)))
 
 
-def host_changed(system_id: str, host: Host, removed: bool = False) -> Event:
+def _host_changed(system_id: str, host: Host, removed: bool) -> Event:
     payload = events_pb2.HostChanged(system_id=system_id, host=host_to_proto(host), removed=removed)
     return new_event(ev.HOST_CHANGED, SOURCE, system_id, payload)
 
 
-def dependency_changed(system_id: str, dependency: Dependency, removed: bool = False) -> Event:
+def _dependency_changed(system_id: str, dependency: Dependency, removed: bool) -> Event:
     payload = events_pb2.DependencyChanged(
         system_id=system_id, dependency=dependency_to_proto(dependency), removed=removed
     )
     return new_event(ev.DEPENDENCY_CHANGED, SOURCE, system_id, payload)
 
 
-def data_resource_scheduled(resource: DataResource) -> Event:
+def _data_resource_scheduled(resource: DataResource) -> Event:
     payload = events_pb2.DataResourceScheduled(data_resource=data_resource_to_proto(resource))
     return new_event(ev.DATA_RESOURCE_SCHEDULED, SOURCE, resource.id, payload)
 
 
-def data_resource_opened(resource: DataResource) -> Event:
+def _data_resource_opened(resource: DataResource) -> Event:
     payload = events_pb2.DataResourceOpened(data_resource=data_resource_to_proto(resource))
     return new_event(ev.DATA_RESOURCE_OPENED, SOURCE, resource.id, payload)
 
 
-def data_resource_retired(resource: DataResource) -> Event:
+def _data_resource_retired(resource: DataResource) -> Event:
     payload = events_pb2.DataResourceRetired(data_resource=data_resource_to_proto(resource))
     return new_event(ev.DATA_RESOURCE_RETIRED, SOURCE, resource.id, payload)

@@ -10,6 +10,7 @@ from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common.events import (
     EXCHANGE_OVERDUE,
     EXCHANGE_RECORDED,
+    INTERCONNECT_EVENTS,
     LINK_LATENCY_CHANGED,
     LINK_STATE_CHANGED,
     PLATFORM_REGISTERED,
@@ -139,6 +140,32 @@ def test_an_overdue_exchange_is_announced_once_and_a_run_makes_it_fresh(uow) -> 
     assert outbox_types(uow)[-2:] == [EXCHANGE_OVERDUE, EXCHANGE_RECORDED]
     [fresh] = queries.list_resources("HA-ZZ", False, uow, OPERATOR_PRINCIPAL, late)
     assert (fresh.last_rows, fresh.last_checksum, fresh.overdue(late)) == (1200, "sha256:9f2c", False)
+
+
+def test_each_event_goes_to_the_interconnect_topic_keyed_by_its_platform(uow) -> None:  # type: ignore[no-untyped-def]
+    handlers.import_platforms(NETWORK, False, uow, NOON)
+    for seconds, latency in enumerate([20, 300]):
+        probe_round(uow, ProbeResult.answer(latency), NOON + timedelta(seconds=10 * seconds))
+    values = {"code": "HA-ZZ", "name": "ZZ", "admin_level": "city", "parent": "HA", "endpoint": "tcp://10.41.1.1:443"}
+    handlers.save_platform(values, uow, Mode.UPDATE, NOON + timedelta(minutes=1))
+    handlers.flag_overdue_exchanges(uow, NOON + timedelta(hours=3))
+    handlers.record_exchange(RecordExchange("HA-ZZ-RK", 1200, "sha256:9f2c"), uow, NOON + timedelta(hours=3))
+
+    province, city = (queries.get_platform(code, uow, OPERATOR_PRINCIPAL)[0].id for code in ("HA", "HA-ZZ"))
+    with uow:
+        rows = uow.session.execute(sa.text("SELECT topic, key, ce_subject, ce_type FROM outbox ORDER BY id")).all()
+    assert all(topic == INTERCONNECT_EVENTS and key == subject for topic, key, subject, _ in rows)
+    assert [(ce_type, key) for _, key, _, ce_type in rows] == [
+        (PLATFORM_REGISTERED, province),
+        (PLATFORM_REGISTERED, city),
+        (RESOURCE_SHARED, city),
+        (LINK_STATE_CHANGED, city),
+        (LINK_LATENCY_CHANGED, city),
+        (PLATFORM_UPDATED, city),
+        (LINK_STATE_CHANGED, city),
+        (EXCHANGE_OVERDUE, city),
+        (EXCHANGE_RECORDED, city),
+    ]
 
 
 @pytest.mark.parametrize(

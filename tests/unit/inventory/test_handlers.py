@@ -9,12 +9,16 @@ from services.common.events import (
     DATA_RESOURCE_OPENED,
     DATA_RESOURCE_RETIRED,
     DATA_RESOURCE_SCHEDULED,
+    DEPENDENCY_CHANGED,
+    HOST_CHANGED,
+    INVENTORY_EVENTS,
     SYSTEM_REGISTERED,
     SYSTEM_RETIRED,
     SYSTEM_UPDATED,
 )
 from services.common.writes import Mode
 from services.inventory import handlers, queries
+from services.inventory.domain.model import DataResource, System
 from services.inventory.domain.schema import Kind
 from services.inventory.handlers import Format, ImportCatalog
 
@@ -167,3 +171,31 @@ def test_a_department_asking_the_order_of_another_organisations_system_is_told_i
     with pytest.raises(NotFound, match="no system HA-WJW-NOPE"):
         queries.dependency_order(["HA-WJW-NOPE"], uow, department)
     assert queries.dependency_order(["HA-WJW-JKK"], uow, OPERATOR_PRINCIPAL) == [["HA-WJW-JKK"]]
+
+
+def test_each_event_goes_to_the_inventory_topic_keyed_by_the_system_or_data_resource_it_is_about(uow) -> None:  # type: ignore[no-untyped-def]
+    import_yaml(uow, BASE + RESOURCE)
+    import_yaml(uow, BASE.replace("HA-WJW-JKK", "HA-WJW-YBJS").replace("jkk-src", "ybjs-src"))
+    handlers.save(Kind.DEPENDENCY, {"system": "HA-WJW-YBJS", "depends_on": "HA-WJW-JKK"}, uow, Mode.CREATE)
+    handlers.remove_dependency("HA-WJW-YBJS", "HA-WJW-JKK", uow)
+    handlers.remove_host("jkk-src", uow)
+    handlers.retire_data_resource("DR-JKK", uow)
+    handlers.retire_system(system_id="", code="HA-WJW-JKK", uow=uow)
+
+    with uow:
+        jkk, ybjs = (uow.catalog.get(System, code).id for code in ("HA-WJW-JKK", "HA-WJW-YBJS"))  # type: ignore[union-attr]
+        resource = uow.catalog.get(DataResource, "DR-JKK").id  # type: ignore[union-attr]
+        rows = uow.session.execute(sa.text("SELECT topic, key, ce_subject, ce_type FROM outbox ORDER BY id")).all()
+    assert all(topic == INVENTORY_EVENTS and key == subject for topic, key, subject, _ in rows)
+    assert [(ce_type, key) for _, key, _, ce_type in rows] == [
+        (SYSTEM_REGISTERED, jkk),
+        (HOST_CHANGED, jkk),
+        (DATA_RESOURCE_SCHEDULED, resource),
+        (SYSTEM_REGISTERED, ybjs),
+        (HOST_CHANGED, ybjs),
+        (DEPENDENCY_CHANGED, ybjs),
+        (DEPENDENCY_CHANGED, ybjs),
+        (HOST_CHANGED, jkk),
+        (DATA_RESOURCE_RETIRED, resource),
+        (SYSTEM_RETIRED, jkk),
+    ]
