@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 import grpc
 
 from services.common.auth import TokenStore
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inventory_grpc
 from tools.bench_migration import bench_wave

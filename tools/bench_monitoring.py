@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.events import INVENTORY_EVENTS, MIGRATION_EVENTS, STEP_COMPLETED, SYSTEM_REGISTERED, new_event
 from services.common.ids import new_id
 from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events

@@ -21,7 +21,8 @@ import grpc
 import yaml
 
 from services.common.auth import OPERATOR, TokenStore
-from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from services.common.engines import create_engine
+from services.common.schema_upgrades import AUTH_VERSIONS, upgrade
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc as interconnect_grpc
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2

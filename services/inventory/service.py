@@ -5,7 +5,8 @@ from services.common.errors import fields_named
 from services.common.request_values import enum_choice
 from services.common.runtime import web
 from services.common.runtime.database import Database
-from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.runtime.grpc_calls import CallContext
+from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.writes import Mode
 from services.inventory import handlers, queries
 from services.inventory.adapters import messages as m

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from services.common.db import retry_while_database_unreachable, unless_database_unreachable
+from services.common.database_retries import retry_while_database_unreachable, unless_database_unreachable
 from services.common.events import MIGRATION_EVENTS
 from services.migration.adapters import messages
 from services.migration.domain import machine

@@ -6,8 +6,9 @@ from services.common.auth import DEPARTMENT, OPERATOR, SRE
 from services.common.events import INVENTORY_EVENTS, Event
 from services.common.runtime import web
 from services.common.runtime.database import Database
+from services.common.runtime.grpc_calls import CallContext
 from services.common.runtime.grpc_client import GrpcClient
-from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.runtime.kafka import kafka_consumer
 from services.common.runtime.streams import changes
 from services.common.timestamps import moment_of

@@ -8,7 +8,7 @@ from prometheus_client import Gauge
 from werkzeug.wrappers import Request
 
 from services.common.auth import Principal, TokenStore
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.errors import Unauthenticated
 from services.common.runtime.database import Database
 from services.common.runtime.metrics import MetricsRegistry

@@ -10,7 +10,8 @@ from services.common.errors import InvalidArgument, PermissionDenied, Unauthenti
 from services.common.events import AUDIT_EVENTS, INTERCONNECT_EVENTS, INVENTORY_EVENTS, MIGRATION_EVENTS, Event
 from services.common.runtime import web
 from services.common.runtime.database import Database
-from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.runtime.grpc_calls import CallContext
+from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.runtime.kafka import kafka_consumer
 from services.common.runtime.streams import changes
 from services.monitoring import audit, handlers, pages, progress

@@ -12,8 +12,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from rich.table import Table
 
 from services.common.auth import TokenStore
-from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from services.common.engines import create_engine
 from services.common.errors import InvalidArgument
+from services.common.schema_upgrades import AUTH_VERSIONS, upgrade
 from services.zyctl import audit, interconnect, inventory, migration, monitoring
 from services.zyctl.client import Api
 from services.zyctl.output import Output, OutputOption, api, console, fail, print_json

@@ -8,7 +8,8 @@ import grpc
 import pytest
 
 from services.common.auth import TokenStore
-from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from services.common.engines import create_engine
+from services.common.schema_upgrades import AUTH_VERSIONS, upgrade
 from tools.stack import Stack
 
 

@@ -18,7 +18,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common.audit import AuditRecordRow
 from services.common.auth import hash_token
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.events import AUDIT_EVENTS, CALL_RECORDED, decode_event
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc

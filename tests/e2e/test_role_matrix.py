@@ -16,7 +16,7 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
-from services.common.runtime.grpc_server import GrpcEntrypoint
+from services.common.runtime.grpc_entrypoint import GrpcEntrypoint
 from services.interconnect.service import InterconnectService
 from services.inventory.service import InventoryService
 from services.migration.service import MigrationService

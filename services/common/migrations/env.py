@@ -1,4 +1,5 @@
-"""One Alembic environment for every service database: `services.common.db.upgrade` passes the connection."""
+"""One Alembic environment for every service database: `services.common.schema_upgrades.upgrade` passes the
+connection."""
 
 from alembic import context
 

@@ -11,18 +11,13 @@ import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
 
-from services.common.db import (
-    KERNEL_VERSIONS,
-    SqlUnitOfWork,
-    create_engine,
-    forget_handled_events,
-    forget_published_events,
-    session_factory,
-    took_outbox_events,
-    unless_database_unreachable,
-    upgrade,
-)
+from services.common.database_retries import unless_database_unreachable
+from services.common.engines import create_engine
+from services.common.forgetting import forget_handled_events, forget_published_events
+from services.common.outbox import took_outbox_events
 from services.common.runtime.outbox_relay import OutboxRelay
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import SqlUnitOfWork, session_factory
 
 log = logging.getLogger(__name__)
 

@@ -1,49 +1,41 @@
-"""gRPC entrypoints for nameko: grpcio serves on real OS threads and hands each call to a green worker.
+"""The gRPC server of a container: grpcio serves on real OS threads and hands each call to a green worker.
 
 Flow of one call: a grpcio thread wraps it in a PendingCall, hands it to the hub through the GreenWaker and waits
 on a real Event; on the hub a green thread authenticates the caller, checks the method's roles and spawns a nameko
 worker; the worker's result (or error, or streamed items) travels back through the PendingCall.
 
-A unary call's worker comes from nameko's pool (max_workers), which Kafka records and timers share, and ends with the
-call. A server stream lasts as long as its client watches, so its worker runs on a green thread of its own outside the
-pool: open streams never starve unary calls or Kafka handling. Each open stream still holds one of grpcio's
-GRPC_THREADS, so at most GRPC_MAX_STREAMS (fewer) are open at once; one more is refused RESOURCE_EXHAUSTED.
+Each open server stream holds one of grpcio's GRPC_THREADS, so at most GRPC_MAX_STREAMS (fewer) are open at once
+(services.common.runtime.grpc_limits).
 
 A call may wait for a worker. When it gets one, its method runs only if the caller still waits: a call whose caller
 cancelled or whose deadline passed is skipped (counted in zhongyuan_grpc_calls_skipped_total), never applied late.
 """
 
 import logging
-import math
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import partial, wraps
-from typing import Any
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import eventlet
 import grpc
-from eventlet.greenthread import GreenThread
-from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
-from google.protobuf.message_factory import GetMessageClass
-from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from nameko.containers import WorkerContext
 from nameko.exceptions import ContainerBeingKilled
-from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector, SharedExtension
+from nameko.extensions import ProviderCollector, SharedExtension
 
-from services.common import audit
-from services.common.auth import Principal, TokenStore, authorize, bearer_token
-from services.common.db import create_engine
-from services.common.errors import InvalidArgument, ZhongyuanError
-from services.common.runtime.database import Database
-from services.common.runtime.grpc_status import CallerGone, ResourceExhausted, Unavailable, abort, status_for
-from services.common.runtime.metrics import MetricsRegistry
-from services.common.runtime.real_threads import RealThreadPool, queue, threading, wait_green, waker
+from services.common.errors import InvalidArgument
+from services.common.runtime.grpc_auth import CallAuthentication
+from services.common.runtime.grpc_calls import END_OF_STREAM, PendingCall
+from services.common.runtime.grpc_limits import StreamLimit, anonymous_refusals
+from services.common.runtime.grpc_status import Unavailable, abort, status_for
+from services.common.runtime.real_threads import RealThreadPool, threading, wait_green, waker
 from services.common.runtime.tls import server_credentials
+
+if TYPE_CHECKING:
+    from services.common.runtime.grpc_entrypoint import GrpcEntrypoint
 
 log = logging.getLogger(__name__)
 
@@ -51,55 +43,6 @@ health.threading = threading  # its Watch waits on a Condition from grpcio's rea
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 BIND_ATTEMPTS = 20
 BIND_RETRY_SECONDS = 0.5
-_END_OF_STREAM = object()
-
-
-@dataclass(eq=False)
-class PendingCall:
-    """One RPC crossing from a grpcio thread to a green worker and back."""
-
-    entrypoint: "GrpcEntrypoint"
-    request: Message
-    metadata: Sequence[tuple[str, str | bytes]]
-    peer: str
-    done: Any = field(default_factory=threading.Event)
-    response: Message | None = None
-    error: BaseException | None = None
-    stream: Any = field(default_factory=queue.SimpleQueue)
-    cancelled: bool = False
-    deadline: float = math.inf  # on time.monotonic()'s clock
-    principal: Principal | None = None
-    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    status: status_pb2.Status | None = None  # what the caller sees for `error`, when already worked out
-
-    def succeed(self, response: Message) -> None:
-        self.response = response
-        self.done.set()
-
-    def fail(self, error: BaseException, status: status_pb2.Status | None = None) -> None:
-        self.error = error
-        self.status = status
-        self.done.set()
-        self.stream.put(error)
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def abandoned(self) -> bool:
-        """The caller cancelled or its deadline passed: nobody waits for the answer."""
-        return self.cancelled or time.monotonic() >= self.deadline
-
-
-@dataclass(frozen=True)
-class CallContext:
-    """What a gRPC entrypoint method sees besides the request."""
-
-    principal: Principal
-    peer: str
-    _call: PendingCall
-
-    def is_active(self) -> bool:
-        return not self._call.abandoned()
 
 
 class _Stopped:
@@ -134,14 +77,12 @@ class GrpcServer(SharedExtension, ProviderCollector):
         self.address = config["GRPC_BIND_ADDRESS"]
         self.max_message_bytes = int(config.get("GRPC_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES))
         self.threads = int(config.get("GRPC_THREADS", 16))
-        self.max_streams = _max_streams(config, self.threads)
-        self.open_streams = 0
-        self.tokens = TokenStore(create_engine(config["AUTH_DATABASE_URL"]))
+        self.streams = StreamLimit(config, self.threads, self.container.service_name)
+        self.authentication = CallAuthentication(config)
         self.credentials = server_credentials(config)
         self.probe_address = config.get("GRPC_HEALTH_ADDRESS") or ""
         self._probe_server: grpc.Server | None = None
-        per_minute = int(config.get("AUDIT_ANONYMOUS_REFUSALS_PER_MINUTE", audit.ANONYMOUS_REFUSALS_PER_MINUTE))
-        self.anonymous_refusals = audit.AnonymousRefusals(per_window=per_minute, window_seconds=60.0)
+        self.anonymous_refusals = anonymous_refusals(config)
 
     def start(self) -> None:
         waker.start()
@@ -250,7 +191,7 @@ class GrpcServer(SharedExtension, ProviderCollector):
         self, entrypoint: "GrpcEntrypoint", request: bytes, context: grpc.ServicerContext
     ) -> Iterable[Message]:
         call = self._submit(entrypoint, self._parsed(entrypoint, request, context), context)
-        while (item := call.stream.get()) is not _END_OF_STREAM:
+        while (item := call.stream.get()) is not END_OF_STREAM:
             if isinstance(item, BaseException):
                 abort(context, call.status or status_for(item, entrypoint.rpc))
             yield item
@@ -259,12 +200,11 @@ class GrpcServer(SharedExtension, ProviderCollector):
         try:
             if call.entrypoint not in self._providers:
                 raise Unavailable(f"{self.container.service_name} is stopping")
-            call.principal = self.tokens.authenticate(bearer_token(call.metadata))
-            authorize(call.principal, call.entrypoint.roles, call.entrypoint.rpc)
+            principal = self.authentication.admit(call)
             if call.entrypoint.streams:
-                self._open_stream(call, call.principal)
+                self.streams.open(call, principal)
             else:
-                call.entrypoint.spawn(call, call.principal)
+                call.entrypoint.spawn(call, principal)
         except ContainerBeingKilled:
             call.fail(Unavailable(f"{self.container.service_name} is shutting down"))
         except Unavailable as error:
@@ -272,198 +212,8 @@ class GrpcServer(SharedExtension, ProviderCollector):
         except Exception as error:
             call.entrypoint.fail(call, error)  # refused callers of an audited method are recorded too
 
-    def _open_stream(self, call: PendingCall, principal: Principal) -> None:
-        if self.open_streams >= self.max_streams:
-            log.warning("refused a %s stream: %s are open, the limit", call.entrypoint.rpc, self.max_streams)
-            raise ResourceExhausted(
-                f"{self.container.service_name} serves {self.max_streams} streams at most (GRPC_MAX_STREAMS) "
-                "and all are open; try again later"
-            )
-        call.entrypoint.spawn_stream(call, principal).link(self._stream_closed)
-        self.open_streams += 1
-
-    def _stream_closed(self, _worker: GreenThread) -> None:
-        self.open_streams -= 1
-
-
-def _max_streams(config: dict[str, Any], threads: int) -> int:
-    limit = int(config.get("GRPC_MAX_STREAMS", threads // 2))
-    if limit >= threads:
-        raise ValueError(
-            f"GRPC_MAX_STREAMS ({limit}) must be below GRPC_THREADS ({threads}): "
-            "each open stream holds one of grpcio's threads, and unary calls need the others"
-        )
-    return limit
-
 
 def _add_port(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
     if credentials is None:
         return int(server.add_insecure_port(address))
     return int(server.add_secure_port(address, credentials))
-
-
-class GrpcEntrypoint(Entrypoint):
-    """`@grpc(SERVICE_DESCRIPTOR, "Method", roles=[...], audited=True)`: the method gets (request, CallContext).
-
-    An audited method (every one that changes something) leaves an audit record of each call, whatever its outcome,
-    in the service's Database before the caller gets the answer (see services.common.audit).
-    """
-
-    server = GrpcServer()
-    metrics = MetricsRegistry()
-
-    def __init__(
-        self, service: ServiceDescriptor, rpc: str, *, roles: Sequence[str], audited: bool = False, **kwargs: Any
-    ):
-        if rpc not in service.methods_by_name:
-            raise ValueError(f"{service.full_name} has no method {rpc}")
-        if not roles:
-            raise ValueError(f"{service.full_name}.{rpc} must declare the roles it allows")
-        self.service = service
-        self.rpc = rpc
-        self.roles = tuple(roles)
-        method: MethodDescriptor = service.methods_by_name[rpc]
-        self.streams = method.server_streaming
-        if audited and self.streams:
-            raise ValueError(f"{service.full_name}.{rpc} streams: only unary methods can be audited")
-        self.audited = audited
-        self.request_class = GetMessageClass(method.input_type)
-        self.response_class = GetMessageClass(method.output_type)
-        kwargs.setdefault("expected_exceptions", (ZhongyuanError, CallerGone))
-        super().__init__(**kwargs)
-
-    def setup(self) -> None:
-        if self.audited:
-            self._database = self._only_database()
-        self.server.register_provider(self)
-
-    def _only_database(self) -> Database:
-        found = [provider for provider in self.container.dependencies if isinstance(provider, Database)]
-        if len(found) != 1:
-            raise ValueError(f"{self.rpc} is audited, so its service needs exactly one Database, not {len(found)}")
-        return found[0]
-
-    def stop(self) -> None:
-        self.server.unregister_provider(self)
-
-    def spawn(self, call: PendingCall, principal: Principal) -> None:
-        arguments = _arguments(call, principal)
-        self.container.spawn_worker(self, arguments, {}, handle_result=partial(self._handle_result, call))
-
-    def spawn_stream(self, call: PendingCall, principal: Principal) -> GreenThread:
-        """A worker as nameko runs one (dependencies injected, set up, torn down), but on a green thread outside its
-        pool. This leans on nameko's internals (nameko is pinned exactly)."""
-        container = self.container
-        if container._being_killed:  # as spawn_worker refuses, since this bypasses it
-            raise ContainerBeingKilled()
-        worker_ctx = WorkerContext(container, container.service_cls(), self, _arguments(call, principal), {})
-        run = partial(container._run_worker, worker_ctx, partial(self._handle_result, call))
-        return container.spawn_managed_thread(run, identifier=f"{self.rpc} stream")
-
-    def _handle_result(self, call: PendingCall, worker_ctx: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
-        try:
-            if exc_info is not None:
-                self.fail(call, exc_info[1])
-            elif self.streams:
-                self._relay_stream(call, result)
-            else:
-                response = self._checked(result)
-                self._audit(call)
-                call.succeed(response)
-        except Exception as error:
-            self.fail(call, error)
-        return result, exc_info
-
-    def fail(self, call: PendingCall, error: BaseException) -> None:
-        """Answer `call` with `error`; an audited method records the outcome first."""
-        if isinstance(error, CallerGone):
-            self.metrics.grpc_calls_skipped.labels(self.rpc).inc()
-        status = status_for(error, self.rpc)
-        self._audit(call, status)
-        call.fail(error, status)
-
-    def _audit(self, call: PendingCall, status: status_pb2.Status | None = None) -> None:
-        if not self.audited:
-            return
-        left_out = self._anonymous_refusals_left_out(call, status)
-        if left_out is None:
-            return
-        try:
-            record = audit.with_left_out(self._audit_record(call, status), left_out)
-            audit.SqlAuditTrail(self._database.session_factory).record(record)
-        except Exception:
-            # Never let the record fail the call: its own change has committed by now, and an error escaping the
-            # result handler would take the whole container down.
-            log.exception("could not write the audit record of a %s call", self.rpc)
-
-    def _anonymous_refusals_left_out(self, call: PendingCall, status: status_pb2.Status | None) -> int | None:
-        """For a refusal of a caller without a valid token: None when it goes unrecorded (it is counted instead),
-        else how many refusals of its host were left out before it. 0 for any other call."""
-        if call.principal is not None or status is None:
-            return 0
-        left_out = self.server.anonymous_refusals.admit(call.peer)
-        if left_out is None:
-            self.metrics.audit_refusals_unrecorded.labels(self.rpc).inc()
-        return left_out
-
-    def _audit_record(self, call: PendingCall, status: status_pb2.Status | None) -> Any:
-        record = audit.audit_record(
-            service=self.container.service_name,
-            method=self.rpc,
-            principal=call.principal,
-            request=call.request,
-            at=call.received_at,
-            peer=call.peer,
-        )
-        return record if status is None else audit.failed(record, code_pb2.Code.Name(status.code), status.message)
-
-    def _relay_stream(self, call: PendingCall, items: Iterable[Message]) -> None:
-        # Runs inside the worker, so the generator still has its dependencies.
-        try:
-            for item in items:
-                if call.abandoned():
-                    break
-                call.stream.put(self._checked(item))
-        except Exception as error:
-            call.fail(error)
-            return
-        call.stream.put(_END_OF_STREAM)
-        call.done.set()
-
-    def _checked(self, response: Any) -> Message:
-        if not isinstance(response, self.response_class):
-            raise TypeError(f"{self.rpc} returned {type(response).__name__}, not {self.response_class.__name__}")
-        return response
-
-
-def _arguments(call: PendingCall, principal: Principal) -> tuple[Message, CallContext]:
-    return call.request, CallContext(principal=principal, peer=call.peer, _call=call)
-
-
-class GrpcService(DependencyProvider):
-    """`grpc = GrpcService(DESCRIPTOR)`: the container serves this gRPC service (with health and reflection)."""
-
-    server = GrpcServer()
-
-    def __init__(self, service: ServiceDescriptor, **kwargs: Any):
-        self.service = service
-        super().__init__(**kwargs)
-
-    def setup(self) -> None:
-        self.server.announce(self.service)
-
-
-def grpc_method(service: ServiceDescriptor, rpc: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
-    """`@grpc_method(SERVICE_DESCRIPTOR, "Method", roles=[...], audited=True)`: see GrpcEntrypoint."""
-    return lambda method: GrpcEntrypoint.decorator(service, rpc, **kwargs)(_unless_caller_gone(method))
-
-
-def _unless_caller_gone(method: Callable[..., Any]) -> Callable[..., Any]:
-    # The check runs in the worker, just before the method: a call can wait for a free worker for any length of time.
-    @wraps(method)
-    def run(service: Any, request: Message, context: CallContext) -> Any:
-        if not context.is_active():
-            raise CallerGone("skipped: the caller gave up before a worker was free")
-        return method(service, request, context)
-
-    return run

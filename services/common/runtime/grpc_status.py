@@ -9,7 +9,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from services.common import errors
-from services.common.db import database_unreachable
+from services.common.database_retries import database_unreachable
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartitio
 from kafka.consumer.fetcher import ConsumerRecord
 from nameko.extensions import Entrypoint, SharedExtension
 
-from services.common.db import database_unreachable
+from services.common.database_retries import database_unreachable
 from services.common.events import DEADLETTER, Event, MalformedEvent, decode_event
 from services.common.runtime.metrics import MetricsRegistry
 

@@ -18,8 +18,8 @@ from kafka.errors import KafkaError
 from nameko.extensions import SharedExtension
 from sqlalchemy.orm import Session
 
-from services.common.db import OutboxRecord
 from services.common.events import cloudevent_headers
+from services.common.kernel_tables import OutboxRecord
 from services.common.runtime.kafka import KafkaProducerProvider
 from services.common.runtime.metrics import MetricsRegistry
 

@@ -5,7 +5,7 @@ from typing import TypeVar
 
 import eventlet
 
-from services.common.runtime.grpc_server import CallContext
+from services.common.runtime.grpc_calls import CallContext
 
 T = TypeVar("T")
 _NOTHING_SENT = object()

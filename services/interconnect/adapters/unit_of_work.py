@@ -2,8 +2,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.common.db import SqlUnitOfWork
 from services.common.events import INTERCONNECT_EVENTS
+from services.common.sql_unit_of_work import SqlUnitOfWork
 from services.interconnect.adapters import messages
 from services.interconnect.adapters.repository import SqlNetwork
 from services.interconnect.domain.events import InterconnectEvent

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.common.db import UtcDateTime, enum_column
+from services.common.columns import UtcDateTime, enum_column
 from services.inventory.domain.model import (
     AdminLevel,
     BaseLibrary,

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.common.db import SqlUnitOfWork
 from services.common.events import INVENTORY_EVENTS
+from services.common.sql_unit_of_work import SqlUnitOfWork
 from services.inventory.adapters import messages
 from services.inventory.adapters.repository import SqlCatalog
 from services.inventory.domain.events import InventoryEvent

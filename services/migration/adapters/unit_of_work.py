@@ -2,7 +2,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.common.db import SqlUnitOfWork
+from services.common.sql_unit_of_work import SqlUnitOfWork
 from services.migration.adapters import orm  # noqa: F401  (maps the domain classes)
 from services.migration.adapters.repository import SqlMigrations
 from services.migration.ports import MigrationUnitOfWork

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import ClippedString, UtcDateTime
+from services.common.columns import ClippedString, UtcDateTime
 
 Moment = UtcDateTime()
 

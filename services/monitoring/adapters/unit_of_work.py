@@ -2,7 +2,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.common.db import SqlUnitOfWork
+from services.common.sql_unit_of_work import SqlUnitOfWork
 from services.monitoring.adapters.audit import SqlAuditViews
 from services.monitoring.adapters.queries import SqlProgressQueries
 from services.monitoring.adapters.repository import SqlSystemViews

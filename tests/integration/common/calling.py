@@ -1,8 +1,9 @@
 """A service that calls another through the service-to-service GrpcClient, for the bridge and TLS tests."""
 
 from services.common.auth import OPERATOR
+from services.common.runtime.grpc_calls import CallContext
 from services.common.runtime.grpc_client import GrpcClient
-from services.common.runtime.grpc_server import CallContext, GrpcService, grpc_method
+from services.common.runtime.grpc_entrypoint import GrpcService, grpc_method
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 

@@ -6,7 +6,7 @@ import grpc
 import sqlalchemy as sa
 
 from services.common.audit import AuditRecordRow
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc

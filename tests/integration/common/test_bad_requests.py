@@ -22,9 +22,10 @@ from nameko.testing.services import restrict_entrypoints
 
 from services.common.auth import TokenStore
 from services.common.config import load_config
-from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from services.common.engines import create_engine
 from services.common.paging import encode_token
-from services.common.runtime.grpc_server import GrpcEntrypoint
+from services.common.runtime.grpc_entrypoint import GrpcEntrypoint
+from services.common.schema_upgrades import AUTH_VERSIONS, upgrade
 from services.interconnect.service import InterconnectService
 from services.inventory.service import InventoryService
 from services.migration.service import MigrationService

@@ -6,13 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from services.common.db import (
-    KERNEL_VERSIONS,
-    create_engine,
-    forget_handled_events,
-    forget_published_events,
-    upgrade,
-)
+from services.common.engines import create_engine
+from services.common.forgetting import forget_handled_events, forget_published_events
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
 from services.inventory.adapters.unit_of_work import VERSIONS
 from services.inventory.service import InventoryService
 from tests.fixtures.services import eventually

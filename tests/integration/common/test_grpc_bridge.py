@@ -14,7 +14,8 @@ from grpc_status import rpc_status
 from services.common.auth import OPERATOR, SRE
 from services.common.errors import InvalidArgument
 from services.common.runtime import real_threads
-from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.runtime.grpc_calls import CallContext
+from services.common.runtime.grpc_entrypoint import grpc_method
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from tests.fixtures.services import bearer, eventually, unary

@@ -9,7 +9,8 @@ import pytest
 from eventlet.event import Event as GreenEvent
 
 from services.common.auth import OPERATOR
-from services.common.runtime.grpc_server import CallContext, GrpcEntrypoint, grpc_method
+from services.common.runtime.grpc_calls import CallContext
+from services.common.runtime.grpc_entrypoint import GrpcEntrypoint, grpc_method
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from tests.fixtures.services import eventually, unary

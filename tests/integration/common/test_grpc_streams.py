@@ -10,7 +10,8 @@ from nameko.containers import ServiceContainer
 
 from services.common.auth import OPERATOR
 from services.common.events import Event
-from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.runtime.grpc_calls import CallContext
+from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.runtime.kafka import kafka_consumer
 from services.common.runtime.streams import changes
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb

@@ -12,7 +12,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.common.auth import OPERATOR
 from services.common.config import config_path
-from services.common.runtime.grpc_server import CallContext, grpc_method
+from services.common.runtime.grpc_calls import CallContext
+from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.runtime.tls import TransportSecurityError
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc

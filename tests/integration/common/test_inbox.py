@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 import eventlet.patcher
 import sqlalchemy as sa
 
-from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
+from services.common.engines import create_engine
 from services.common.events import SYSTEM_REGISTERED, Event, new_event
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import SqlUnitOfWork, session_factory
 from services.pb.zhongyuan.inventory.v1 import events_pb2
 from tests.fixtures.databases import statements, waiting_on_a_lock
 from tests.fixtures.services import eventually

@@ -10,17 +10,13 @@ import sqlalchemy as sa
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from services.common.db import (
-    KERNEL_VERSIONS,
-    OutboxRecord,
-    SqlOutbox,
-    create_engine,
-    session_factory,
-    took_outbox_events,
-    upgrade,
-)
+from services.common.engines import create_engine
 from services.common.events import INVENTORY_EVENTS, Event
+from services.common.kernel_tables import OutboxRecord
+from services.common.outbox import SqlOutbox, took_outbox_events
 from services.common.runtime.kafka import KafkaProducerProvider
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.inventory.adapters.messages import system_registered
 from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork
 from services.inventory.domain.model import AdminLevel, System

@@ -6,14 +6,10 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.common.db import (
-    KERNEL_VERSIONS,
-    ProcessedEvent,
-    SqlUnitOfWork,
-    create_engine,
-    session_factory,
-    upgrade,
-)
+from services.common.engines import create_engine
+from services.common.kernel_tables import ProcessedEvent
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import SqlUnitOfWork, session_factory
 
 
 def sessions_for(database_url: str) -> sessionmaker[Session]:

@@ -5,8 +5,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import KERNEL_VERSIONS, SqlUnitOfWork, create_engine, session_factory, upgrade
+from services.common.engines import create_engine
 from services.common.rows import RowsByKey
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import SqlUnitOfWork, session_factory
 from tests.fixtures.databases import statements
 
 

@@ -16,7 +16,7 @@ import grpc
 import pytest
 
 from services.common.auth import TOKEN_PREFIX, TokenStore, hash_token
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.runtime.real_threads import wait_green
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc

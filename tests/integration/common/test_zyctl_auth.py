@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from services.common.auth import TokenStore
-from services.common.db import create_engine
+from services.common.engines import create_engine
 
 ZYCTL = str(Path(sys.executable).parent / "zyctl")
 

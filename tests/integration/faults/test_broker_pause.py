@@ -8,7 +8,7 @@ import time
 import eventlet
 import sqlalchemy as sa
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from tests.fixtures.services import eventually
 from tests.integration.faults.wave import (
     SYSTEMS,

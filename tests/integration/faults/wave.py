@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.events import MIGRATION_EVENTS, STEP_COMPLETED, decode_event
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc

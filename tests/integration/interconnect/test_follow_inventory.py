@@ -1,9 +1,11 @@
 """Interconnect follows the inventory's events a batch at a time, on SQLite and PostgreSQL: one transaction per batch,
 each event once, later events of the batch seeing what earlier ones wrote."""
 
-from services.common.db import KERNEL_VERSIONS, create_engine, session_factory, upgrade
+from services.common.engines import create_engine
 from services.common.events import SYSTEM_UPDATED
 from services.common.ids import new_id
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.interconnect import handlers
 from services.interconnect.adapters.unit_of_work import VERSIONS, InterconnectUnitOfWork
 from services.interconnect.domain.model import AdminLevel, SystemHome

@@ -5,7 +5,7 @@ import uuid
 import grpc
 import sqlalchemy as sa
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.events import (
     EXCHANGE_OVERDUE,
     EXCHANGE_RECORDED,

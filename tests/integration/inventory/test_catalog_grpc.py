@@ -7,7 +7,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from services.common.config import load_config
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.events import DATA_RESOURCE_RETIRED, INVENTORY_EVENTS
 from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb

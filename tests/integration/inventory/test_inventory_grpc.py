@@ -4,7 +4,7 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.events import INVENTORY_EVENTS
 from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb

@@ -4,7 +4,8 @@ never repeats a finished one."""
 import grpc
 
 from services.common.auth import OPERATOR, TokenStore
-from services.common.db import AUTH_VERSIONS, create_engine, upgrade
+from services.common.engines import create_engine
+from services.common.schema_upgrades import AUTH_VERSIONS, upgrade
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb

@@ -4,7 +4,9 @@ that comes second waits for the first to commit, so neither writes over the othe
 import threading
 from pathlib import Path
 
-from services.common.db import KERNEL_VERSIONS, create_engine, session_factory, upgrade
+from services.common.engines import create_engine
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 from services.migration.domain import machine

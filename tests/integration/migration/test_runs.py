@@ -6,7 +6,7 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.events import RUN_STATE_CHANGED
 from services.migration.adapters.ansible import FREE_SPACE_PER_DATA
 from services.pb.zhongyuan.migration.v1 import events_pb2 as migration_events

@@ -10,9 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.audit import SqlAuditTrail, audit_record, failed
 from services.common.auth import Principal
-from services.common.db import KERNEL_VERSIONS, OutboxRecord, create_engine, session_factory, upgrade
+from services.common.engines import create_engine
 from services.common.errors import InvalidArgument
 from services.common.events import cloudevent_headers, decode_event
+from services.common.kernel_tables import OutboxRecord
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
 from services.monitoring.audit import keep_audit_record, list_audit_records
 from services.monitoring.domain.audit import AuditFilter

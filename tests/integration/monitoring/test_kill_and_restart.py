@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from kafka import KafkaProducer
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from tests.fixtures.services import eventually
 from tests.integration.monitoring.helpers import publish, registrations, systems_gauge, unique_department
 from tools.stack import Stack

@@ -4,7 +4,7 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.monitoring.handlers import SYSTEMS_CONSUMER
 from services.monitoring.service import MonitoringService
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from kafka import KafkaProducer
 
-from services.common.db import create_engine
+from services.common.engines import create_engine
 from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS, STEP_STARTED, Event
 from services.monitoring.service import MonitoringService
 from tests.fixtures.services import eventually

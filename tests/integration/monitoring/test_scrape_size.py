@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, generate_latest
 
-from services.common.db import KERNEL_VERSIONS, create_engine, session_factory, upgrade
+from services.common.engines import create_engine
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.monitoring.adapters.collectors import ProgressCollector, SystemsCollector
 from services.monitoring.adapters.orm import MigrationView, StepOutcome, SystemView
 from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork

@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from services.common.db import database_unreachable, retry_while_database_unreachable, unless_database_unreachable
+from services.common.database_retries import (
+    database_unreachable,
+    retry_while_database_unreachable,
+    unless_database_unreachable,
+)
 
 
 def went_away() -> sa.exc.OperationalError:

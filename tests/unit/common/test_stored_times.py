@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite.base import DATETIME
 
-from services.common.db import UtcDateTime
+from services.common.columns import UtcDateTime
 from services.common.timestamps import PROVINCE_TIME
 
 SQLITE = sqlite.dialect()

@@ -4,7 +4,7 @@ from typing import Any, cast
 import pytest
 
 from services.common.runtime import streams
-from services.common.runtime.grpc_server import CallContext
+from services.common.runtime.grpc_calls import CallContext
 from services.common.runtime.streams import changes
 
 

@@ -5,7 +5,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.interconnect.adapters.unit_of_work import VERSIONS, InterconnectUnitOfWork
 
 DEMO_PLATFORMS = Path(__file__).parents[3] / "services" / "interconnect" / "demo" / "platforms.yaml"

@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.inventory.adapters.unit_of_work import VERSIONS, InventoryUnitOfWork
 
 DEMO_CATALOG = Path(__file__).parents[3] / "services" / "inventory" / "demo" / "catalog.yaml"

@@ -3,7 +3,8 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
-from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from services.common import db
+from services.common import database_retries
 from services.common.errors import FailedPrecondition, InvalidArgument
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
@@ -285,8 +285,8 @@ def test_a_retired_system_is_refused_by_a_new_wave_and_a_start_naming_it_and_not
 
 def test_a_steps_outcome_waits_for_a_database_that_stays_away_for_minutes(unit_of_work, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     clock = FakeClock()
-    monkeypatch.setattr(db.time, "monotonic", clock)
-    monkeypatch.setattr(db.time, "sleep", clock.sleep)
+    monkeypatch.setattr(database_retries.time, "monotonic", clock)
+    monkeypatch.setattr(database_retries.time, "sleep", clock.sleep)
     run = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
     away_until: list[float] = []
 

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from services.common.auth import OPERATOR, SRE, Principal
-from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
 from services.common.errors import NotFound
 from services.common.events import SYSTEM_UPDATED, Event, new_event
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.migration import handlers, queries
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 from services.migration.domain.model import MigrationRun, WaveSystem

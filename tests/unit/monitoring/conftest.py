@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 
-from services.common.db import KERNEL_VERSIONS, session_factory, upgrade
+from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
+from services.common.sql_unit_of_work import session_factory
 from services.monitoring.adapters.collectors import ProgressCollector, SystemsCollector
 from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
 from services.monitoring.handlers import fold_events
