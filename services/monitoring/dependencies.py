@@ -1,4 +1,5 @@
-"""Monitoring's own nameko wiring: read-model collectors on the container's metrics registry, page access."""
+"""Monitoring's own nameko wiring: the read model's database, whose collectors join the container's metrics registry;
+the event lag gauges; page access."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -13,21 +14,29 @@ from services.common.errors import Unauthenticated
 from services.common.runtime.database import Database
 from services.common.runtime.metrics import MetricsRegistry
 from services.monitoring.adapters.collectors import ProgressCollector, SystemsCollector
+from services.monitoring.adapters.unit_of_work import VERSIONS, SqlMonitoringUnitOfWork
 from services.monitoring.domain.progress import as_utc
+from services.monitoring.settings import settings_from
 
 TOKEN_COOKIE = "zy_token"
 
 
-class ReadModelMetrics(DependencyProvider):
+class ReadModelDatabase(Database):
+    """Monitoring's database (`uow = ReadModelDatabase()`): a unit of work on the read model per worker, and, once
+    started, the collectors that read the read model at every scrape of /metrics."""
+
     metrics = MetricsRegistry()
 
-    def start(self) -> None:
-        database = next(d for d in self.container.dependencies if isinstance(d, Database))
-        self.metrics.registry.register(SystemsCollector(database.unit_of_work))  # type: ignore[arg-type]
-        self.metrics.registry.register(ProgressCollector(database.unit_of_work))  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any):
+        super().__init__(SqlMonitoringUnitOfWork, VERSIONS, **kwargs)
 
-    def get_dependency(self, worker_ctx: Any) -> None:
-        return None
+    def start(self) -> None:
+        super().start()
+        self.metrics.registry.register(SystemsCollector(self.unit_of_work))
+        self.metrics.registry.register(ProgressCollector(self.unit_of_work))
+
+    def unit_of_work(self) -> SqlMonitoringUnitOfWork:
+        return SqlMonitoringUnitOfWork(self.session_factory)
 
 
 class EventLag(DependencyProvider):
@@ -70,7 +79,7 @@ class PageAccess(DependencyProvider):
     """Who is asking for a page: a bearer token in the Authorization header, the zy_token cookie or ?token=."""
 
     def setup(self) -> None:
-        self.tokens = TokenStore(create_engine(self.container.config["AUTH_DATABASE_URL"]))
+        self.tokens = TokenStore(create_engine(settings_from(self.container.config).auth_database_url))
 
     def get_dependency(self, worker_ctx: Any) -> "PageAccess":
         return self

@@ -1,13 +1,13 @@
-"""Monitoring use cases: fold every service's events into the read model (once per event id), answer questions."""
+"""Monitoring's folds: every service's events into the read model, the audit trail's into the audit records; each
+event at most once per consumer."""
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from services.common.auth import Principal
-from services.common.errors import PermissionDenied
 from services.common.events import (
+    CALL_RECORDED,
     DATA_RESOURCE_OPENED,
     DATA_RESOURCE_RETIRED,
     DATA_RESOURCE_SCHEDULED,
@@ -27,25 +27,35 @@ from services.common.events import (
     Event,
 )
 from services.common.timestamps import moment_of
-from services.common.unit_of_work import UnitOfWork
+from services.monitoring.adapters import messages
 from services.monitoring.domain.progress import RETIRED_SYSTEM_STATUS, STEP_RESULTS, as_utc, city_of
+from services.monitoring.ports import MonitoringUnitOfWork, Prefetching
 
 SYSTEMS_CONSUMER = "monitoring.systems"
 MIGRATIONS_CONSUMER = "monitoring.migrations"
 INTERCONNECT_CONSUMER = "monitoring.interconnect"
+AUDIT_CONSUMER = "monitoring.audit"
 STEP_STATUS = {STEP_STARTED: "started", STEP_PROGRESS: "running", STEP_COMPLETED: "completed", STEP_FAILED: "failed"}
 
-Fold = Callable[[Event, Any], None]
+
+class RowKey(NamedTuple):
+    """A read-model row a fold may touch: the table's repository and the row's key."""
+
+    table: Prefetching
+    key: Hashable
 
 
-def _fold(event: Event, uow: UnitOfWork) -> None:
-    if event.time.tzinfo is None:  # a producer may have sent a time without an offset
-        event = replace(event, time=as_utc(event.time))
-    FOLDS[event.type][1](event, uow)
+@dataclass(frozen=True)
+class Fold:
+    """How the read model takes in the events of one type."""
+
+    consumer: str  # who the inbox records as having folded the event: once per consumer
+    rows: Callable[[Event, MonitoringUnitOfWork], list[RowKey]]  # those it may touch: fetched for a whole batch first
+    apply: Callable[[Event, MonitoringUnitOfWork], None]
 
 
-def _system(event: Event, uow: Any) -> None:
-    system = event.payload.system  # type: ignore[attr-defined]
+def _system(event: Event, uow: MonitoringUnitOfWork) -> None:
+    system = messages.system_of(event)
     uow.systems.upsert(
         system_id=system.id,
         code=system.code,
@@ -57,8 +67,12 @@ def _system(event: Event, uow: Any) -> None:
     )
 
 
-def _data_resource(event: Event, uow: Any) -> None:
-    resource = event.payload.data_resource  # type: ignore[attr-defined]
+def _system_rows(event: Event, uow: MonitoringUnitOfWork) -> list[RowKey]:
+    return [RowKey(uow.systems, messages.system_of(event).id)]
+
+
+def _data_resource(event: Event, uow: MonitoringUnitOfWork) -> None:
+    resource = messages.data_resource_of(event)
     uow.data_resources.upsert(
         code=resource.code,
         at=event.time,
@@ -70,142 +84,129 @@ def _data_resource(event: Event, uow: Any) -> None:
     )
 
 
-def _identity(payload: Any) -> dict[str, Any]:
-    return {
-        "system_id": payload.system_id,
-        "run_id": payload.run_id,
-        "system_code": payload.system_code,
-        "organisation_code": payload.organisation_code,
-        "wave_name": payload.wave_name,
-        "wave_window_start": moment_of(payload, "wave_window_start"),
-        "wave_window_end": moment_of(payload, "wave_window_end"),
-    }
+def _data_resource_rows(event: Event, uow: MonitoringUnitOfWork) -> list[RowKey]:
+    return [RowKey(uow.data_resources, messages.data_resource_of(event).code)]
 
 
-def _run_state(event: Event, uow: Any) -> None:
-    payload: Any = event.payload
-    uow.migrations.record_state(state=payload.state, reason=payload.reason, at=event.time, **_identity(payload))
+def _run_state(event: Event, uow: MonitoringUnitOfWork) -> None:
+    changed = messages.run_state_of(event)
+    uow.runs.record_state(messages.run_of(changed), state=changed.state, reason=changed.reason, at=event.time)
 
 
-def _step(event: Event, uow: Any) -> None:
-    payload: Any = event.payload
-    uow.migrations.record_step(step=payload.step, at=event.time, **_identity(payload))
+def _run_state_rows(event: Event, uow: MonitoringUnitOfWork) -> list[RowKey]:
+    return [RowKey(uow.runs, messages.run_state_of(event).system_id)]
+
+
+def _step(event: Event, uow: MonitoringUnitOfWork) -> None:
+    step = messages.step_of(event)
+    uow.runs.record_step(messages.run_of(step), step=step.step, at=event.time)
     uow.steps.record(
-        run_id=payload.run_id,
-        step=payload.step,
+        run_id=step.run_id,
+        step=step.step,
         at=event.time,
-        system_id=payload.system_id,
+        system_id=step.system_id,
         status=STEP_STATUS[event.type],
-        percent=100 if event.type == STEP_COMPLETED else payload.percent,
-        attempt=payload.attempt,
-        message=payload.message,
+        percent=100 if event.type == STEP_COMPLETED else step.percent,
+        attempt=step.attempt,
+        message=step.message,
     )
     if event.type in STEP_RESULTS:
         uow.steps.add_outcome(
             event_id=event.id,
-            step=payload.step,
+            step=step.step,
             result=STEP_RESULTS[event.type],
-            duration_seconds=payload.duration_seconds,
-            organisation_code=payload.organisation_code,
+            duration_seconds=step.duration_seconds,
+            organisation_code=step.organisation_code,
             at=event.time,
         )
 
 
-def _link(event: Event, uow: Any) -> None:
-    link = event.payload.link  # type: ignore[attr-defined]
+def _step_rows(event: Event, uow: MonitoringUnitOfWork) -> list[RowKey]:
+    step = messages.step_of(event)
+    return [RowKey(uow.runs, step.system_id), RowKey(uow.steps, (step.run_id, step.step))]
+
+
+def _link(event: Event, uow: MonitoringUnitOfWork) -> None:
+    link = messages.link_of(event)
     uow.links.upsert(platform_code=link.platform_code, state=link.state, latency_ms=link.latency_ms, at=event.time)
 
 
-def _exchange(event: Event, uow: Any) -> None:
-    resource = event.payload.resource  # type: ignore[attr-defined]
-    last = moment_of(resource, "last_exchange_at")
+def _link_rows(event: Event, uow: MonitoringUnitOfWork) -> list[RowKey]:
+    return [RowKey(uow.links, messages.link_of(event).platform_code)]
+
+
+def _exchange(event: Event, uow: MonitoringUnitOfWork) -> None:
+    resource = messages.shared_resource_of(event)
     uow.exchanges.record(
         resource_code=resource.code,
         platform_code=resource.platform,
-        last_exchange_at=last,
+        last_exchange_at=moment_of(resource, "last_exchange_at"),
         # As interconnect found it when it recorded the event: an old run recorded late leaves the resource overdue
         overdue=event.type == EXCHANGE_OVERDUE or resource.overdue,
         at=event.time,
     )
 
 
-# The read-model rows each fold may touch, as (repository, key): fetched for a whole batch ahead of folding it.
-def _system_row(event: Event) -> list[tuple[str, Any]]:
-    return [("systems", event.payload.system.id)]  # type: ignore[attr-defined]
+def _exchange_rows(event: Event, uow: MonitoringUnitOfWork) -> list[RowKey]:
+    return [RowKey(uow.exchanges, messages.shared_resource_of(event).code)]
 
 
-def _data_resource_row(event: Event) -> list[tuple[str, Any]]:
-    return [("data_resources", event.payload.data_resource.code)]  # type: ignore[attr-defined]
+_SYSTEM = Fold(SYSTEMS_CONSUMER, _system_rows, _system)
+_DATA_RESOURCE = Fold(SYSTEMS_CONSUMER, _data_resource_rows, _data_resource)
+_RUN_STATE = Fold(MIGRATIONS_CONSUMER, _run_state_rows, _run_state)
+_STEP = Fold(MIGRATIONS_CONSUMER, _step_rows, _step)
+_LINK = Fold(INTERCONNECT_CONSUMER, _link_rows, _link)
+_EXCHANGE = Fold(INTERCONNECT_CONSUMER, _exchange_rows, _exchange)
 
-
-def _run_rows(event: Event) -> list[tuple[str, Any]]:
-    payload: Any = event.payload
-    rows: list[tuple[str, Any]] = [("migrations", payload.system_id)]
-    return rows + [("steps", (payload.run_id, payload.step))] if event.type in STEP_STATUS else rows
-
-
-def _link_row(event: Event) -> list[tuple[str, Any]]:
-    return [("links", event.payload.link.platform_code)]  # type: ignore[attr-defined]
-
-
-def _exchange_row(event: Event) -> list[tuple[str, Any]]:
-    return [("exchanges", event.payload.resource.code)]  # type: ignore[attr-defined]
-
-
-TOUCHES: dict[Fold, Callable[[Event], list[tuple[str, Any]]]] = {
-    _system: _system_row,
-    _data_resource: _data_resource_row,
-    _run_state: _run_rows,
-    _step: _run_rows,
-    _link: _link_row,
-    _exchange: _exchange_row,
-}
-
-FOLDS: dict[str, tuple[str, Fold]] = {
-    SYSTEM_REGISTERED: (SYSTEMS_CONSUMER, _system),
-    SYSTEM_UPDATED: (SYSTEMS_CONSUMER, _system),
-    SYSTEM_RETIRED: (SYSTEMS_CONSUMER, _system),
-    DATA_RESOURCE_SCHEDULED: (SYSTEMS_CONSUMER, _data_resource),
-    DATA_RESOURCE_OPENED: (SYSTEMS_CONSUMER, _data_resource),
-    DATA_RESOURCE_RETIRED: (SYSTEMS_CONSUMER, _data_resource),
-    RUN_STATE_CHANGED: (MIGRATIONS_CONSUMER, _run_state),
-    **{step_type: (MIGRATIONS_CONSUMER, _step) for step_type in STEP_STATUS},
-    LINK_STATE_CHANGED: (INTERCONNECT_CONSUMER, _link),
-    LINK_LATENCY_CHANGED: (INTERCONNECT_CONSUMER, _link),
-    RESOURCE_SHARED: (INTERCONNECT_CONSUMER, _exchange),
-    EXCHANGE_RECORDED: (INTERCONNECT_CONSUMER, _exchange),
-    EXCHANGE_OVERDUE: (INTERCONNECT_CONSUMER, _exchange),
+FOLDS: dict[str, Fold] = {
+    SYSTEM_REGISTERED: _SYSTEM,
+    SYSTEM_UPDATED: _SYSTEM,
+    SYSTEM_RETIRED: _SYSTEM,
+    DATA_RESOURCE_SCHEDULED: _DATA_RESOURCE,
+    DATA_RESOURCE_OPENED: _DATA_RESOURCE,
+    DATA_RESOURCE_RETIRED: _DATA_RESOURCE,
+    RUN_STATE_CHANGED: _RUN_STATE,
+    **{step_type: _STEP for step_type in STEP_STATUS},
+    LINK_STATE_CHANGED: _LINK,
+    LINK_LATENCY_CHANGED: _LINK,
+    RESOURCE_SHARED: _EXCHANGE,
+    EXCHANGE_RECORDED: _EXCHANGE,
+    EXCHANGE_OVERDUE: _EXCHANGE,
 }
 
 
-def _first_deliveries(events: list[Event], uow: UnitOfWork) -> list[Event]:
+def _first_deliveries(events: list[Event], uow: MonitoringUnitOfWork) -> list[Event]:
     """The events of types the read model needs that their consumer has not folded before, now recorded as folded."""
-    return uow.inbox.first_deliveries((event, FOLDS[event.type][0]) for event in events if event.type in FOLDS)
+    return uow.inbox.first_deliveries((event, FOLDS[event.type].consumer) for event in events if event.type in FOLDS)
 
 
-def _prefetch(events: list[Event], uow: Any) -> None:
+def _prefetch(events: list[Event], uow: MonitoringUnitOfWork) -> None:
     """One query per table for the rows the batch touches, instead of one per event."""
-    wanted: dict[str, set[Any]] = defaultdict(set)
+    wanted: dict[Prefetching, set[Hashable]] = defaultdict(set)
     for event in events:
-        for repository, key in TOUCHES[FOLDS[event.type][1]](event):
-            wanted[repository].add(key)
-    for repository, keys in wanted.items():
-        getattr(uow, repository).prefetch(keys)
+        for row in FOLDS[event.type].rows(event, uow):
+            wanted[row.table].add(row.key)
+    for table, keys in wanted.items():
+        table.prefetch(keys)
 
 
-def fold_events(events: list[Event], uow: UnitOfWork) -> None:
+def fold_events(events: list[Event], uow: MonitoringUnitOfWork) -> None:
     """Fold events of any topic into the read model in one transaction (all or none), each at most once."""
     with uow:
         new = _first_deliveries(events, uow)
         _prefetch(new, uow)
         for event in new:
-            _fold(event, uow)
+            if event.time.tzinfo is None:  # a producer may have sent a time without an offset
+                event = replace(event, time=as_utc(event.time))
+            FOLDS[event.type].apply(event, uow)
         uow.commit()
 
 
-def count_systems(organisation_code: str, uow: UnitOfWork, principal: Principal) -> dict[str, int]:
-    own = principal.department
-    if own is not None and organisation_code and organisation_code != own:
-        raise PermissionDenied(f"department {own} may not see the counts of {organisation_code}")
+def keep_audit_record(event: Event, uow: MonitoringUnitOfWork) -> None:
+    """Keep the record an audit event carries, once however often the event is delivered."""
+    if event.type != CALL_RECORDED:
+        return
     with uow:
-        return uow.systems.count_by_organisation(own or organisation_code or None)  # type: ignore[attr-defined]
+        if uow.inbox.first_delivery(event, consumer=AUDIT_CONSUMER):
+            uow.audit.keep(messages.audit_record_of(event))
+            uow.commit()

@@ -9,16 +9,14 @@ from services.common.auth import DEPARTMENT, OPERATOR, SRE, Principal
 from services.common.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.common.events import AUDIT_EVENTS, INTERCONNECT_EVENTS, INVENTORY_EVENTS, MIGRATION_EVENTS, Event
 from services.common.runtime import web
-from services.common.runtime.database import Database
 from services.common.runtime.grpc_calls import CallContext
 from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.runtime.kafka import kafka_consumer
 from services.common.runtime.streams import changes
-from services.monitoring import audit, handlers, pages, progress
-from services.monitoring.adapters import messages
-from services.monitoring.adapters.audit import filter_of
-from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
-from services.monitoring.dependencies import TOKEN_COOKIE, EventLag, PageAccess, ReadModelMetrics
+from services.monitoring import handlers, queries
+from services.monitoring.adapters import html, messages
+from services.monitoring.dependencies import TOKEN_COOKIE, EventLag, PageAccess, ReadModelDatabase
+from services.monitoring.ports import MonitoringUnitOfWork
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 
 MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
@@ -39,8 +37,7 @@ PAGE_HEADERS = {
 class MonitoringService(web.Observable):
     name = "monitoring"
 
-    uow = Database(MonitoringUnitOfWork, VERSIONS)
-    read_model_metrics = ReadModelMetrics()
+    uow = ReadModelDatabase()  # its collectors answer /metrics from the read model
     access = PageAccess()
     event_lag = EventLag(INVENTORY_EVENTS, MIGRATION_EVENTS, INTERCONNECT_EVENTS)
 
@@ -62,19 +59,23 @@ class MonitoringService(web.Observable):
 
     @http("GET", "/status")
     def overview_page(self, request: Request) -> Response:
-        return self._page(request, lambda principal: pages.overview_page(self.uow, principal))
+        return self._page(request, lambda principal: html.overview_page(queries.province_progress(self.uow, principal)))
 
     @http("GET", "/status/org/<string:code>")
     def organisation_page(self, request: Request, code: str) -> Response:
-        return self._page(request, lambda principal: pages.organisation_page(code, self.uow, principal))
+        return self._page(
+            request, lambda principal: html.organisation_page(queries.organisation_progress(code, self.uow, principal))
+        )
 
     @http("GET", "/status/wave/<string:name>")
     def wave_page(self, request: Request, name: str) -> Response:
-        return self._page(request, lambda principal: pages.wave_page(name, self.uow, principal))
+        return self._page(request, lambda principal: html.wave_page(queries.wave_progress(name, self.uow, principal)))
 
     @http("GET", "/status/report/<string:code>/<string:quarter>")
     def report_page(self, request: Request, code: str, quarter: str) -> Response:
-        return self._page(request, lambda principal: pages.report_page(code, quarter, self.uow, principal))
+        return self._page(
+            request, lambda principal: html.report_page(queries.report_of(code, quarter, self.uow, principal))
+        )
 
     def _page(self, request: Request, build: Callable[[Principal], str]) -> Response:
         try:
@@ -94,33 +95,33 @@ class MonitoringService(web.Observable):
 
     @grpc_method(MONITORING, "CountSystems", roles=READERS)
     def count_systems(self, request: pb.CountSystemsRequest, context: CallContext) -> pb.CountSystemsResponse:
-        return messages.system_counts(handlers.count_systems(request.organisation_code, self.uow, context.principal))
+        return messages.system_counts(queries.count_systems(request.organisation_code, self.uow, context.principal))
 
     @grpc_method(MONITORING, "GetProvinceProgress", roles=READERS)
     def get_province_progress(
         self, request: pb.GetProvinceProgressRequest, context: CallContext
     ) -> pb.ProvinceProgress:
-        return messages.province_progress(progress.province(self.uow, context.principal))
+        return messages.province_progress(queries.province_progress(self.uow, context.principal))
 
     @grpc_method(MONITORING, "GetOrganisationProgress", roles=READERS)
     def get_organisation_progress(
         self, request: pb.GetOrganisationProgressRequest, context: CallContext
     ) -> pb.OrganisationProgress:
-        view = progress.organisation(request.organisation_code, self.uow, context.principal)
-        return messages.organisation_progress(view)
+        organisation = queries.organisation_progress(request.organisation_code, self.uow, context.principal)
+        return messages.organisation_progress(organisation)
 
     @grpc_method(MONITORING, "GetWaveProgress", roles=READERS)
     def get_wave_progress(self, request: pb.GetWaveProgressRequest, context: CallContext) -> pb.WaveProgress:
-        return messages.wave_progress(progress.wave(request.wave_name, self.uow, context.principal))
+        return messages.wave_progress(queries.wave_progress(request.wave_name, self.uow, context.principal))
 
     @grpc_method(MONITORING, "WatchProgress", roles=READERS)
     def watch_progress(self, request: pb.WatchProgressRequest, context: CallContext) -> Iterator[pb.ProgressUpdate]:
-        current = messages.progress_reader(request, self.uow, context.principal)
+        current = _progress_reader(request, self.uow, context.principal)
         yield from changes(current, context, WATCH_POLL_SECONDS)
 
     @grpc_method(MONITORING, "GetQuarterlyReport", roles=READERS)
     def get_quarterly_report(self, request: pb.QuarterlyReportRequest, context: CallContext) -> pb.QuarterlyReport:
-        report = pages.report_of(request.organisation_code, request.quarter, self.uow, context.principal)
+        report = queries.report_of(request.organisation_code, request.quarter, self.uow, context.principal)
         return messages.quarterly_report(report)
 
     @grpc_method(MONITORING, "WatchSystemCounts", roles=READERS)
@@ -128,7 +129,7 @@ class MonitoringService(web.Observable):
         self, request: pb.CountSystemsRequest, context: CallContext
     ) -> Iterator[pb.CountSystemsResponse]:
         counts = changes(
-            lambda: handlers.count_systems(request.organisation_code, self.uow, context.principal),
+            lambda: queries.count_systems(request.organisation_code, self.uow, context.principal),
             context,
             WATCH_POLL_SECONDS,
         )
@@ -137,12 +138,29 @@ class MonitoringService(web.Observable):
     # the audit trail of every service's mutating calls
     @kafka_consumer(AUDIT_EVENTS)
     def on_audit_event(self, event: Event) -> None:
-        audit.keep_audit_record(event, self.uow)
+        handlers.keep_audit_record(event, self.uow)
         self.event_lag.folded(AUDIT_EVENTS, event.time)
 
     @grpc_method(MONITORING, "ListAuditRecords", roles=AUDITORS)
     def list_audit_records(
         self, request: pb.ListAuditRecordsRequest, context: CallContext
     ) -> pb.ListAuditRecordsResponse:
-        page = audit.list_audit_records(filter_of(request), request.page_size, request.page_token, self.uow)
+        where = messages.filter_of(request)
+        page = queries.list_audit_records(where, request.page_size, request.page_token, self.uow)
         return pb.ListAuditRecordsResponse(records=page.items, next_page_token=page.next_page_token)
+
+
+def _progress_reader(
+    request: pb.WatchProgressRequest, uow: MonitoringUnitOfWork, principal: Principal
+) -> Callable[[], pb.ProgressUpdate]:
+    """How to read, again and again, the progress of the scope the watcher asked for."""
+    scope = request.WhichOneof("scope")
+    if scope == "organisation_code":
+        code = request.organisation_code
+        return lambda: pb.ProgressUpdate(
+            organisation=messages.organisation_progress(queries.organisation_progress(code, uow, principal))
+        )
+    if scope == "wave_name":
+        name = request.wave_name
+        return lambda: pb.ProgressUpdate(wave=messages.wave_progress(queries.wave_progress(name, uow, principal)))
+    return lambda: pb.ProgressUpdate(province=messages.province_progress(queries.province_progress(uow, principal)))

@@ -1,21 +1,20 @@
-"""The audit records monitoring received from every service: kept for good, read newest first."""
+"""The audit records monitoring received from every service (ports.AuditRecords): kept for good, read newest
+first."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.common.audit import ERROR, OK, AuditRecordColumns, record_columns, record_from_columns
-from services.common.timestamps import moment_of
 from services.monitoring.adapters.orm import ReadModelBase
 from services.monitoring.domain.audit import AuditFilter, AuditKey
 from services.pb.zhongyuan.audit.v1 import audit_pb2
-from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2
 
 
 class AuditView(AuditRecordColumns, ReadModelBase):
     __tablename__ = "audit_view"
 
 
-class SqlAuditViews:
+class SqlAuditRecords:
     def __init__(self, session: Session):
         self._session = session
 
@@ -48,14 +47,3 @@ def _conditions(where: AuditFilter) -> list[sa.ColumnElement[bool]]:
     elif where.outcome:
         conditions.append(AuditView.outcome == where.outcome)
     return conditions
-
-
-def filter_of(request: monitoring_pb2.ListAuditRecordsRequest) -> AuditFilter:
-    return AuditFilter(
-        service=request.service,
-        actor=request.actor,
-        method=request.method,
-        since=moment_of(request, "since"),
-        until=moment_of(request, "until"),
-        outcome=request.outcome.upper(),
-    )

@@ -9,7 +9,7 @@ from prometheus_client.registry import Collector
 
 from services.common.timestamps import province_today
 from services.monitoring.adapters.queries import SqlProgressQueries
-from services.monitoring.adapters.unit_of_work import MonitoringUnitOfWork
+from services.monitoring.adapters.unit_of_work import SqlMonitoringUnitOfWork
 from services.monitoring.domain.progress import COUNTED_STEPS, DURATION_BUCKETS, STEP_RESULTS, migrated_share
 
 # LinkState values. A degraded link still answers (slowly): it is up, and its latency shows how slow. A link not
@@ -18,7 +18,7 @@ LINK_UNKNOWN, LINK_DOWN = 0, 3
 
 
 class SystemsCollector(Collector):
-    def __init__(self, unit_of_work: Callable[[], MonitoringUnitOfWork]):
+    def __init__(self, unit_of_work: Callable[[], SqlMonitoringUnitOfWork]):
         self._unit_of_work = unit_of_work
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -36,7 +36,7 @@ class SystemsCollector(Collector):
 class ProgressCollector(Collector):
     """Migrations, steps, 上云率, links, exchanges, data opening, from one read-model session."""
 
-    def __init__(self, unit_of_work: Callable[[], MonitoringUnitOfWork], today: Callable[[], date] = province_today):
+    def __init__(self, unit_of_work: Callable[[], SqlMonitoringUnitOfWork], today: Callable[[], date] = province_today):
         self._unit_of_work = unit_of_work
         self._today = today
 

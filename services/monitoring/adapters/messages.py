@@ -1,15 +1,89 @@
-"""Between monitoring's views and protobuf: the answers of MonitoringService's progress, report and count calls."""
+"""Between monitoring and protobuf: the services' events as the folds read them, MonitoringService's requests, and
+the answers of its progress, report and count calls."""
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, overload
 
-from services.common.auth import Principal
-from services.common.timestamps import timestamp
-from services.common.unit_of_work import UnitOfWork
-from services.monitoring import progress
+from google.protobuf.message import Message
+
+from services.common.events import Event
+from services.common.timestamps import moment_of, timestamp
+from services.monitoring.domain.audit import AuditFilter
+from services.monitoring.domain.progress import OrganisationProgress, ProvinceProgress, RunIdentity, WaveProgress
 from services.monitoring.domain.report import QuarterlyReport, as_csv, as_markdown
-from services.monitoring.progress import OrganisationView, ProvinceView, WaveView
+from services.pb.zhongyuan.audit.v1 import audit_pb2
+from services.pb.zhongyuan.audit.v1 import events_pb2 as audit
+from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect
+from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2
+from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory
+from services.pb.zhongyuan.inventory.v1 import inventory_pb2
+from services.pb.zhongyuan.migration.v1 import events_pb2 as migration
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
+
+# The services' events, as the folds read them
+A = TypeVar("A", bound=Message)
+B = TypeVar("B", bound=Message)
+C = TypeVar("C", bound=Message)
+
+
+@overload
+def payload_as(event: Event, kind: type[A], /) -> A: ...
+@overload
+def payload_as(event: Event, kind: type[A], or_kind: type[B], /) -> A | B: ...
+@overload
+def payload_as(event: Event, kind: type[A], or_kind: type[B], or_else: type[C], /) -> A | B | C: ...
+def payload_as(event: Event, *kinds: type[Message]) -> Message:
+    """The event's payload, of one of `kinds` (decode_event made it the class EVENT_TYPES names for the event's type);
+    TypeError for a payload of none of them."""
+    if isinstance(event.payload, kinds):
+        return event.payload
+    names = " or ".join(kind.__name__ for kind in kinds)
+    raise TypeError(f"{event.type} carries {type(event.payload).__name__}, not {names}")
+
+
+def system_of(event: Event) -> inventory_pb2.System:
+    return payload_as(event, inventory.SystemRegistered, inventory.SystemUpdated, inventory.SystemRetired).system
+
+
+def data_resource_of(event: Event) -> inventory_pb2.DataResource:
+    kinds = inventory.DataResourceScheduled, inventory.DataResourceOpened, inventory.DataResourceRetired
+    return payload_as(event, *kinds).data_resource
+
+
+def link_of(event: Event) -> interconnect_pb2.Link:
+    return payload_as(event, interconnect.LinkStateChanged, interconnect.LinkLatencyChanged).link
+
+
+def shared_resource_of(event: Event) -> interconnect_pb2.SharedResource:
+    kinds = interconnect.ResourceShared, interconnect.ExchangeRecorded, interconnect.ExchangeOverdue
+    return payload_as(event, *kinds).resource
+
+
+def run_state_of(event: Event) -> migration.RunStateChanged:
+    return payload_as(event, migration.RunStateChanged)
+
+
+def step_of(event: Event) -> migration.StepEvent:
+    return payload_as(event, migration.StepEvent)
+
+
+def audit_record_of(event: Event) -> audit_pb2.AuditRecord:
+    return payload_as(event, audit.CallRecorded).record
+
+
+def run_of(message: migration.RunStateChanged | migration.StepEvent) -> RunIdentity:
+    window = moment_of(message, "wave_window_start"), moment_of(message, "wave_window_end")
+    return RunIdentity(
+        system_id=message.system_id,
+        run_id=message.run_id,
+        system_code=message.system_code,
+        organisation_code=message.organisation_code,
+        wave_window_start=window[0],
+        wave_window_end=window[1],
+        wave_name=message.wave_name,
+    )
+
+
+# MonitoringService's requests and answers
 
 
 def organisation_summary(row: dict[str, Any]) -> pb.OrganisationSummary:
@@ -38,18 +112,18 @@ def system_progress(row: dict[str, Any]) -> pb.SystemProgress:
     )
 
 
-def province_progress(view: ProvinceView) -> pb.ProvinceProgress:
+def province_progress(province: ProvinceProgress) -> pb.ProvinceProgress:
     return pb.ProvinceProgress(
-        systems=view.totals["systems"],
-        migrated=view.totals["migrated"],
-        migrated_ratio=view.totals["ratio"],
-        organisations=[organisation_summary(row) for row in view.organisations],
+        systems=province.totals["systems"],
+        migrated=province.totals["migrated"],
+        migrated_ratio=province.totals["ratio"],
+        organisations=[organisation_summary(row) for row in province.organisations],
     )
 
 
-def organisation_progress(view: OrganisationView) -> pb.OrganisationProgress:
-    summary = view.summary or {
-        "organisation_code": view.organisation_code,
+def organisation_progress(organisation: OrganisationProgress) -> pb.OrganisationProgress:
+    summary = organisation.summary or {
+        "organisation_code": organisation.organisation_code,
         "systems": 0,
         "migrated": 0,
         "active": 0,
@@ -58,12 +132,12 @@ def organisation_progress(view: OrganisationView) -> pb.OrganisationProgress:
         "last_progress_at": None,
     }
     return pb.OrganisationProgress(
-        summary=organisation_summary(summary), systems=[system_progress(row) for row in view.systems]
+        summary=organisation_summary(summary), systems=[system_progress(row) for row in organisation.systems]
     )
 
 
-def wave_progress(view: WaveView) -> pb.WaveProgress:
-    summary = view.summary
+def wave_progress(wave: WaveProgress) -> pb.WaveProgress:
+    summary = wave.summary
     return pb.WaveProgress(
         wave_name=summary["name"],
         window_start=timestamp(summary["window_start"]),
@@ -71,24 +145,8 @@ def wave_progress(view: WaveView) -> pb.WaveProgress:
         systems=summary["systems"],
         migrated=summary["migrated"],
         behind_window=summary["behind_window"],
-        systems_progress=[system_progress(row) for row in view.systems],
+        systems_progress=[system_progress(row) for row in wave.systems],
     )
-
-
-def progress_reader(
-    request: pb.WatchProgressRequest, uow: UnitOfWork, principal: Principal
-) -> Callable[[], pb.ProgressUpdate]:
-    """How to read the progress of the scope the watcher asked for."""
-    scope = request.WhichOneof("scope")
-    if scope == "organisation_code":
-        code = request.organisation_code
-        return lambda: pb.ProgressUpdate(
-            organisation=organisation_progress(progress.organisation(code, uow, principal))
-        )
-    if scope == "wave_name":
-        name = request.wave_name
-        return lambda: pb.ProgressUpdate(wave=wave_progress(progress.wave(name, uow, principal)))
-    return lambda: pb.ProgressUpdate(province=province_progress(progress.province(uow, principal)))
 
 
 def quarterly_report(report: QuarterlyReport) -> pb.QuarterlyReport:
@@ -108,4 +166,15 @@ def quarterly_report(report: QuarterlyReport) -> pb.QuarterlyReport:
 def system_counts(counts: dict[str, int]) -> pb.CountSystemsResponse:
     return pb.CountSystemsResponse(
         counts=[pb.OrganisationCount(organisation_code=org, systems=n) for org, n in sorted(counts.items())]
+    )
+
+
+def filter_of(request: pb.ListAuditRecordsRequest) -> AuditFilter:
+    return AuditFilter(
+        service=request.service,
+        actor=request.actor,
+        method=request.method,
+        since=moment_of(request, "since"),
+        until=moment_of(request, "until"),
+        outcome=request.outcome.upper(),
     )

@@ -1,5 +1,9 @@
 """The monitoring read model: the latest known state of every system, run, step, link, exchange and data resource,
-built from the services' events (it can be rebuilt by replaying the topics)."""
+built from the services' events (it can be rebuilt by replaying the topics).
+
+In monitoring a "view" is one of these tables (`SystemView` is the table system_view), and only that: the repositories
+that write them are named for what they hold (adapters/repository.py), the answers built from them for what they
+answer (domain/progress.py)."""
 
 from datetime import datetime
 

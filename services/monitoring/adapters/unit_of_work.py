@@ -3,27 +3,30 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from services.common.sql_unit_of_work import SqlUnitOfWork
-from services.monitoring.adapters.audit import SqlAuditViews
+from services.monitoring.adapters.audit import SqlAuditRecords
 from services.monitoring.adapters.queries import SqlProgressQueries
-from services.monitoring.adapters.repository import SqlSystemViews
-from services.monitoring.adapters.views import (
-    SqlDataResourceViews,
-    SqlExchangeViews,
-    SqlLinkViews,
-    SqlMigrationViews,
-    SqlStepViews,
+from services.monitoring.adapters.repository import (
+    SqlDataResources,
+    SqlExchanges,
+    SqlLatestRuns,
+    SqlLinks,
+    SqlSteps,
+    SqlSystems,
 )
+from services.monitoring.ports import MonitoringUnitOfWork
 
 VERSIONS = Path(__file__).parents[1] / "migrations" / "versions"
 
 
-class MonitoringUnitOfWork(SqlUnitOfWork):
+class SqlMonitoringUnitOfWork(SqlUnitOfWork, MonitoringUnitOfWork):
+    progress: SqlProgressQueries  # the metrics' questions too (adapters.collectors)
+
     def bind(self, session: Session) -> None:
-        self.systems = SqlSystemViews(session)
-        self.migrations = SqlMigrationViews(session)
-        self.steps = SqlStepViews(session)
-        self.links = SqlLinkViews(session)
-        self.exchanges = SqlExchangeViews(session)
-        self.data_resources = SqlDataResourceViews(session)
+        self.systems = SqlSystems(session)
+        self.runs = SqlLatestRuns(session)
+        self.steps = SqlSteps(session)
+        self.links = SqlLinks(session)
+        self.exchanges = SqlExchanges(session)
+        self.data_resources = SqlDataResources(session)
         self.progress = SqlProgressQueries(session)
-        self.audit = SqlAuditViews(session)
+        self.audit = SqlAuditRecords(session)

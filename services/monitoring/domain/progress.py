@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from services.common.events import MIGRATION_STEPS
 from services.common.timestamps import PROVINCE_TIME
@@ -51,6 +52,41 @@ class Quarter:
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.number}"
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """The run an event of migration speaks of: what the read model keeps of it from each of its events."""
+
+    system_id: str
+    run_id: str
+    system_code: str
+    organisation_code: str
+    wave_name: str
+    wave_window_start: datetime | None
+    wave_window_end: datetime | None
+
+
+# The progress of the province, an organisation and a wave, as the status pages and the gRPC answers show it: rows
+# shaped by domain.status_page from what the read model holds.
+@dataclass(frozen=True)
+class ProvinceProgress:
+    totals: dict[str, Any]
+    organisations: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class OrganisationProgress:
+    organisation_code: str
+    summary: dict[str, Any] | None  # None while the read model knows no system of the organisation
+    systems: list[dict[str, Any]]
+    resources: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class WaveProgress:
+    summary: dict[str, Any]
+    systems: list[dict[str, Any]]
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -16,9 +16,10 @@ from services.common.events import cloudevent_headers, decode_event
 from services.common.kernel_tables import OutboxRecord
 from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
 from services.common.sql_unit_of_work import session_factory
-from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
-from services.monitoring.audit import keep_audit_record, list_audit_records
+from services.monitoring.adapters.unit_of_work import VERSIONS, SqlMonitoringUnitOfWork
 from services.monitoring.domain.audit import AuditFilter
+from services.monitoring.handlers import keep_audit_record
+from services.monitoring.queries import list_audit_records
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
 
 START = datetime(2016, 6, 30, 8, 0, tzinfo=UTC)
@@ -33,16 +34,16 @@ def sessions(database_url: str) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def uow(sessions: sessionmaker[Session]) -> MonitoringUnitOfWork:
-    return MonitoringUnitOfWork(sessions)
+def uow(sessions: sessionmaker[Session]) -> SqlMonitoringUnitOfWork:
+    return SqlMonitoringUnitOfWork(sessions)
 
 
 @pytest.fixture
-def announce(sessions: sessionmaker[Session], uow: MonitoringUnitOfWork) -> Callable[[int, str], str]:
+def announce(sessions: sessionmaker[Session], uow: SqlMonitoringUnitOfWork) -> Callable[[int, str], str]:
     return partial(_announce, sessions, uow)
 
 
-def _announce(sessions: sessionmaker[Session], uow: MonitoringUnitOfWork, minute: int, outcome: str) -> str:
+def _announce(sessions: sessionmaker[Session], uow: SqlMonitoringUnitOfWork, minute: int, outcome: str) -> str:
     """Write a record as a service does (its own audit table and outbox, here monitoring's), then receive its event
     the way monitoring's consumer does, twice."""
     request = inv.GetByCodeRequest(code=f"HA-{minute}")

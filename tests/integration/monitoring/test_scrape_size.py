@@ -11,7 +11,7 @@ from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
 from services.common.sql_unit_of_work import session_factory
 from services.monitoring.adapters.collectors import ProgressCollector, SystemsCollector
 from services.monitoring.adapters.orm import MigrationView, StepOutcome, SystemView
-from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
+from services.monitoring.adapters.unit_of_work import VERSIONS, SqlMonitoringUnitOfWork
 
 SYSTEMS = 10_000
 STATES = ("completed", "sync", "failed", "awaiting_approval")
@@ -49,8 +49,8 @@ def test_a_scrape_of_ten_thousand_systems_sums_every_departments_figures(databas
     fill(engine)
     sessions = session_factory(engine)
     registry = CollectorRegistry()
-    registry.register(SystemsCollector(lambda: MonitoringUnitOfWork(sessions)))
-    registry.register(ProgressCollector(lambda: MonitoringUnitOfWork(sessions)))
+    registry.register(SystemsCollector(lambda: SqlMonitoringUnitOfWork(sessions)))
+    registry.register(ProgressCollector(lambda: SqlMonitoringUnitOfWork(sessions)))
 
     text = generate_latest(registry).decode()
 

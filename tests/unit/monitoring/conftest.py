@@ -7,10 +7,10 @@ from prometheus_client import CollectorRegistry
 from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
 from services.common.sql_unit_of_work import session_factory
 from services.monitoring.adapters.collectors import ProgressCollector, SystemsCollector
-from services.monitoring.adapters.unit_of_work import VERSIONS, MonitoringUnitOfWork
+from services.monitoring.adapters.unit_of_work import VERSIONS, SqlMonitoringUnitOfWork
 from services.monitoring.handlers import fold_events
 
-ReadModel = Callable[[], MonitoringUnitOfWork]
+ReadModel = Callable[[], SqlMonitoringUnitOfWork]
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def read_model(engine: sa.Engine) -> ReadModel:
     """Real units of work on that database with monitoring's read model: a new one per use, as the service asks."""
     upgrade(engine, KERNEL_VERSIONS, VERSIONS)
     sessions = session_factory(engine)
-    return lambda: MonitoringUnitOfWork(sessions)
+    return lambda: SqlMonitoringUnitOfWork(sessions)
 
 
 @pytest.fixture

@@ -1,12 +1,16 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from services.common.events import Event
 from services.monitoring import handlers
+from services.pb.zhongyuan.inventory.v1.events_pb2 import HostChanged
 from tests.fixtures.inventory_events import system_event
 from tests.unit.fakes import FakeUnitOfWork
 
 
-class FakeSystemViews:
+class FakeSystems:
     def __init__(self) -> None:
         self.rows: dict[str, dict] = {}
         self.prefetched: set[str] = set()
@@ -23,7 +27,7 @@ class FakeSystemViews:
 class FakeMonitoringUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
-        self.systems = FakeSystemViews()
+        self.systems = FakeSystems()
 
 
 def registered(system_id: str, org: str = "HA-WJW") -> Event:
@@ -78,3 +82,13 @@ def test_a_batch_is_folded_in_one_commit_and_a_duplicate_within_it_only_once() -
     assert uow.commits == 1
     assert len(uow.inbox.seen) == 2
     assert uow.systems.prefetched == {"s-1", "s-2"}
+
+
+def test_an_event_whose_payload_is_not_its_types_class_is_refused_and_folds_nothing() -> None:
+    uow = FakeMonitoringUnitOfWork()
+    wrong = replace(registered("s-1"), payload=HostChanged(system_id="s-1"))
+
+    with pytest.raises(TypeError, match="carries HostChanged, not SystemRegistered or SystemUpdated or SystemRetired"):
+        handlers.fold_events([wrong], uow)
+
+    assert (uow.systems.rows, uow.commits) == ({}, 0)

@@ -7,7 +7,8 @@ import pytest
 
 from services.common.auth import OPERATOR, Principal
 from services.common.errors import InvalidArgument
-from services.monitoring import pages
+from services.monitoring import queries
+from services.monitoring.adapters import html
 from tests.integration.monitoring.migration_events import Run, system_registered
 
 OPERATOR_PRINCIPAL = Principal(roles=frozenset({OPERATOR}))
@@ -16,7 +17,7 @@ OPERATOR_PRINCIPAL = Principal(roles=frozenset({OPERATOR}))
 @pytest.mark.parametrize("quarter", ["2026Q5", "9999Q4", "0000Q1"])
 def test_a_report_of_no_real_quarter_is_an_invalid_quarter(read_model, quarter: str) -> None:
     with pytest.raises(InvalidArgument) as refused:
-        pages.report_of("HA-WJW", quarter, read_model(), OPERATOR_PRINCIPAL)
+        queries.report_of("HA-WJW", quarter, read_model(), OPERATOR_PRINCIPAL)
 
     assert [violation.field for violation in refused.value.violations] == ["quarter"]
 
@@ -27,8 +28,8 @@ def test_pages_show_times_and_dates_as_henan_reads_them(read_model, fold) -> Non
     run = Run("HA-WJW", "HA-WJW-JKK", window_end=datetime(2026, 5, 2, 16, tzinfo=UTC))
     fold(system_registered(run), run.state("pending", "sync", at=datetime(2026, 4, 30, 23, 30, tzinfo=UTC)))
 
-    organisation = pages.organisation_page("HA-WJW", read_model(), OPERATOR_PRINCIPAL)
-    wave = pages.wave_page(run.wave_name, read_model(), OPERATOR_PRINCIPAL)
+    organisation = html.organisation_page(queries.organisation_progress("HA-WJW", read_model(), OPERATOR_PRINCIPAL))
+    wave = html.wave_page(queries.wave_progress(run.wave_name, read_model(), OPERATOR_PRINCIPAL))
 
     assert "<td>2026-05-01 07:30</td>" in organisation
     assert "计划 2026-04-26 至 2026-05-03" in organisation

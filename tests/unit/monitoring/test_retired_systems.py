@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.common.auth import OPERATOR, Principal
 from services.common.events import SYSTEM_RETIRED, Event
-from services.monitoring import handlers, pages, progress
+from services.monitoring import queries
 from tests.fixtures.inventory_events import system_event
 from tests.integration.monitoring.migration_events import Run, system_registered
 
@@ -30,14 +30,14 @@ def test_a_retired_system_counts_in_no_report_metric_or_wave(read_model, fold, m
         retired(gone),
     )
 
-    report = pages.report_of("HA-WJW", "2026Q2", read_model(), OPERATOR_PRINCIPAL)
+    report = queries.report_of("HA-WJW", "2026Q2", read_model(), OPERATOR_PRINCIPAL)
     assert (report.in_progress, report.blocked) == ([("HA-WJW-JKK", "sync")], [])
     assert metrics.get_sample_value("zhongyuan_migrations", {"department": "HA-WJW", "state": "failed"}) is None
     assert metrics.get_sample_value("zhongyuan_migrations", {"department": "HA-WJW", "state": "sync"}) == 1
     assert metrics.get_sample_value("zhongyuan_wave_unfinished_systems", {"wave": kept.wave_name}) == 1
     assert metrics.get_sample_value("zhongyuan_inventory_systems", {"department": "HA-WJW"}) == 1
-    assert handlers.count_systems("HA-WJW", read_model(), OPERATOR_PRINCIPAL) == {"HA-WJW": 1}
-    assert progress.wave(kept.wave_name, read_model(), OPERATOR_PRINCIPAL).summary["systems"] == 1
+    assert queries.count_systems("HA-WJW", read_model(), OPERATOR_PRINCIPAL) == {"HA-WJW": 1}
+    assert queries.wave_progress(kept.wave_name, read_model(), OPERATOR_PRINCIPAL).summary["systems"] == 1
 
 
 def test_a_run_counts_before_the_inventory_has_told_of_its_system(fold, metrics) -> None:

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from services.common.auth import OPERATOR, Principal
-from services.monitoring import progress
+from services.monitoring import queries
 from tests.integration.monitoring.migration_events import Run, system_registered
 
 OPERATOR_PRINCIPAL = Principal(roles=frozenset({OPERATOR}))
@@ -23,7 +23,7 @@ def test_a_wave_whose_runs_completed_cancelled_or_rolled_back_is_not_behind_its_
 ) -> None:
     wave = wave_with_runs_ended(fold, "completed", "cancelled", "rolled_back")
 
-    summary = progress.wave(wave, read_model(), OPERATOR_PRINCIPAL).summary
+    summary = queries.wave_progress(wave, read_model(), OPERATOR_PRINCIPAL).summary
     assert metrics.get_sample_value("zhongyuan_wave_unfinished_systems", {"wave": wave}) == 0
     assert not summary["behind_window"] and (summary["systems"], summary["migrated"]) == (3, 1)
 
@@ -31,6 +31,6 @@ def test_a_wave_whose_runs_completed_cancelled_or_rolled_back_is_not_behind_its_
 def test_a_wave_still_waits_for_a_pending_a_migrating_and_a_failed_run(read_model, fold, metrics) -> None:
     wave = wave_with_runs_ended(fold, "pending", "sync", "failed", "cancelled")
 
-    summary = progress.wave(wave, read_model(), OPERATOR_PRINCIPAL).summary
+    summary = queries.wave_progress(wave, read_model(), OPERATOR_PRINCIPAL).summary
     assert metrics.get_sample_value("zhongyuan_wave_unfinished_systems", {"wave": wave}) == 3
     assert summary["behind_window"]
