@@ -8,10 +8,6 @@ from typing import Any
 import sqlalchemy as sa
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UtcDateTime(sa.TypeDecorator[datetime]):
     """Every stored time: aware UTC datetimes in and out (SQLite would hand back naive ones)."""
 

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.common.columns import UtcDateTime, sqlite_time_text, utcnow
+from services.common.columns import UtcDateTime, sqlite_time_text
 from services.common.events import Event
+from services.common.timestamps import utc_now
 
 # PostgreSQL records a batch of deliveries in one statement that answers which were new: the batch travels as arrays,
 # so the statement is the same whatever the batch's size.
@@ -32,7 +33,7 @@ class SqlInbox:
 
     def __init__(self, session: Session):
         self._session = session
-        self._now = utcnow()  # the events of one unit of work are processed together
+        self._now = utc_now()  # the events of one unit of work are processed together
 
     def first_deliveries(self, deliveries: Iterable[tuple[Event, str]]) -> list[Event]:
         """The events not handled before by their consumer, in order, now recorded as handled (an event twice in the

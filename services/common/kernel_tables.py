@@ -5,7 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
-from services.common.columns import UtcDateTime, utcnow
+from services.common.columns import UtcDateTime
+from services.common.timestamps import utc_now
 
 
 class KernelBase(DeclarativeBase):
@@ -34,4 +35,4 @@ class ProcessedEvent(KernelBase):
     consumer: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200), primary_key=True)
     ce_type: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
     ce_subject: sa.orm.Mapped[str] = sa.orm.mapped_column(sa.String(200))
-    processed_at: sa.orm.Mapped[datetime] = sa.orm.mapped_column(UtcDateTime(), default=utcnow)
+    processed_at: sa.orm.Mapped[datetime] = sa.orm.mapped_column(UtcDateTime(), default=utc_now)

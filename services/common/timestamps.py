@@ -12,6 +12,11 @@ from services.common.errors import InvalidArgument
 PROVINCE_TIME = timezone(timedelta(hours=8), "CST")
 
 
+def utc_now() -> datetime:
+    """Now, in UTC: what the services store and compare."""
+    return datetime.now(UTC)
+
+
 def province_today(now: datetime | None = None) -> date:
     """The date in Henan now (or at `now`): between 00:00 and 08:00 there it is still yesterday in UTC."""
     return in_province(now or datetime.now(UTC)).date()

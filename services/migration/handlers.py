@@ -4,12 +4,12 @@ They only change durable state; the orchestrator (orchestrator.py) notices and d
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, required
-from services.common.events import MIGRATION_EVENTS, SYSTEM_UPDATED, Event
+from services.common.events import SYSTEM_UPDATED, Event
 from services.common.fields import CONTROL_CHARACTER
-from services.migration.adapters import messages
+from services.common.timestamps import utc_now
 from services.migration.domain import machine, scheduling
 from services.migration.domain.model import MigrationRun, RunState, Wave, WaveState, WaveSystem
 from services.migration.ports import Catalogue, MigrationUnitOfWork, SystemInfo
@@ -31,10 +31,6 @@ class CreateWave:
     auto_approve: bool = False
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def create_wave(command: CreateWave, uow: MigrationUnitOfWork, catalogue: Catalogue) -> Wave:
     _check_wave_fields(command)
     layers = catalogue.dependency_order(command.systems)
@@ -50,7 +46,7 @@ def create_wave(command: CreateWave, uow: MigrationUnitOfWork, catalogue: Catalo
             concurrency=command.concurrency,
             window_start=command.window_start,
             window_end=command.window_end,
-            created_at=now(),
+            created_at=utc_now(),
             auto_approve=command.auto_approve,
         )
         uow.migrations.add(wave)
@@ -148,13 +144,13 @@ def start_migration(code: str, auto_approve: bool, uow: MigrationUnitOfWork, cat
         _refuse_if_active(code, uow)
         run = _new_run(system.id, system.code, system.organisation_code, None, auto_approve)
         uow.migrations.add(run)
-        transition(run, machine.start(run), uow, "started by an operator")
+        uow.announce(machine.move(run, machine.start(run), "started by an operator", utc_now()))
         uow.commit()
     return run
 
 
 def _new_run(system_id: str, code: str, organisation: str, wave_id: str | None, auto_approve: bool) -> MigrationRun:
-    moment = now()
+    moment = utc_now()
     return MigrationRun(
         system_id=system_id,
         system_code=code,
@@ -181,7 +177,9 @@ def _refuse_if_active(code: str, uow: MigrationUnitOfWork) -> None:
 def approve_cutover(run_ref: str, decided_by: str, rollback_plan: str, uow: MigrationUnitOfWork) -> MigrationRun:
     with uow:
         run = find_run(run_ref, uow, for_update=True)
-        transition(run, machine.approve(run, decided_by, rollback_plan, now()), uow, f"approved by {decided_by}")
+        moment = utc_now()
+        target = machine.approve(run, decided_by, rollback_plan, moment)
+        uow.announce(machine.move(run, target, f"approved by {decided_by}", moment))
         uow.commit()
     return run
 
@@ -193,9 +191,9 @@ def cancel(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
         target = machine.cancel(run)
         if machine.needs_driving(run.state):
             run.cancel_requested = True
-            run.updated_at = now()
+            run.updated_at = utc_now()
         else:
-            transition(run, target, uow, "cancelled by an operator")
+            uow.announce(machine.move(run, target, "cancelled by an operator", utc_now()))
         uow.commit()
     return run
 
@@ -206,7 +204,7 @@ def retry(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
         _refuse_unless_newest(run, uow, "retry")
         target, failed = machine.retry(run), run.failed_step
         run.error, run.failed_step = "", None
-        transition(run, target, uow, f"retry from {failed.value if failed else '?'}")
+        uow.announce(machine.move(run, target, f"retry from {failed.value if failed else '?'}", utc_now()))
         uow.commit()
     return run
 
@@ -215,7 +213,7 @@ def rollback(run_ref: str, uow: MigrationUnitOfWork) -> MigrationRun:
     with uow:
         run = find_run(run_ref, uow, for_update=True)
         _refuse_unless_newest(run, uow, "roll back")
-        transition(run, machine.rollback(run), uow, "rollback requested by an operator")
+        uow.announce(machine.move(run, machine.rollback(run), "rollback requested by an operator", utc_now()))
         uow.commit()
     return run
 
@@ -251,24 +249,14 @@ def schedule_waves(uow: MigrationUnitOfWork) -> int:
         for wave in uow.migrations.waves(WaveState.RUNNING):
             runs, members = uow.migrations.runs(wave_id=wave.id, for_update=True), uow.migrations.members(wave.id)
             for run, reason in scheduling.runs_that_can_never_start(members, runs):
-                transition(run, machine.cancel(run), uow, reason)
+                uow.announce(machine.move(run, machine.cancel(run), reason, utc_now()))
             for run in scheduling.runs_to_start(wave, members, runs):
-                transition(run, machine.start(run), uow, f"started by wave {wave.name}")
+                uow.announce(machine.move(run, machine.start(run), f"started by wave {wave.name}", utc_now()))
                 started += 1
             if scheduling.wave_finished(runs):
                 wave.state = WaveState.FINISHED
         uow.commit()
     return started
-
-
-def transition(run: MigrationRun, target: RunState, uow: MigrationUnitOfWork, reason: str) -> None:
-    """Move the run to `target` and announce it (in the caller's unit of work)."""
-    previous = run.state
-    run.state, run.updated_at = target, now()
-    run.cancel_requested = False  # a cancel is asked of the state it was asked in, never of a later one
-    wave = uow.migrations.wave(run.wave_id) if run.wave_id else None
-    event = messages.state_changed(run, previous, wave, reason)
-    uow.outbox.publish(event, topic=MIGRATION_EVENTS, key=run.system_id)
 
 
 def find_run(ref: str, uow: MigrationUnitOfWork, for_update: bool = False) -> MigrationRun:

@@ -14,20 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from services.common.database_retries import retry_while_database_unreachable, unless_database_unreachable
-from services.common.events import MIGRATION_EVENTS
-from services.migration.adapters import messages
-from services.migration.domain import machine
-from services.migration.domain.model import MigrationRun, RunState, Step, StepRecord, Wave
-from services.migration.handlers import now, transition
-from services.migration.ports import (
-    Catalogue,
-    CutoverGate,
-    Host,
-    MigrationUnitOfWork,
-    StepJob,
-    StepResult,
-    SystemInfo,
-)
+from services.common.timestamps import utc_now
+from services.migration.domain import machine, orchestration
+from services.migration.domain.events import StepReported
+from services.migration.domain.model import MigrationRun, RecordState, Step, StepRecord
+from services.migration.domain.orchestration import StepResult
+from services.migration.ports import Catalogue, CutoverGate, Host, MigrationUnitOfWork, StepJob, SystemInfo
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +42,7 @@ class Orchestrator:
         """Take runs that have a step to perform and no live holder; the ids this replica now drives."""
         uow = self.unit_of_work()
         with uow:
-            moment = now()
+            moment = utc_now()
             claimed = [
                 run_id
                 for run_id in uow.migrations.claimable(moment, limit)
@@ -63,7 +55,7 @@ class Orchestrator:
         """Keep the leases on the runs this replica is driving."""
         uow = self.unit_of_work()
         with uow:
-            renewed = uow.migrations.renew_claims(self.owner, run_ids, now() + self.lease)
+            renewed = uow.migrations.renew_claims(self.owner, run_ids, utc_now() + self.lease)
             uow.commit()
         return renewed
 
@@ -78,33 +70,46 @@ class Orchestrator:
             self._release(run_id)
 
     def _begin_step(self, run_id: str) -> tuple[StepJob, str] | None:
-        """Record the next attempt of the run's step and the job that performs it; None when there is nothing to
-        perform: the run is not ours or not at a step, an operator cancelled it between steps, or the cutover gate
-        is closed (the refused attempt is recorded as failed)."""
+        """Record the next attempt of the run's step and the job that performs it; None when the decision is not to
+        perform one (see domain/orchestration.py)."""
         uow = self.unit_of_work()
         with uow:
             run = uow.migrations.run(run_id, for_update=True)
-            if run is None or run.claimed_by != self.owner or run.step is None:
+            records = uow.migrations.steps(run_id) if run is not None else []
+            action, system = self._decide(run, records)
+            if run is None or isinstance(action, orchestration.LeaveRun):
                 return None
-            if machine.cancel_asked(run):
-                transition(run, machine.cancel(run), uow, f"cancelled by an operator before {run.step.value}")
+            if isinstance(action, orchestration.CancelRun):
+                uow.announce(machine.move(run, machine.cancel(run), action.reason, utc_now()))
                 uow.commit()
                 return None
-            step = run.step
-            # Asked before anything is recorded: with the inventory or the gate away, no attempt is begun (nor
-            # interrupted), so an attempt on record is one that passed the gate.
-            system = self.catalogue().system(run.system_code)
-            records = uow.migrations.steps(run_id)
-            refusal = self._gate_refusal(system, records) if step is Step.CUTOVER else None
-            for stale in (r for r in records if r.state == "running"):
-                stale.state, stale.finished_at = "interrupted", now()  # the process driving it died
-            record = StepRecord(run_id=run_id, step=step, attempt=_next_attempt(records, step), started_at=now())
+            assert system is not None and isinstance(action, orchestration.PerformStep | orchestration.RefuseStep)
+            record = orchestration.begin_attempt(run, records, action.step, action.attempt, utc_now())
             uow.migrations.add(record)
-            self._publish(uow, messages.step_event("started", run, record, self._wave(uow, run)), run)
-            if refusal is not None:
-                self._apply_outcome(uow, run, record, refusal, gate_closed=True)
+            uow.announce(StepReported("started", run, record))
+            if isinstance(action, orchestration.RefuseStep):
+                self._apply_outcome(uow, run, record, action.result, gate_closed=True)
             uow.commit()
-            return None if refusal is not None else (self._job(run, record, system), record.id)
+            return (
+                (self._job(run, record, system), record.id) if isinstance(action, orchestration.PerformStep) else None
+            )
+
+    def _decide(
+        self, run: MigrationRun | None, records: list[StepRecord]
+    ) -> tuple[orchestration.Action, SystemInfo | None]:
+        """Answer the decision's questions (the inventory, the gate) until it decides."""
+        system, answers = None, orchestration.Answers()
+        while True:
+            action = orchestration.next_action(run, records, self.owner, answers)
+            if isinstance(action, orchestration.AskInventory):
+                assert run is not None
+                system = self.catalogue().system(run.system_code)
+                answers = replace(answers, city_or_county=system.city_or_county)
+            elif isinstance(action, orchestration.AskGate):
+                assert system is not None
+                answers = replace(answers, gate=self.gate().check(system.id))
+            else:
+                return action, system
 
     def _job(self, run: MigrationRun, record: StepRecord, system: SystemInfo) -> StepJob:
         return StepJob(
@@ -120,21 +125,6 @@ class Orchestrator:
             extra=dict(self.step_extra or {}),
         )
 
-    def _gate_refusal(self, system: SystemInfo, records: list[StepRecord]) -> StepResult | None:
-        """A failed result with the gate's reasons when a city or county system may not cut over now. Not asked
-        when an earlier cutover attempt was begun (its process died): its playbook may have moved traffic, and this
-        attempt finishes it."""
-        begun = any(r.step is Step.CUTOVER and r.state in ("running", "interrupted") for r in records)
-        if not system.city_or_county or begun:
-            return None
-        answer = self.gate().check(system.id)
-        if answer.ready:
-            return None
-        where = f" of {answer.platform_code}" if answer.platform_code else ""
-        return StepResult(
-            ok=False, cancelled=False, message=f"cutover gate{where} is closed: " + "; ".join(answer.reasons)
-        )
-
     def _reporter(self, run_id: str, record_id: str) -> Callable[[int, str], None]:
         # A progress report may be skipped, but must not abort the playbook: a database restart only loses it.
         def report(percent: int, message: str) -> None:
@@ -147,7 +137,7 @@ class Orchestrator:
                 if run is None or record is None:
                     return
                 record.percent, record.message = percent, message
-                self._publish(uow, messages.step_event("progress", run, record, self._wave(uow, run)), run)
+                uow.announce(StepReported("progress", run, record))
                 uow.commit()
 
         return report
@@ -173,74 +163,43 @@ class Orchestrator:
 
         return cancelled
 
-    def _finish_step(self, run_id: str, record_id: str, result: StepResult, gate_closed: bool = False) -> None:
+    def _finish_step(self, run_id: str, record_id: str, result: StepResult) -> None:
         # The playbook has run: however long the database is away, its outcome is kept for it (given up, the step
         # would run again, and a failed cutover's rollback would never begin).
         retry_while_database_unreachable(
-            lambda: self._record_outcome(run_id, record_id, result, gate_closed),
+            lambda: self._record_outcome(run_id, record_id, result),
             f"recording a step of run {run_id}",
             give_up_after=math.inf,
         )
 
-    def _record_outcome(self, run_id: str, record_id: str, result: StepResult, gate_closed: bool) -> None:
+    def _record_outcome(self, run_id: str, record_id: str, result: StepResult) -> None:
         uow = self.unit_of_work()
         with uow:
             run, record = uow.migrations.run(run_id, for_update=True), uow.migrations.step_record(record_id)
             assert run is not None and record is not None
-            if run.claimed_by != self.owner:
-                # The lease ran out and another replica drives the run now: the step's outcome is for it to find.
-                record.state, record.finished_at = "interrupted", now()
-                record.message = f"{result.message}; the run was taken over by {run.claimed_by}"
-                uow.commit()
-                return
-            self._apply_outcome(uow, run, record, result, gate_closed)
+            self._apply_outcome(uow, run, record, result, gate_closed=False)
             uow.commit()
 
     def _apply_outcome(
         self, uow: MigrationUnitOfWork, run: MigrationRun, record: StepRecord, result: StepResult, gate_closed: bool
     ) -> None:
-        record.finished_at, record.message = now(), result.message
-        duration = (record.finished_at - record.started_at).total_seconds()
-        wave = self._wave(uow, run)
-        # An operator rolled the run back while the step ran: the outcome is kept, the run has moved on already.
-        moved_on = run.step is not record.step
-        if result.cancelled:
-            record.state = "cancelled"
-            if not moved_on:
-                transition(run, RunState.CANCELLED, uow, "cancelled by an operator")
-        elif result.ok:
-            record.state, record.percent = "completed", 100
-            self._publish(uow, messages.step_event("completed", run, record, wave, duration), run)
-            if not moved_on:
-                target = machine.step_succeeded(run, record.step)
-                done = f"{record.step.value} completed"
-                reason = f"cancelled by an operator after {done}" if target is RunState.CANCELLED else done
-                transition(run, target, uow, reason)
-        else:
-            record.state = "failed"
-            self._publish(uow, messages.step_event("failed", run, record, wave, duration), run)
-            if not moved_on:
-                run.failed_step, run.error = record.step, result.message
-                target = machine.gate_closed(run) if gate_closed else machine.step_failed(run, record.step)
-                transition(run, target, uow, result.message)
+        outcome = orchestration.after_step(run, record, result, self.owner, gate_closed)
+        record.state, record.message, record.finished_at = outcome.record_state, outcome.message, utc_now()
+        if outcome.record_state is RecordState.COMPLETED:
+            record.percent = 100
+        if outcome.announce is not None:
+            duration = (record.finished_at - record.started_at).total_seconds()
+            uow.announce(StepReported(outcome.announce, run, record, duration))
+        if outcome.failed:
+            run.failed_step, run.error = record.step, result.message
+        if outcome.run_state is not None:
+            uow.announce(machine.move(run, outcome.run_state, outcome.reason, utc_now()))
 
     def _release(self, run_id: str) -> None:
         uow = self.unit_of_work()
         with uow:
             uow.migrations.release(run_id, self.owner)
             uow.commit()
-
-    @staticmethod
-    def _publish(uow: MigrationUnitOfWork, event: Any, run: MigrationRun) -> None:
-        uow.outbox.publish(event, topic=MIGRATION_EVENTS, key=run.system_id)
-
-    @staticmethod
-    def _wave(uow: MigrationUnitOfWork, run: MigrationRun) -> Wave | None:
-        return uow.migrations.wave(run.wave_id) if run.wave_id else None
-
-
-def _next_attempt(records: list[StepRecord], step: Step) -> int:
-    return 1 + sum(1 for r in records if r.step is step)
 
 
 def _hosts_from_here(system: SystemInfo) -> list[Host]:

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from services.common.unit_of_work import UnitOfWork
+from services.migration.domain.events import MigrationEvent
 from services.migration.domain.model import MigrationRun, Step, StepRecord, Wave, WaveState, WaveSystem
+from services.migration.domain.orchestration import GateAnswer
 
 
 class Migrations(Protocol):
@@ -35,6 +37,10 @@ class Migrations(Protocol):
 
 class MigrationUnitOfWork(UnitOfWork, abc.ABC):
     migrations: Migrations
+
+    @abc.abstractmethod
+    def announce(self, event: MigrationEvent) -> None:
+        """Publish what happened to a run when, and only when, the unit of work commits."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,6 @@ class SystemInfo:
     @property
     def city_or_county(self) -> bool:
         return self.admin_level in ("city", "county")
-
-
-@dataclass(frozen=True)
-class GateAnswer:
-    ready: bool
-    platform_code: str
-    reasons: list[str]
 
 
 class CutoverGate(Protocol):
@@ -113,10 +112,3 @@ class StepJob:
     @property
     def private_data_dir(self) -> Path:
         return self.work_dir / self.run_id
-
-
-@dataclass(frozen=True)
-class StepResult:
-    ok: bool
-    cancelled: bool
-    message: str

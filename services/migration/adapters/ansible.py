@@ -20,7 +20,8 @@ import yaml
 
 from services.common.runtime.tls import MLPS_LEVEL_REQUIRING_TLS, TransportSecurityError
 from services.migration.domain.model import Step
-from services.migration.ports import Host, StepJob, StepResult
+from services.migration.domain.orchestration import StepResult
+from services.migration.ports import Host, StepJob
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from typing import Any
 from services.common import events as ev
 from services.common.events import Event, new_event
 from services.common.timestamps import timestamp
+from services.migration.domain.events import MigrationEvent, RunStateChanged, StepReported
 from services.migration.domain.model import MigrationRun, RunState, StepRecord, Wave
 from services.migration.domain.visibility import RunView, WaveView
 from services.pb.zhongyuan.migration.v1 import events_pb2, migration_pb2
@@ -65,7 +66,15 @@ def wave_to_proto(view: WaveView) -> migration_pb2.Wave:
     )
 
 
-def step_event(kind: str, run: MigrationRun, record: StepRecord, wave: Wave | None, duration: float = 0.0) -> Event:
+def to_message(event: MigrationEvent, wave: Wave | None) -> Event:
+    """The protobuf event on zhongyuan.migration.events.v1 for what the domain recorded."""
+    if isinstance(event, RunStateChanged):
+        return _state_changed(event.run, event.previous, wave, event.reason)
+    assert isinstance(event, StepReported)
+    return _step_event(event.kind, event.run, event.record, wave, event.duration_seconds)
+
+
+def _step_event(kind: str, run: MigrationRun, record: StepRecord, wave: Wave | None, duration: float = 0.0) -> Event:
     payload = events_pb2.StepEvent(
         run_id=run.id,
         system_id=run.system_id,
@@ -82,7 +91,7 @@ def step_event(kind: str, run: MigrationRun, record: StepRecord, wave: Wave | No
     return new_event(STEP_EVENT_TYPES[kind], SOURCE, run.system_id, payload)
 
 
-def state_changed(run: MigrationRun, previous: RunState, wave: Wave | None, reason: str = "") -> Event:
+def _state_changed(run: MigrationRun, previous: RunState, wave: Wave | None, reason: str = "") -> Event:
     payload = events_pb2.RunStateChanged(
         run_id=run.id,
         system_id=run.system_id,

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from services.common.errors import FailedPrecondition, InvalidArgument
 from services.common.fields import CONTROL_CHARACTER
+from services.migration.domain.events import RunStateChanged
 from services.migration.domain.model import FINAL, WORKING, MigrationRun, RunState, Step
 
 AFTER_STEP = {
@@ -31,6 +32,14 @@ ROLLBACK_FROM = frozenset(
         RunState.SYNC,
     }
 )
+
+
+def move(run: MigrationRun, target: RunState, reason: str, at: datetime) -> RunStateChanged:
+    """Put the run in `target` (a state one of the functions below chose); what happened, to announce."""
+    previous = run.state
+    run.state, run.updated_at = target, at
+    run.cancel_requested = False  # a cancel is asked of the state it was asked in, never of a later one
+    return RunStateChanged(run, previous, reason)
 
 
 def _refuse(run: MigrationRun, action: str) -> FailedPrecondition:

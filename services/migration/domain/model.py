@@ -31,6 +31,16 @@ class RunState(enum.StrEnum):
     ROLLED_BACK = "rolled_back"
 
 
+class RecordState(enum.StrEnum):
+    """Where one attempt at a step stands."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # the process driving it died, or another replica took the run over
+
+
 class WaveState(enum.StrEnum):
     PLANNED = "planned"
     RUNNING = "running"
@@ -105,7 +115,7 @@ class StepRecord:
     step: Step
     attempt: int
     started_at: datetime
-    state: str = "running"  # running | completed | failed | cancelled | interrupted
+    state: str = RecordState.RUNNING
     percent: int = 0
     message: str = ""
     finished_at: datetime | None = None

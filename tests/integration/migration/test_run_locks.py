@@ -7,11 +7,13 @@ from pathlib import Path
 from services.common.engines import create_engine
 from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
 from services.common.sql_unit_of_work import session_factory
+from services.common.timestamps import utc_now
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 from services.migration.domain import machine
 from services.migration.domain.model import RunState, Step
-from services.migration.ports import StepJob, StepResult
+from services.migration.domain.orchestration import StepResult
+from services.migration.ports import StepJob
 from tests.fixtures.databases import waiting_on_a_lock
 from tests.fixtures.services import eventually
 from tests.unit.migration.orchestration import DONE, Catalogue, drive_once, orchestrator, run_state
@@ -42,7 +44,7 @@ def test_a_rollback_committed_while_a_cutovers_outcome_is_recorded_is_kept(postg
         operator_holds_the_run.set()
         waiting = lambda: waiting_on_a_lock(engine, "migration_run")  # noqa: E731
         eventually(waiting, "the cutover's outcome to wait for the rollback's transaction")
-        handlers.transition(asked, machine.rollback(asked), operator, "rollback requested by an operator")
+        operator.announce(machine.move(asked, machine.rollback(asked), "rollback requested by an operator", utc_now()))
         operator.commit()
     replica.join(timeout=30)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from services.migration.adapters.ansible import run_step
 from services.migration.domain.model import Step
-from services.migration.ports import Host, StepJob, StepResult
+from services.migration.domain.orchestration import StepResult
+from services.migration.ports import Host, StepJob
 
 FIRST_RUN = "0a1b2c3d-0000-4000-8000-000000000001"
 SECOND_RUN = "5e6f7a8b-0000-4000-8000-000000000002"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.domain.model import RunState
+from services.migration.domain.orchestration import GateAnswer, StepResult
 from services.migration.orchestrator import Orchestrator
-from services.migration.ports import GateAnswer, StepJob, StepResult, SystemInfo
+from services.migration.ports import StepJob, SystemInfo
 
 UnitOfWorks = Callable[[], SqlMigrationUnitOfWork]
 Playbook = Callable[[StepJob, Callable[[int, str], None], Callable[[], bool]], StepResult]

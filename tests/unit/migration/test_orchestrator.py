@@ -12,7 +12,8 @@ from services.common.errors import FailedPrecondition, InvalidArgument
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.domain.model import RunState, Step, WaveState
-from services.migration.ports import StepJob, StepResult
+from services.migration.domain.orchestration import StepResult
+from services.migration.ports import StepJob
 from tests.unit.fakes import FakeClock
 from tests.unit.migration.orchestration import (
     DONE,
