@@ -55,10 +55,11 @@ def test_the_playbooks_pass_ansible_lint_at_the_production_profile(tmp_path: Pat
 def test_progress_counts_the_tasks_of_the_roles_each_play_uses() -> None:
     # deploy: journal (2 tasks) + deploy (3 tasks)
     assert count_tasks(Step.DEPLOY) == 5
-    # sync: two plays, each with the journal, then 4 source tasks and 9 target tasks
-    assert count_tasks(Step.SYNC) == 2 + 4 + 2 + 9
+    # sync: two plays, each with the journal, then 4 source tasks and 9 target tasks; the databases' play includes
+    # its engine's tasks once per database (counted as one)
+    assert count_tasks(Step.SYNC) == 2 + 4 + 2 + 9 + 1
     # cutover: two plays, each with the journal and the cutover role: a block of 4 tasks and one task after it
-    assert count_tasks(Step.CUTOVER) == (2 + 4 + 1) * 2
+    assert count_tasks(Step.CUTOVER) == 1 + (2 + 4 + 1) * 2
 
 
 def test_the_inventory_groups_hosts_by_role_with_their_connection() -> None:
