@@ -37,6 +37,7 @@ class Orchestrator:
     work_dir: Path
     lease: timedelta = timedelta(seconds=15)
     step_extra: dict[str, Any] | None = None
+    precopy_interval: timedelta = timedelta(hours=1)  # between replicate steps (Forklift's default precopy interval)
 
     def claim_work(self, limit: int) -> list[str]:
         """Take runs that have a step to perform and no live holder; the ids this replica now drives."""
@@ -100,7 +101,7 @@ class Orchestrator:
         """Answer the decision's questions (the inventory, the gate) until it decides."""
         system, answers = None, orchestration.Answers()
         while True:
-            action = orchestration.next_action(run, records, self.owner, answers)
+            action = orchestration.next_action(run, records, self.owner, answers, utc_now())
             if isinstance(action, orchestration.AskInventory):
                 assert run is not None
                 system = self.catalogue().system(run.system_code)
@@ -187,11 +188,14 @@ class Orchestrator:
         record.state, record.message, record.finished_at = outcome.record_state, outcome.message, utc_now()
         if outcome.record_state is RecordState.COMPLETED:
             record.percent = 100
+            _keep_measurements(run, result)
         if outcome.announce is not None:
             duration = (record.finished_at - record.started_at).total_seconds()
-            uow.announce(StepReported(outcome.announce, run, record, duration))
+            uow.announce(StepReported(outcome.announce, run, record, duration, result.lag, result.downtime_seconds))
         if outcome.failed:
             run.failed_step, run.error = record.step, result.message
+        if outcome.replicate_again:
+            run.resume_at = record.finished_at + self.precopy_interval
         if outcome.run_state is not None:
             uow.announce(machine.move(run, outcome.run_state, outcome.reason, utc_now()))
 
@@ -200,6 +204,18 @@ class Orchestrator:
         with uow:
             uow.migrations.release(run_id, self.owner)
             uow.commit()
+
+
+def _keep_measurements(run: MigrationRun, result: StepResult) -> None:
+    """What a completed step measured stays on the run: the databases' lag, the cutover's write freeze."""
+    if result.lag is not None:
+        run.lag_seconds, run.lag_transactions, run.lag_bytes = (
+            result.lag.seconds,
+            result.lag.transactions,
+            result.lag.bytes,
+        )
+    if result.downtime_seconds is not None:
+        run.downtime_seconds = result.downtime_seconds
 
 
 def _hosts_from_here(system: SystemInfo) -> list[Host]:

@@ -6,7 +6,7 @@ from services.common import events as ev
 from services.common.events import Event, new_event
 from services.common.timestamps import timestamp
 from services.migration.domain.events import MigrationEvent, RunStateChanged, StepReported
-from services.migration.domain.model import MigrationRun, RunState, StepRecord, Wave
+from services.migration.domain.model import MigrationRun, ReplicationLag, RunState, StepRecord, Wave
 from services.migration.domain.visibility import RunView, WaveView
 from services.pb.zhongyuan.migration.v1 import events_pb2, migration_pb2
 
@@ -47,6 +47,8 @@ def run_to_proto(view: RunView) -> migration_pb2.MigrationRun:
         approval=approval,
         updated_at=timestamp(run.updated_at),
         organisation_code=run.organisation_code,
+        replication_lag=lag_to_proto(run.lag) if run.lag else None,
+        downtime_seconds=run.downtime_seconds,
     )
 
 
@@ -71,7 +73,18 @@ def to_message(event: MigrationEvent, wave: Wave | None) -> Event:
     if isinstance(event, RunStateChanged):
         return _state_changed(event.run, event.previous, wave, event.reason)
     assert isinstance(event, StepReported)
-    return _step_event(event.kind, event.run, event.record, wave, event.duration_seconds)
+    message = _step_event(event.kind, event.run, event.record, wave, event.duration_seconds)
+    payload = message.payload
+    assert isinstance(payload, events_pb2.StepEvent)
+    if event.lag is not None:
+        payload.replication_lag.CopyFrom(lag_to_proto(event.lag))
+    if event.downtime_seconds is not None:
+        payload.downtime_seconds = event.downtime_seconds
+    return message
+
+
+def lag_to_proto(lag: ReplicationLag) -> events_pb2.ReplicationLag:
+    return events_pb2.ReplicationLag(seconds=lag.seconds, transactions=lag.transactions, bytes=lag.bytes)
 
 
 def _step_event(kind: str, run: MigrationRun, record: StepRecord, wave: Wave | None, duration: float = 0.0) -> Event:

@@ -60,6 +60,12 @@ runs = sa.Table(
     sa.Column("cancel_requested", sa.Boolean, nullable=False),
     sa.Column("claimed_by", sa.String(64)),
     sa.Column("claim_expires_at", UtcDateTime()),
+    sa.Column("replicates", sa.Boolean, nullable=False, default=False),
+    sa.Column("resume_at", UtcDateTime()),
+    sa.Column("lag_seconds", sa.Float),
+    sa.Column("lag_transactions", sa.BigInteger),
+    sa.Column("lag_bytes", sa.BigInteger),
+    sa.Column("downtime_seconds", sa.Float),
 )
 
 step_records = sa.Table(

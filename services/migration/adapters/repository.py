@@ -59,6 +59,8 @@ class SqlMigrations:
             sa.select(runs.c.id)
             .where(runs.c.state.in_([s.value for s in WORKING]))
             .where(sa.or_(runs.c.claimed_by.is_(None), runs.c.claim_expires_at < now))
+            # a replicating run waits for its next precopy, unless an operator asked to cancel it
+            .where(sa.or_(runs.c.resume_at.is_(None), runs.c.resume_at <= now, runs.c.cancel_requested))
             .order_by(runs.c.updated_at)
             .limit(limit)
         )

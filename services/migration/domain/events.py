@@ -4,7 +4,7 @@ zhongyuan.migration.events.v1 (adapters/messages.py) as it is announced, so the 
 from dataclasses import dataclass
 from typing import Literal
 
-from services.migration.domain.model import MigrationRun, RunState, StepRecord
+from services.migration.domain.model import MigrationRun, ReplicationLag, RunState, StepRecord
 
 StepEventKind = Literal["started", "progress", "completed", "failed"]
 
@@ -22,6 +22,8 @@ class StepReported:
     run: MigrationRun
     record: StepRecord
     duration_seconds: float = 0.0
+    lag: ReplicationLag | None = None  # a completed replicate step
+    downtime_seconds: float | None = None  # a completed cutover of a system with databases
 
 
 MigrationEvent = RunStateChanged | StepReported

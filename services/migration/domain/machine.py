@@ -19,8 +19,18 @@ MAX_DECIDED_BY = 200  # the stored width of the decision-maker's name
 # A failure here leaves traffic on the new location, so the run rolls back by itself.
 ROLLS_BACK_ON_FAILURE = frozenset({Step.CUTOVER, Step.VERIFY})
 CANCELLABLE = frozenset(
-    {RunState.PENDING, RunState.PRECHECK, RunState.SYNC, RunState.DEPLOY, RunState.AWAITING_APPROVAL}
+    {
+        RunState.PENDING,
+        RunState.PRECHECK,
+        RunState.SYNC,
+        RunState.DEPLOY,
+        RunState.REPLICATING,
+        RunState.AWAITING_APPROVAL,
+    }
 )
+# A warm migration's target may follow its source from sync on: a cancel then rolls back, which removes replication.
+REPLICATION_BEGUN = frozenset({RunState.SYNC, RunState.DEPLOY, RunState.REPLICATING})
+APPROVABLE = frozenset({RunState.AWAITING_APPROVAL, RunState.REPLICATING})
 ROLLBACK_FROM = frozenset(
     {
         RunState.FAILED,
@@ -29,6 +39,7 @@ ROLLBACK_FROM = frozenset(
         RunState.CUTOVER,
         RunState.VERIFY,
         RunState.DEPLOY,
+        RunState.REPLICATING,
         RunState.SYNC,
     }
 )
@@ -39,6 +50,7 @@ def move(run: MigrationRun, target: RunState, reason: str, at: datetime) -> RunS
     previous = run.state
     run.state, run.updated_at = target, at
     run.cancel_requested = False  # a cancel is asked of the state it was asked in, never of a later one
+    run.resume_at = None  # a wait belongs to the state it was set in
     return RunStateChanged(run, previous, reason)
 
 
@@ -56,10 +68,22 @@ def step_succeeded(run: MigrationRun, step: Step) -> RunState:
     if run.step is not step:
         raise _refuse(run, f"complete step {step.value} of")
     if cancel_asked(run):
-        return RunState.CANCELLED  # asked too late to stop the playbook: the run stops where the step ended
-    if step is Step.DEPLOY:
-        return RunState.CUTOVER if run.auto_approve or run.approved_by else RunState.AWAITING_APPROVAL
+        return cancelled(run)  # asked too late to stop the playbook: the run stops where the step ended
+    if step is Step.DEPLOY and run.replicates:
+        return RunState.REPLICATING
+    if step in (Step.DEPLOY, Step.REPLICATE):
+        return RunState.CUTOVER if run.approved else wait_for_approval(run)
     return AFTER_STEP[step]
+
+
+def wait_for_approval(run: MigrationRun) -> RunState:
+    """A warm migration keeps replicating while it waits; a cold one just waits."""
+    return RunState.REPLICATING if run.replicates else RunState.AWAITING_APPROVAL
+
+
+def cancelled(run: MigrationRun) -> RunState:
+    """Where a cancel takes the run: it stops, or it rolls back when its databases may have begun replicating."""
+    return RunState.ROLLING_BACK if run.replicates and run.state in REPLICATION_BEGUN else RunState.CANCELLED
 
 
 def step_failed(run: MigrationRun, step: Step) -> RunState:
@@ -88,7 +112,7 @@ def approve(run: MigrationRun, decided_by: str, rollback_plan: str, at: datetime
     for name, value in (("decided_by", decided_by), ("rollback_plan", rollback_plan)):
         if CONTROL_CHARACTER.search(value.strip()):
             raise InvalidArgument.field(name, "contains a control character")
-    if run.state is not RunState.AWAITING_APPROVAL:
+    if run.state not in APPROVABLE:
         raise _refuse(run, "approve the cutover of")
     run.approved_by, run.rollback_plan, run.approved_at = decided_by.strip(), rollback_plan.strip(), at
     return RunState.CUTOVER
@@ -98,7 +122,7 @@ def cancel(run: MigrationRun) -> RunState:
     if run.state not in CANCELLABLE:
         hint = "; roll it back instead" if run.state in (RunState.CUTOVER, RunState.VERIFY) else ""
         raise FailedPrecondition(f"cannot cancel the migration of {run.system_code}: it is {run.state.value}{hint}")
-    return RunState.CANCELLED
+    return cancelled(run)
 
 
 def retry(run: MigrationRun) -> RunState:
@@ -131,6 +155,7 @@ STATE_AFTER_RETRY = {
     Step.PRECHECK: RunState.PRECHECK,
     Step.SYNC: RunState.SYNC,
     Step.DEPLOY: RunState.DEPLOY,
+    Step.REPLICATE: RunState.REPLICATING,
     Step.CUTOVER: RunState.CUTOVER,
     Step.VERIFY: RunState.VERIFY,
 }

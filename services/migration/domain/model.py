@@ -11,6 +11,7 @@ class Step(enum.StrEnum):
     PRECHECK = "precheck"
     SYNC = "sync"
     DEPLOY = "deploy"
+    REPLICATE = "replicate"
     CUTOVER = "cutover"
     VERIFY = "verify"
     ROLLBACK = "rollback"
@@ -21,6 +22,7 @@ class RunState(enum.StrEnum):
     PRECHECK = "precheck"
     SYNC = "sync"
     DEPLOY = "deploy"
+    REPLICATING = "replicating"  # the target follows the source until the cutover is approved
     AWAITING_APPROVAL = "awaiting_approval"
     CUTOVER = "cutover"
     VERIFY = "verify"
@@ -52,6 +54,7 @@ STEP_OF_STATE = {
     RunState.PRECHECK: Step.PRECHECK,
     RunState.SYNC: Step.SYNC,
     RunState.DEPLOY: Step.DEPLOY,
+    RunState.REPLICATING: Step.REPLICATE,
     RunState.CUTOVER: Step.CUTOVER,
     RunState.VERIFY: Step.VERIFY,
     RunState.ROLLING_BACK: Step.ROLLBACK,
@@ -81,6 +84,15 @@ class Wave:
     id: str = field(default_factory=new_id)
 
 
+@dataclass(frozen=True)
+class ReplicationLag:
+    """How far a system's databases are behind their sources, the worst of them."""
+
+    seconds: float
+    transactions: int | None = None  # MariaDB/MySQL: GTID transactions not applied yet
+    bytes: int | None = None  # PostgreSQL: WAL not confirmed yet
+
+
 @dataclass
 class MigrationRun:
     system_id: str
@@ -99,12 +111,30 @@ class MigrationRun:
     cancel_requested: bool = False
     claimed_by: str | None = None
     claim_expires_at: datetime | None = None
+    # Warm migration: the system has databases, so its target follows the source (replicating) until the cutover.
+    replicates: bool = False
+    resume_at: datetime | None = None  # no step before then (the next precopy while replicating)
+    lag_seconds: float | None = None
+    lag_transactions: int | None = None
+    lag_bytes: int | None = None
+    downtime_seconds: float | None = None  # the cutover's write freeze
     id: str = field(default_factory=new_id)
 
     @property
     def step(self) -> Step | None:
         """The step the run is performing now, if it is working."""
         return STEP_OF_STATE.get(self.state)
+
+    @property
+    def lag(self) -> ReplicationLag | None:
+        if self.lag_seconds is None:
+            return None
+        return ReplicationLag(self.lag_seconds, self.lag_transactions, self.lag_bytes)
+
+    @property
+    def approved(self) -> bool:
+        """The cutover may go ahead: a rehearsal, or a named decision-maker approved it."""
+        return self.auto_approve or bool(self.approved_by)
 
 
 @dataclass

@@ -5,7 +5,8 @@ records the outcomes.
 Before a step, `next_action` is called until it returns something other than a question:
 
     AskInventory → AskGate (a city or county system's first cutover attempt) → PerformStep | RefuseStep
-    or, at once, LeaveRun (not ours, or nothing to perform) | CancelRun (an operator cancelled between steps)
+    or, at once, LeaveRun (not ours, nothing to perform, or not yet: the next precopy of a replicating run is
+    due later) | CancelRun (an operator cancelled between steps)
 
 After the playbook, `after_step` says what becomes of the attempt's record and of the run.
 """
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from services.migration.domain import machine
 from services.migration.domain.events import StepEventKind
-from services.migration.domain.model import MigrationRun, RecordState, RunState, Step, StepRecord
+from services.migration.domain.model import MigrationRun, RecordState, ReplicationLag, RunState, Step, StepRecord
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,13 @@ class GateAnswer:
 
 @dataclass(frozen=True)
 class StepResult:
-    """How a step's playbook ended."""
+    """How a step's playbook ended, and what it measured."""
 
     ok: bool
     cancelled: bool
     message: str
+    lag: ReplicationLag | None = None  # replicate: the databases' lag
+    downtime_seconds: float | None = None  # cutover: the write freeze
 
 
 @dataclass(frozen=True)
@@ -82,12 +85,16 @@ class RefuseStep:
 Action = LeaveRun | CancelRun | AskInventory | AskGate | PerformStep | RefuseStep
 
 
-def next_action(run: MigrationRun | None, records: list[StepRecord], owner: str, answers: Answers) -> Action:
+def next_action(
+    run: MigrationRun | None, records: list[StepRecord], owner: str, answers: Answers, at: datetime
+) -> Action:
     """The next thing to do before (or instead of) the run's step."""
     if run is None or run.claimed_by != owner or run.step is None:
         return LeaveRun()
     if machine.cancel_asked(run):
         return CancelRun(f"cancelled by an operator before {run.step.value}")
+    if run.resume_at is not None and at < run.resume_at:
+        return LeaveRun()
     # The inventory and the gate are asked before anything is recorded: with either away no attempt is begun (nor
     # interrupted), so an attempt on record is one that passed the gate.
     if answers.city_or_county is None:
@@ -133,6 +140,7 @@ class Outcome:
     run_state: RunState | None = None  # None: the run stays as it is
     reason: str = ""  # why the run moved
     failed: bool = False  # the run records the step as its failed step, with the message as its error
+    replicate_again: bool = False  # still replicating: the next precopy after the interval
 
 
 def after_step(run: MigrationRun, record: StepRecord, result: StepResult, owner: str, gate_closed: bool) -> Outcome:
@@ -143,7 +151,7 @@ def after_step(run: MigrationRun, record: StepRecord, result: StepResult, owner:
     # An operator rolled the run back while the step ran: the outcome is kept, the run has moved on already.
     moved_on = run.step is not record.step
     if result.cancelled:
-        cancelled = None if moved_on else RunState.CANCELLED
+        cancelled = None if moved_on else machine.cancelled(run)
         return Outcome(RecordState.CANCELLED, result.message, run_state=cancelled, reason="cancelled by an operator")
     if result.ok:
         return _succeeded(run, record, result, moved_on)
@@ -159,6 +167,8 @@ def _succeeded(run: MigrationRun, record: StepRecord, result: StepResult, moved_
     if moved_on:
         return Outcome(RecordState.COMPLETED, result.message, announce="completed")
     target = machine.step_succeeded(run, record.step)
+    if target is run.state:
+        return Outcome(RecordState.COMPLETED, result.message, announce="completed", replicate_again=True)
     done = f"{record.step.value} completed"
     reason = f"cancelled by an operator after {done}" if target is RunState.CANCELLED else done
     return Outcome(RecordState.COMPLETED, result.message, announce="completed", run_state=target, reason=reason)

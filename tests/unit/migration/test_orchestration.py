@@ -1,6 +1,6 @@
 """The orchestrator's decisions, in every state, without a database, an inventory, a gate or a playbook."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -41,31 +41,31 @@ def a_record(step: Step, attempt: int = 1, state: str = RecordState.COMPLETED) -
 
 
 def test_a_run_that_is_gone_is_left() -> None:
-    assert next_action(None, [], ME, PROVINCE) == LeaveRun()
+    assert next_action(None, [], ME, PROVINCE, NOW) == LeaveRun()
 
 
 def test_a_run_another_replica_holds_is_left() -> None:
-    assert next_action(a_run(RunState.SYNC, claimed_by="replica-b"), [], ME, PROVINCE) == LeaveRun()
+    assert next_action(a_run(RunState.SYNC, claimed_by="replica-b"), [], ME, PROVINCE, NOW) == LeaveRun()
 
 
 @pytest.mark.parametrize("state", WAITING)
 def test_a_run_that_is_not_at_a_step_is_left(state: RunState) -> None:
-    assert next_action(a_run(state), [], ME, PROVINCE) == LeaveRun()
+    assert next_action(a_run(state), [], ME, PROVINCE, NOW) == LeaveRun()
 
 
 @pytest.mark.parametrize("state", sorted(WORKING, key=str))
 def test_every_step_first_asks_the_inventory(state: RunState) -> None:
-    assert next_action(a_run(state), [], ME, Answers()) == AskInventory()
+    assert next_action(a_run(state), [], ME, Answers(), NOW) == AskInventory()
 
 
 @pytest.mark.parametrize("state", [RunState.PRECHECK, RunState.SYNC, RunState.DEPLOY])
 def test_a_cancel_asked_between_steps_cancels_before_the_next_one(state: RunState) -> None:
-    action = next_action(a_run(state, cancel_requested=True), [], ME, Answers())
+    action = next_action(a_run(state, cancel_requested=True), [], ME, Answers(), NOW)
     assert action == CancelRun(f"cancelled by an operator before {state.value}")
 
 
 def test_a_cancel_asked_of_an_earlier_state_does_not_stop_a_rollback() -> None:
-    action = next_action(a_run(RunState.ROLLING_BACK, cancel_requested=True), [], ME, PROVINCE)
+    action = next_action(a_run(RunState.ROLLING_BACK, cancel_requested=True), [], ME, PROVINCE, NOW)
     assert action == PerformStep(Step.ROLLBACK, 1)
 
 
@@ -73,22 +73,22 @@ def test_a_cancel_asked_of_an_earlier_state_does_not_stop_a_rollback() -> None:
 def test_a_province_system_performs_its_step_without_the_gate(state: RunState) -> None:
     run = a_run(state)
     assert run.step is not None
-    assert next_action(run, [], ME, PROVINCE) == PerformStep(run.step, 1)
+    assert next_action(run, [], ME, PROVINCE, NOW) == PerformStep(run.step, 1)
 
 
 def test_an_attempt_counts_the_earlier_attempts_at_the_same_step() -> None:
     records = [a_record(Step.PRECHECK), a_record(Step.SYNC, 1, RecordState.FAILED), a_record(Step.SYNC, 2)]
-    assert next_action(a_run(RunState.SYNC), records, ME, PROVINCE) == PerformStep(Step.SYNC, 3)
+    assert next_action(a_run(RunState.SYNC), records, ME, PROVINCE, NOW) == PerformStep(Step.SYNC, 3)
 
 
 def test_a_city_systems_cutover_asks_the_gate_and_goes_through_when_it_is_open() -> None:
     run = a_run(RunState.CUTOVER)
-    assert next_action(run, [], ME, CITY) == AskGate()
-    assert next_action(run, [], ME, Answers(city_or_county=True, gate=OPEN)) == PerformStep(Step.CUTOVER, 1)
+    assert next_action(run, [], ME, CITY, NOW) == AskGate()
+    assert next_action(run, [], ME, Answers(city_or_county=True, gate=OPEN), NOW) == PerformStep(Step.CUTOVER, 1)
 
 
 def test_a_closed_gate_refuses_the_attempt_with_its_reasons() -> None:
-    action = next_action(a_run(RunState.CUTOVER), [], ME, Answers(city_or_county=True, gate=CLOSED))
+    action = next_action(a_run(RunState.CUTOVER), [], ME, Answers(city_or_county=True, gate=CLOSED), NOW)
     assert action == RefuseStep(
         Step.CUTOVER, 1, StepResult(False, False, "cutover gate of HA-ZZ is closed: link to HA-ZZ is down")
     )
@@ -97,12 +97,12 @@ def test_a_closed_gate_refuses_the_attempt_with_its_reasons() -> None:
 @pytest.mark.parametrize("begun", [RecordState.RUNNING, RecordState.INTERRUPTED])
 def test_a_cutover_begun_by_a_process_that_died_is_finished_without_asking_the_gate(begun: str) -> None:
     records = [a_record(Step.CUTOVER, 1, begun)]
-    assert next_action(a_run(RunState.CUTOVER), records, ME, CITY) == PerformStep(Step.CUTOVER, 2)
+    assert next_action(a_run(RunState.CUTOVER), records, ME, CITY, NOW) == PerformStep(Step.CUTOVER, 2)
 
 
 def test_a_cutover_the_gate_refused_before_asks_it_again() -> None:
     records = [a_record(Step.CUTOVER, 1, RecordState.FAILED)]
-    assert next_action(a_run(RunState.CUTOVER), records, ME, CITY) == AskGate()
+    assert next_action(a_run(RunState.CUTOVER), records, ME, CITY, NOW) == AskGate()
 
 
 def test_beginning_an_attempt_marks_the_ones_still_running_as_interrupted() -> None:
@@ -187,3 +187,42 @@ def test_the_outcome_of_a_run_another_replica_took_over_is_left_for_it() -> None
     outcome = after_step(run, a_record(Step.SYNC), OK, ME, gate_closed=False)
     assert (outcome.record_state, outcome.announce, outcome.run_state) == (RecordState.INTERRUPTED, None, None)
     assert outcome.message == "done; the run was taken over by replica-b"
+
+
+def a_warm_run(state: RunState, **changes) -> MigrationRun:  # type: ignore[no-untyped-def]
+    return a_run(state, replicates=True, **changes)
+
+
+def test_a_system_with_databases_replicates_after_deploy_until_its_cutover_is_approved() -> None:
+    deployed = after_step(a_warm_run(RunState.DEPLOY), a_record(Step.DEPLOY), OK, ME, gate_closed=False)
+    assert deployed.run_state is RunState.REPLICATING
+
+    waiting = after_step(a_warm_run(RunState.REPLICATING), a_record(Step.REPLICATE), OK, ME, gate_closed=False)
+    assert (waiting.run_state, waiting.replicate_again, waiting.announce) == (None, True, "completed")
+
+    approved = a_warm_run(RunState.REPLICATING, approved_by="王主任")
+    assert after_step(approved, a_record(Step.REPLICATE), OK, ME, gate_closed=False).run_state is RunState.CUTOVER
+
+
+def test_a_rehearsal_goes_from_its_first_replicate_step_to_the_cutover() -> None:
+    run = a_warm_run(RunState.REPLICATING, auto_approve=True)
+    assert after_step(run, a_record(Step.REPLICATE), OK, ME, gate_closed=False).run_state is RunState.CUTOVER
+
+
+def test_the_next_precopy_waits_for_its_time() -> None:
+    later = a_warm_run(RunState.REPLICATING, resume_at=NOW + timedelta(minutes=60))
+    assert next_action(later, [], ME, PROVINCE, NOW) == LeaveRun()
+    assert next_action(later, [], ME, PROVINCE, NOW + timedelta(minutes=60)) == PerformStep(Step.REPLICATE, 1)
+
+
+@pytest.mark.parametrize("state", [RunState.SYNC, RunState.DEPLOY, RunState.REPLICATING])
+def test_cancelling_a_warm_migration_rolls_it_back_to_remove_its_replication(state: RunState) -> None:
+    run = a_warm_run(state, cancel_requested=True)
+    assert run.step is not None
+    outcome = after_step(run, a_record(run.step), CANCELLED, ME, gate_closed=False)
+    assert outcome.run_state is RunState.ROLLING_BACK
+
+
+def test_a_failed_replicate_step_fails_the_run_for_a_retry() -> None:
+    outcome = after_step(a_warm_run(RunState.REPLICATING), a_record(Step.REPLICATE), FAILED, ME, gate_closed=False)
+    assert (outcome.run_state, outcome.failed) == (RunState.FAILED, True)
