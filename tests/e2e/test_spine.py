@@ -2,16 +2,16 @@
 
 import json
 import os
-import re
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from services.common.events import INVENTORY_EVENTS
+from tests.fixtures.inventory_events import unique_department
+from tests.fixtures.metrics_page import scraped
 from tests.fixtures.services import eventually
-from tests.integration.monitoring.helpers import systems_gauge, unique_department
 from tools.devstack import create_operator_token
 from tools.stack import Stack
 
@@ -60,7 +60,8 @@ def test_a_system_registered_with_zyctl_shows_up_on_monitorings_metrics(stack, t
     assert registered.returncode == 0, registered.stderr + registered.stdout
     [system] = json.loads(registered.stdout)
     metrics = f"{stack.services['monitoring'].http_url}/metrics"
-    eventually(lambda: systems_gauge(metrics, department) == 1, f"{department} on monitoring's /metrics", timeout=60)
+    systems = lambda: scraped(metrics, "zhongyuan_inventory_systems", department=department)  # noqa: E731
+    eventually(lambda: systems() == 1, f"{department} on monitoring's /metrics", timeout=60)
     shown = zyctl(tmp_path, "systems", "show", system["id"], "--output", "json")
     assert json.loads(shown.stdout)["code"] == f"{department}-JKK"
     follower = f"{stack.services['interconnect'].http_url}/metrics"  # it learns each system's home city
@@ -68,13 +69,8 @@ def test_a_system_registered_with_zyctl_shows_up_on_monitorings_metrics(stack, t
 
 
 def handled_inventory_events(metrics_url: str) -> float:
-    with urllib.request.urlopen(metrics_url, timeout=5) as response:
-        text = response.read().decode()
-    pattern = (
-        r'^zhongyuan_kafka_records_consumed_total\{outcome="handled",topic="zhongyuan.inventory.events.v1"\} (\S+)$'
-    )
-    match = re.search(pattern, text, re.M)
-    return float(match.group(1)) if match else 0.0
+    handled = scraped(metrics_url, "zhongyuan_kafka_records_consumed_total", outcome="handled", topic=INVENTORY_EVENTS)
+    return handled or 0.0
 
 
 def test_zyctl_status_reports_all_four_services_serving(stack, tmp_path) -> None:

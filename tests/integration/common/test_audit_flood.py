@@ -1,7 +1,5 @@
 """Anyone who can reach a gRPC port can be refused: the audit trail keeps a share of those refusals per host."""
 
-import urllib.request
-
 import grpc
 import sqlalchemy as sa
 
@@ -10,6 +8,7 @@ from services.common.engines import create_engine
 from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
+from tests.fixtures.metrics_page import scraped
 from tests.fixtures.services import refused_code
 
 SHARE = 5
@@ -31,6 +30,5 @@ def test_unauthenticated_refusals_beyond_a_hosts_share_are_counted_not_recorded(
         rows = connection.execute(sa.select(AuditRecordRow.outcome, AuditRecordRow.actor_name)).all()
     assert codes == {grpc.StatusCode.UNAUTHENTICATED} and wrong_role is grpc.StatusCode.PERMISSION_DENIED
     assert sorted(rows) == [("PERMISSION_DENIED", "洪水 sre")] + [("UNAUTHENTICATED", "")] * SHARE
-    with urllib.request.urlopen(f"http://{config['WEB_SERVER_ADDRESS']}/metrics", timeout=5) as response:
-        metrics = response.read().decode()
-    assert 'zhongyuan_audit_refusals_unrecorded_total{method="CreateOrganisation"} 25.0' in metrics
+    unrecorded = "zhongyuan_audit_refusals_unrecorded_total"
+    assert scraped(f"http://{config['WEB_SERVER_ADDRESS']}/metrics", unrecorded, method="CreateOrganisation") == 25

@@ -17,8 +17,7 @@ from services.common.runtime.streams import changes
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from tests.fixtures.inventory_events import system_event
-from tests.fixtures.services import DEADLINE_SECONDS, bearer, eventually, unary
-from tests.integration.common.test_kafka_entrypoint import produce
+from tests.fixtures.services import DEADLINE_SECONDS, bearer, eventually, produce, unary
 
 MONITORING = pb.DESCRIPTOR.services_by_name["MonitoringService"]
 POOL_SIZE = 2
@@ -96,7 +95,7 @@ def test_streams_filling_the_worker_pool_leave_kafka_records_folded(
         open_watch(stub, operator_token, open_streams)
 
     event = system_event("HA-WATCHED-1")
-    produce(producer, topic, [event])
+    produce(producer, event, topic=topic)
     eventually(lambda: [e.id for e in folded] == [event.id], "the Kafka record folded while the streams are open")
 
 

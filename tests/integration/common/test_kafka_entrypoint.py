@@ -5,28 +5,16 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from kafka import KafkaProducer
 from nameko.containers import ServiceContainer
 
 from services.common.events import DEADLETTER, Event
 from services.common.runtime.kafka import kafka_consumer
 from tests.fixtures.inventory_events import system_event as inventory_system_event
-from tests.fixtures.services import eventually, read_topic
+from tests.fixtures.services import eventually, produce, read_topic
 
 
 def system_event(key: str, sequence: int) -> Event:
     return inventory_system_event(f"HA-TEST-{sequence}", system_id=key, name=f"系统 {sequence}")
-
-
-def produce(producer: KafkaProducer, topic: str, events: list[Event]) -> None:
-    for event in events:
-        producer.send(
-            topic,
-            key=event.subject.encode(),
-            value=event.payload.SerializeToString(),
-            headers=event.headers(),
-        )
-    producer.flush()
 
 
 def consumer_service(topic: str, handle):  # type: ignore[no-untyped-def]
@@ -73,7 +61,7 @@ def test_every_record_reaches_a_successful_handler_exactly_once_in_key_order_des
         succeeded.append(event)
 
     start(container_factory, consumer_service(topic, flaky), service_config(f"sqlite:///{tmp_path}/x.db"))
-    produce(producer, topic, events)
+    produce(producer, *events, topic=topic)
 
     eventually(lambda: len({e.id for e in succeeded}) == len(events), "every event to be handled")
     assert collections.Counter(e.id for e in succeeded) == collections.Counter(e.id for e in events)
@@ -133,7 +121,7 @@ def test_a_record_that_keeps_failing_is_dead_lettered_with_the_error_after_the_l
     config = service_config(f"sqlite:///{tmp_path}/x.db", KAFKA_MAX_ATTEMPTS=4)
     start(container_factory, consumer_service(topic, refuse_doomed), config)
     fine = system_event("system-2", 3)
-    produce(producer, topic, [doomed, fine])
+    produce(producer, doomed, fine, topic=topic)
 
     eventually(lambda: handled == [fine.id], "the event behind the failing one to be handled")
     letter = dead_letter_of(backing_services.kafka_bootstrap, doomed)
@@ -161,7 +149,7 @@ def test_a_batch_consumer_gets_records_in_batches_and_a_failing_one_is_isolated_
             handled.extend(event.id for event in batch)
 
     config = service_config(f"sqlite:///{tmp_path}/x.db", KAFKA_MAX_ATTEMPTS=2)
-    produce(producer, topic, events)  # all waiting before the consumer starts, so polls return many at once
+    produce(producer, *events, topic=topic)  # all waiting before the consumer starts, so polls return many at once
     start(container_factory, BatchConsumer, config)
 
     expected = [e.id for e in events if e.id != doomed.id]
@@ -187,7 +175,7 @@ def test_a_record_whose_handler_finds_the_database_away_waits_for_it_and_is_not_
 
     config = service_config(f"sqlite:///{tmp_path}/x.db", KAFKA_MAX_ATTEMPTS=2)
     start(container_factory, consumer_service(topic, database_comes_back), config)
-    produce(producer, topic, [outage])
+    produce(producer, outage, topic=topic)
 
     eventually(lambda: handled == [outage.id], "the record to be handled once the database is back")
     assert attempts[outage.id] == 4

@@ -27,9 +27,10 @@ from services.common.events import (
 )
 from services.common.timestamps import timestamp
 from services.pb.zhongyuan.audit.v1 import audit_pb2, events_pb2
+from tests.fixtures.interconnect_events import link_changed
+from tests.fixtures.migration_events import Run, hours_ago, system_registered
 from tests.fixtures.services import eventually, read_topic
 from tests.integration.faults.topics import consumer_groups
-from tests.integration.monitoring.migration_events import Run, hours_ago, link_changed, system_registered
 from tools.stack import Stack
 
 KEY = b"poisoned-aggregate"  # all records of a topic under one key: one partition, the poison ahead of the good one

@@ -5,11 +5,13 @@ import urllib.request
 
 from services.common.events import INTERCONNECT_EVENTS, LINK_STATE_CHANGED, decode_event
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as pb
+from tests.fixtures.metrics_page import metrics_text, sample
 from tests.fixtures.services import eventually, read_topic, unary
 from tests.integration.interconnect.helpers import gate, import_network, links, network
 from tools.stack import free_port
 
 UP, DOWN = pb.LINK_STATE_UP, pb.LINK_STATE_DOWN
+LINK_STATE = "zhongyuan_interconnect_link_state"
 
 
 def state_changes(bootstrap: str, platform_id: str, count: int) -> list[tuple[int, int]]:
@@ -109,11 +111,10 @@ def test_link_states_are_on_metrics_by_city(interconnect, interconnect_config, l
     metrics = f"http://{interconnect_config['WEB_SERVER_ADDRESS']}/metrics"
 
     def scrape_once_down() -> str | None:
-        with urllib.request.urlopen(metrics, timeout=5) as response:
-            text = response.read().decode()
-        return text if 'zhongyuan_interconnect_link_state{city="HA-ZZ",state="down"} 1.0' in text else None
+        text = metrics_text(metrics)
+        return text if sample(text, LINK_STATE, city="HA-ZZ", state="down") == 1 else None
 
     text = eventually(scrape_once_down, "HA-ZZ down on /metrics")
 
-    assert 'zhongyuan_interconnect_link_state{city="HA",state="up"} 1.0' in text
-    assert 'zhongyuan_interconnect_link_state{city="HA-ZZ",state="up"} 0.0' in text
+    assert sample(text, LINK_STATE, city="HA", state="up") == 1
+    assert sample(text, LINK_STATE, city="HA-ZZ", state="up") == 0

@@ -10,14 +10,13 @@ from services.common.events import (
     EXCHANGE_OVERDUE,
     EXCHANGE_RECORDED,
     INTERCONNECT_EVENTS,
-    INVENTORY_EVENTS,
     RESOURCE_SHARED,
     decode_event,
 )
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as pb
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2
 from tests.fixtures.inventory_events import system_event
-from tests.fixtures.services import eventually, read_topic, unary
+from tests.fixtures.services import eventually, produce, read_topic, unary
 from tests.integration.interconnect.helpers import gate, import_network, network
 
 SHARING = (RESOURCE_SHARED, EXCHANGE_OVERDUE, EXCHANGE_RECORDED)
@@ -83,14 +82,7 @@ def test_the_gate_answers_for_the_systems_the_inventory_announced(
     city = system_event(f"HA-ZZ-S{suffix}", "HA-ZZ", level=inventory_pb2.ADMIN_LEVEL_CITY)
     province = system_event(f"HA-WJW-S{suffix}", "HA-WJW", level=inventory_pb2.ADMIN_LEVEL_PROVINCE)
     county = system_event(f"HA-GY-S{suffix}", "HA-GY", level=inventory_pb2.ADMIN_LEVEL_COUNTY)
-    for event in (city, province, county):
-        producer.send(
-            INVENTORY_EVENTS,
-            key=event.subject.encode(),
-            value=event.payload.SerializeToString(),
-            headers=event.headers(),
-        )
-    producer.flush()
+    produce(producer, city, province, county)
 
     def readiness(**request: str) -> pb.CutoverReadiness | None:
         """The gate's answer; None while the system is not known yet."""

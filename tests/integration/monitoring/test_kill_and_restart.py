@@ -4,8 +4,9 @@ import sqlalchemy as sa
 from kafka import KafkaProducer
 
 from services.common.engines import create_engine
-from tests.fixtures.services import eventually
-from tests.integration.monitoring.helpers import publish, registrations, systems_gauge, unique_department
+from tests.fixtures.inventory_events import registrations, unique_department
+from tests.fixtures.metrics_page import scraped
+from tests.fixtures.services import eventually, produce
 from tools.stack import Stack
 
 EVENTS = 10_000  # monitoring folds a poll in one transaction: enough polls that a kill lands mid-stream
@@ -19,7 +20,7 @@ def test_monitoring_killed_mid_stream_resumes_without_loss_or_double_counting(tm
         monitoring.wait_healthy()
         department = unique_department()
         producer = KafkaProducer(bootstrap_servers=stack.broker.bootstrap, acks="all")
-        publish(producer, registrations(department, EVENTS))
+        produce(producer, *registrations(department, EVENTS))
         producer.close()
         engine = create_engine(database_url)
 
@@ -34,7 +35,11 @@ def test_monitoring_killed_mid_stream_resumes_without_loss_or_double_counting(tm
         restarted = stack.start_service("monitoring")
         restarted.wait_healthy()
         metrics = f"{restarted.http_url}/metrics"
-        eventually(lambda: systems_gauge(metrics, department) == EVENTS, f"all {EVENTS} systems", timeout=90)
+        eventually(
+            lambda: scraped(metrics, "zhongyuan_inventory_systems", department=department) == EVENTS,
+            f"all {EVENTS} systems",
+            timeout=90,
+        )
         assert handled() == EVENTS
     finally:
         stack.stop()

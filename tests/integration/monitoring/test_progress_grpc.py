@@ -16,10 +16,10 @@ from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS
 from services.monitoring.service import MonitoringService
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
+from tests.fixtures.inventory_events import unique_department
 from tests.fixtures.metrics_page import metrics_text, sample
-from tests.fixtures.services import bearer, eventually, refused_code, stream, unary
-from tests.integration.monitoring.helpers import unique_department
-from tests.integration.monitoring.migration_events import CATCH_UP, Run, hours_ago, send, system_registered
+from tests.fixtures.migration_events import Run, hours_ago, system_registered
+from tests.fixtures.services import CATCH_UP_SECONDS, bearer, eventually, produce, refused_code, stream, unary
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_organisation_wave_and_province_progress_show_only_what_the_caller_may_s
     late = hours_ago(1)  # the wave's window ended an hour ago
     done, failing = Run(mine, f"{mine}-JKK", wave, late), Run(mine, f"{mine}-SBK", wave, late)
     other = Run(theirs, f"{theirs}-GJJ", wave, late)
-    send(
+    produce(
         producer,
         *(system_registered(run) for run in (done, failing, other)),
         done.step(STEP_COMPLETED, "precheck", seconds=3),
@@ -67,7 +67,7 @@ def test_organisation_wave_and_province_progress_show_only_what_the_caller_may_s
         answer = unary(stub.GetOrganisationProgress, request, department)
         return answer if answer.summary.blocked == 1 and answer.summary.migrated == 1 else None
 
-    organisation = eventually(folded, "both runs of the department in its progress", timeout=CATCH_UP)
+    organisation = eventually(folded, "both runs of the department in its progress", timeout=CATCH_UP_SECONDS)
     assert organisation.summary.systems == 2 and organisation.summary.migrated_ratio == pytest.approx(0.5)
     by_code = {system.system_code: system for system in organisation.systems}
     assert set(by_code) == {done.system_code, failing.system_code}
@@ -121,7 +121,7 @@ def test_organisation_wave_and_province_progress_show_only_what_the_caller_may_s
 def test_watch_progress_sends_the_organisation_again_when_a_step_moves(stub, producer, tokens) -> None:
     org = unique_department()
     run = Run(org, f"{org}-JKK")
-    send(producer, system_registered(run), run.state("pending", "sync"), run.step(STEP_PROGRESS, "sync", percent=10))
+    produce(producer, system_registered(run), run.state("pending", "sync"), run.step(STEP_PROGRESS, "sync", percent=10))
     token = tokens.create_token([f"department:{org}"])
 
     def sync_percent(update: pb.ProgressUpdate) -> int:
@@ -129,12 +129,12 @@ def test_watch_progress_sends_the_organisation_again_when_a_step_moves(stub, pro
         return next((s.percent for s in systems[0].steps if s.step == "sync"), -1) if systems else -1
 
     request = pb.WatchProgressRequest(organisation_code=org)
-    updates = stub.WatchProgress(request, metadata=bearer(token), timeout=CATCH_UP)
+    updates = stub.WatchProgress(request, metadata=bearer(token), timeout=CATCH_UP_SECONDS)
     try:
         update = tpool.execute(next, updates)
         while sync_percent(update) != 10:
             update = tpool.execute(next, updates)
-        send(producer, run.step(STEP_PROGRESS, "sync", percent=70, message="rsync 数据"))
+        produce(producer, run.step(STEP_PROGRESS, "sync", percent=70, message="rsync 数据"))
         update = tpool.execute(next, updates)
         assert update.WhichOneof("progress") == "organisation"
         assert sync_percent(update) == 70

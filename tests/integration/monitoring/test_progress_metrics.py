@@ -13,18 +13,11 @@ from services.common.events import (
     STEP_STARTED,
 )
 from services.monitoring.service import MonitoringService
+from tests.fixtures.interconnect_events import link_changed, link_latency_changed
+from tests.fixtures.inventory_events import data_resource, unique_department
 from tests.fixtures.metrics_page import metrics_text, sample
-from tests.fixtures.services import eventually
-from tests.integration.monitoring.helpers import unique_department
-from tests.integration.monitoring.migration_events import (
-    CATCH_UP,
-    Run,
-    data_resource,
-    link_changed,
-    link_latency_changed,
-    send,
-    system_registered,
-)
+from tests.fixtures.migration_events import Run, system_registered
+from tests.fixtures.services import CATCH_UP_SECONDS, eventually, produce
 
 
 @pytest.fixture
@@ -46,16 +39,16 @@ def test_steps_are_counted_once_with_their_durations_and_no_run_id_label(metrics
         run.step(STEP_FAILED, sync, seconds=3.0, message="rsync: connection refused"),
         run.state("sync", "failed", "sync failed: rsync: connection refused"),
     ]
-    send(producer, *events)
+    produce(producer, *events)
     failed = {"department": run.organisation_code, "state": "failed"}
     eventually(
         lambda: sample(metrics_text(metrics_url), "zhongyuan_migrations", **failed) == 1,
         "the failed run",
-        timeout=CATCH_UP,
+        timeout=CATCH_UP_SECONDS,
     )
 
     marker = Run(run.organisation_code, "HA-T-MARK")
-    send(producer, *events, marker.state("pending", "precheck"))  # a redelivery, then something new
+    produce(producer, *events, marker.state("pending", "precheck"))  # a redelivery, then something new
     running = {"department": run.organisation_code, "state": "precheck"}
     eventually(lambda: sample(metrics_text(metrics_url), "zhongyuan_migrations", **running) == 1, "the marker run")
 
@@ -74,7 +67,7 @@ def test_steps_are_counted_once_with_their_durations_and_no_run_id_label(metrics
 def test_city_share_links_and_overdue_data_resources_appear_per_city_and_department(metrics_url, producer) -> None:
     city = unique_department()
     done, pending = Run(city, f"{city}-ZWFW"), Run(city, f"{city}-GJJ")
-    send(
+    produce(
         producer,
         system_registered(done, admin_level=2),
         system_registered(pending, admin_level=2),
@@ -96,24 +89,24 @@ def test_city_share_links_and_overdue_data_resources_appear_per_city_and_departm
         text = metrics_text(metrics_url)
         return all(sample(text, name, **{label: city}) == value for (name, label), value in expected.items())
 
-    eventually(folded, "the city's data resources, systems and link on /metrics", timeout=CATCH_UP)
+    eventually(folded, "the city's data resources, systems and link on /metrics", timeout=CATCH_UP_SECONDS)
     lag = sample(metrics_text(metrics_url), "zhongyuan_monitoring_event_lag_seconds", topic=INVENTORY_EVENTS)
     assert lag is not None and lag >= 0
 
-    send(producer, link_latency_changed(city, latency_ms=300.0))  # still up, noticeably slower
+    produce(producer, link_latency_changed(city, latency_ms=300.0))  # still up, noticeably slower
     slower = lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_probe_latency_seconds", city=city) == 0.3  # noqa: E731
     eventually(slower, "the link's new latency")
 
-    send(producer, link_changed(city, state=2, latency_ms=850.0))  # degraded: answers, slowly
+    produce(producer, link_changed(city, state=2, latency_ms=850.0))  # degraded: answers, slowly
     slow = lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_probe_latency_seconds", city=city) == 0.85  # noqa: E731
     eventually(slow, "the slow probe")
     assert sample(metrics_text(metrics_url), "zhongyuan_city_link_up", city=city) == 1
 
-    send(producer, data_resource(city, f"{city}-RK", planned="2016-03-31", retired=True))
+    produce(producer, data_resource(city, f"{city}-RK", planned="2016-03-31", retired=True))
     retired = lambda: sample(metrics_text(metrics_url), "zhongyuan_data_resources_overdue", department=city) is None  # noqa: E731
     eventually(retired, "the retired data resource no longer overdue")
 
-    send(producer, link_changed(city, state=3, latency_ms=0.0))
+    produce(producer, link_changed(city, state=3, latency_ms=0.0))
     eventually(lambda: sample(metrics_text(metrics_url), "zhongyuan_city_link_up", city=city) == 0, "the link down")
 
 

@@ -15,9 +15,9 @@ from services.common.timestamps import province_today
 from services.monitoring.service import MonitoringService
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually, unary
-from tests.integration.monitoring.helpers import unique_department
-from tests.integration.monitoring.migration_events import CATCH_UP, Run, data_resource, send, system_registered
+from tests.fixtures.inventory_events import data_resource, unique_department
+from tests.fixtures.migration_events import Run, system_registered
+from tests.fixtures.services import CATCH_UP_SECONDS, eventually, produce, unary
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_the_quarterly_report_over_grpc_cli_and_page(
 ) -> None:
     org = unique_department()
     done, failed = Run(org, f"{org}-JKK"), Run(org, f"{org}-SBK")
-    send(
+    produce(
         producer,
         system_registered(done),
         system_registered(failed),
@@ -49,7 +49,7 @@ def test_the_quarterly_report_over_grpc_cli_and_page(
         report = unary(stub.GetQuarterlyReport, request, operator_token)
         return report if report.migrated and report.blocked and report.data_resources_planned else None
 
-    report = eventually(folded, "the report to show the runs", timeout=CATCH_UP)
+    report = eventually(folded, "the report to show the runs", timeout=CATCH_UP_SECONDS)
     assert list(report.migrated) == [done.system_code]
     assert [(b.system_code, b.reason) for b in report.blocked] == [(failed.system_code, "数据同步失败：源库连接超时")]
     assert (report.data_resources_planned, report.data_resources_opened) == (1, 0)

@@ -9,8 +9,9 @@ from services.monitoring.handlers import SYSTEMS_CONSUMER
 from services.monitoring.service import MonitoringService
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2 as pb
 from services.pb.zhongyuan.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
-from tests.fixtures.services import eventually, stream, unary
-from tests.integration.monitoring.helpers import publish, registrations, systems_gauge, unique_department
+from tests.fixtures.inventory_events import registrations, unique_department
+from tests.fixtures.metrics_page import scraped
+from tests.fixtures.services import eventually, produce, stream, unary
 
 
 @pytest.fixture
@@ -34,19 +35,22 @@ def test_registered_systems_appear_on_metrics_and_redelivery_changes_nothing(
     department = unique_department()
     metrics = f"http://{monitoring['WEB_SERVER_ADDRESS']}/metrics"
     first = registrations(department, 3)
-    publish(producer, first)
-    eventually(lambda: systems_gauge(metrics, department) == 3, f"3 systems of {department} on /metrics")
+    produce(producer, *first)
+    eventually(
+        lambda: scraped(metrics, "zhongyuan_inventory_systems", department=department) == 3,
+        f"3 systems of {department} on /metrics",
+    )
 
     later = registrations(department, 1)
-    publish(producer, first + later)  # the first three again, as a redelivery would bring them
+    produce(producer, *first, *later)  # the first three again, as a redelivery would bring them
 
-    eventually(lambda: systems_gauge(metrics, department) == 4, "the fourth system")
+    eventually(lambda: scraped(metrics, "zhongyuan_inventory_systems", department=department) == 4, "the fourth system")
     assert processed(database_url, [e.id for e in first + later]) == 4
 
 
 def test_counts_over_grpc_respect_the_department(monitoring, producer, tokens, channel_to, operator_token) -> None:
     mine, theirs = unique_department(), unique_department()
-    publish(producer, registrations(mine, 2) + registrations(theirs, 1))
+    produce(producer, *registrations(mine, 2), *registrations(theirs, 1))
     stub = pb_grpc.MonitoringServiceStub(channel_to(monitoring["GRPC_BIND_ADDRESS"]))
     token = tokens.create_token([f"department:{mine}"])
 

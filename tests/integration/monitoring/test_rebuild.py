@@ -10,16 +10,10 @@ from kafka import KafkaProducer
 from services.common.engines import create_engine
 from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS, STEP_STARTED, Event
 from services.monitoring.service import MonitoringService
-from tests.fixtures.services import eventually
-from tests.integration.monitoring.migration_events import (
-    CATCH_UP,
-    Run,
-    data_resource,
-    hours_ago,
-    link_changed,
-    send,
-    system_registered,
-)
+from tests.fixtures.interconnect_events import link_changed
+from tests.fixtures.inventory_events import data_resource
+from tests.fixtures.migration_events import Run, hours_ago, system_registered
+from tests.fixtures.services import CATCH_UP_SECONDS, eventually, produce
 
 READ_MODEL = (
     "system_view",
@@ -86,13 +80,15 @@ def test_a_new_replica_on_an_empty_database_rebuilds_the_same_read_model_from_th
 ) -> None:  # type: ignore[no-untyped-def]
     events = history()
     producer = KafkaProducer(bootstrap_servers=own_broker.bootstrap, acks="all")
-    send(producer, *events, *events[3:6])  # with a redelivery of a run's first events
+    produce(producer, *events, *events[3:6])  # with a redelivery of a run's first events
     producer.close(timeout=5)
     container_factory(MonitoringService, service_config(database_url, KAFKA_BOOTSTRAP=own_broker.bootstrap)).start()
-    eventually(lambda: sizes(read_model(database_url)) == FOLDED, "the first replica's read model", timeout=CATCH_UP)
+    eventually(
+        lambda: sizes(read_model(database_url)) == FOLDED, "the first replica's read model", timeout=CATCH_UP_SECONDS
+    )
 
     rebuilt_url = an_empty_database_like(database_url, postgres_database, tmp_path)
     container_factory(MonitoringService, service_config(rebuilt_url, KAFKA_BOOTSTRAP=own_broker.bootstrap)).start()
-    eventually(lambda: sizes(read_model(rebuilt_url)) == FOLDED, "the rebuilt read model", timeout=CATCH_UP)
+    eventually(lambda: sizes(read_model(rebuilt_url)) == FOLDED, "the rebuilt read model", timeout=CATCH_UP_SECONDS)
 
     assert read_model(rebuilt_url) == read_model(database_url)

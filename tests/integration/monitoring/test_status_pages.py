@@ -11,11 +11,10 @@ import pytest
 from services.common.events import STEP_COMPLETED, STEP_FAILED, STEP_PROGRESS, SYSTEM_RETIRED
 from services.common.timestamps import in_province
 from services.monitoring.service import MonitoringService
-from tests.fixtures.inventory_events import system_event
-from tests.fixtures.services import eventually
+from tests.fixtures.inventory_events import system_event, unique_department
+from tests.fixtures.migration_events import Run, hours_ago, system_registered
+from tests.fixtures.services import CATCH_UP_SECONDS, eventually, produce
 from tests.integration.monitoring.browser import open_page
-from tests.integration.monitoring.helpers import unique_department
-from tests.integration.monitoring.migration_events import CATCH_UP, Run, hours_ago, send, system_registered
 
 WINDOW_END = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
 # as the pages show it: in Henan's dates
@@ -36,7 +35,7 @@ def estate(producer):  # type: ignore[no-untyped-def]
     syncing = Run(mine, f"{mine}-JKK", window_end=WINDOW_END)
     failing, stale, waiting = Run(mine, f"{mine}-SBK"), Run(mine, f"{mine}-OLD"), Run(mine, f"{mine}-SP")
     other = Run(theirs, f"{theirs}-SECRET", wave_name=syncing.wave_name)
-    send(
+    produce(
         producer,
         *(system_registered(run) for run in (syncing, failing, stale, waiting, other)),
         syncing.state("pending", "precheck"),
@@ -69,7 +68,7 @@ def test_a_department_sees_its_systems_steps_and_blockers_in_chromium(pages, est
     eventually(
         lambda: all(text in status(page, token)[1] for text in ("40%", "预检失败", "状态过期", "等待割接审批")),
         "the runs folded",
-        timeout=CATCH_UP,
+        timeout=CATCH_UP_SECONDS,
     )
 
     shown = open_page(f"{page}?token={token}", f"status-page-{mine}", tmp_path / "profile")
@@ -102,7 +101,7 @@ def test_an_operator_sees_the_province_and_a_department_its_part_of_a_wave_in_ch
         mine_done = summary in status(f"{pages}/status/org/{mine}", operator_token)[1]
         return mine_done and f'data-code="{theirs}"' in status(overview, operator_token)[1]
 
-    eventually(folded, "both departments' runs", timeout=CATCH_UP)
+    eventually(folded, "both departments' runs", timeout=CATCH_UP_SECONDS)
 
     province = open_page(f"{overview}?token={operator_token}", f"overview-{mine}", tmp_path / "overview")
     department = tokens.create_token([f"department:{mine}"])
@@ -124,7 +123,7 @@ def test_pages_need_the_right_token(pages, estate, tokens, operator_token) -> No
     department = tokens.create_token([f"department:{mine}"])
     wave_page = f"{pages}/status/wave/{urllib.parse.quote(syncing.wave_name)}"
     both = lambda: all(run.system_code in status(wave_page, operator_token)[1] for run in (syncing, other))  # noqa: E731
-    eventually(both, "both departments' runs", timeout=CATCH_UP)
+    eventually(both, "both departments' runs", timeout=CATCH_UP_SECONDS)
 
     assert status(f"{pages}/status/org/{mine}")[0] == 401
     assert status(f"{pages}/status/org/{mine}", "zy_not-a-token")[0] == 401
@@ -141,12 +140,14 @@ def test_a_retired_system_leaves_its_department_page(pages, producer, tokens) ->
     token = tokens.create_token([f"department:{mine}"])
     page = f"{pages}/status/org/{mine}"
     kept, retired = Run(mine, f"{mine}-KEEP"), Run(mine, f"{mine}-GONE")
-    send(producer, system_registered(kept), system_registered(retired))
-    eventually(lambda: retired.system_code in status(page, token)[1], "both systems shown", timeout=CATCH_UP)
+    produce(producer, system_registered(kept), system_registered(retired))
+    eventually(lambda: retired.system_code in status(page, token)[1], "both systems shown", timeout=CATCH_UP_SECONDS)
 
-    send(producer, system_event(retired.system_code, mine, system_id=retired.system_id, type_=SYSTEM_RETIRED))
+    produce(producer, system_event(retired.system_code, mine, system_id=retired.system_id, type_=SYSTEM_RETIRED))
 
-    eventually(lambda: retired.system_code not in status(page, token)[1], "the retired system gone", timeout=CATCH_UP)
+    eventually(
+        lambda: retired.system_code not in status(page, token)[1], "the retired system gone", timeout=CATCH_UP_SECONDS
+    )
     code, html = status(page, token)
     assert code == 200 and kept.system_code in html and "系统 1 个" in html
 

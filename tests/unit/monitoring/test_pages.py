@@ -9,7 +9,7 @@ from services.common.auth import OPERATOR, Principal
 from services.common.errors import InvalidArgument
 from services.monitoring import queries
 from services.monitoring.adapters import html
-from tests.integration.monitoring.migration_events import Run, system_registered
+from tests.fixtures.migration_events import Run, system_registered
 
 OPERATOR_PRINCIPAL = Principal(roles=frozenset({OPERATOR}))
 

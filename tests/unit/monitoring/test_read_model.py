@@ -8,7 +8,7 @@ from services.common.events import EXCHANGE_OVERDUE, EXCHANGE_RECORDED, STEP_FAI
 from services.pb.zhongyuan.interconnect.v1 import events_pb2 as interconnect_events
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2
 from tests.fixtures.inventory_events import system_event
-from tests.integration.monitoring.migration_events import Run, system_registered
+from tests.fixtures.migration_events import Run, system_registered
 
 # What the orchestrator sends as a failed step's reason: Ansible's message with its whole output, unbounded.
 LONG_OUTPUT = "task 'copy data' failed on src-1: " + "rsync: [sender] write error: Broken pipe (32)\n" * 20

@@ -6,7 +6,7 @@ from services.common.auth import OPERATOR, Principal
 from services.common.events import SYSTEM_RETIRED, Event
 from services.monitoring import queries
 from tests.fixtures.inventory_events import system_event
-from tests.integration.monitoring.migration_events import Run, system_registered
+from tests.fixtures.migration_events import Run, system_registered
 
 OPERATOR_PRINCIPAL = Principal(roles=frozenset({OPERATOR}))
 IN_2026Q2 = datetime(2026, 5, 11, 9, tzinfo=UTC)

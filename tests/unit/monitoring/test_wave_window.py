@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.common.auth import OPERATOR, Principal
 from services.monitoring import queries
-from tests.integration.monitoring.migration_events import Run, system_registered
+from tests.fixtures.migration_events import Run, system_registered
 
 OPERATOR_PRINCIPAL = Principal(roles=frozenset({OPERATOR}))
 ENDED_YESTERDAY = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
