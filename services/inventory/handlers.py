@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound, required
 from services.common.writes import Mode, Tally
-from services.inventory.domain import catalog, events
+from services.inventory.domain import catalog, events, model
 from services.inventory.domain.catalog import Change, Row
 from services.inventory.domain.model import DataResource, Dependency, Host, Organisation, System, SystemStatus, Zone
 from services.inventory.domain.schema import KEY_FIELD, SCHEMA, Kind
@@ -19,9 +19,19 @@ ENTITIES: dict[Kind, type] = {
     Kind.ORGANISATION: Organisation,
     Kind.SYSTEM: System,
     Kind.HOST: Host,
+    Kind.DATABASE: model.Database,
     Kind.DATA_RESOURCE: DataResource,
 }
-APPLY_ORDER = (Kind.ZONE, Kind.ORGANISATION, Kind.SYSTEM, Kind.HOST, Kind.DEPENDENCY, Kind.DATA_RESOURCE)
+APPLY_ORDER = (
+    Kind.ZONE,
+    Kind.ORGANISATION,
+    Kind.SYSTEM,
+    Kind.HOST,
+    Kind.DATABASE,
+    Kind.DEPENDENCY,
+    Kind.DATA_RESOURCE,
+)
+DATABASES = "databases"  # what a system update changed when its databases did
 
 
 class Format(enum.StrEnum):
@@ -57,7 +67,7 @@ def import_catalog(command: ImportCatalog, uow: CatalogUnitOfWork, now: datetime
 
 
 def save(kind: Kind, values: dict[str, Any], uow: CatalogUnitOfWork, mode: Mode) -> Any:
-    """Create or update one zone, organisation, system, host, dependency or data resource."""
+    """Create or update one zone, organisation, system, host, database, dependency or data resource."""
     with uow:
         applied = apply_rows([Row(kind, "", values)], uow, mode)
         uow.commit()
@@ -74,6 +84,8 @@ class _Applier:
         self.uow, self.mode, self.now = uow, mode, now
         self.applied = Applied()
         self.index: dict[Kind, dict[Any, Any]] = {}
+        self._databases: dict[str, list[model.Database]] | None = None  # by system code, read when first needed
+        self._databases_changed: dict[str, None] = {}  # the codes of systems whose databases changed, in order
 
     def apply(self, change: Change) -> Applied:
         for kind in APPLY_ORDER:
@@ -81,11 +93,17 @@ class _Applier:
                 self.index[kind] = self._existing(kind)
                 for attributes in change.of(kind):
                     self.applied.entities.append(self._apply_one(kind, attributes))
+        for code in self._databases_changed:
+            system = self.index.get(Kind.SYSTEM, {}).get(code) or self.uow.catalog.get(System, code)
+            found = _found(system, f"no system {code}")
+            self.uow.announce(events.SystemUpdated(found, (DATABASES,), databases=self._databases_of(code)))
         return self.applied
 
     def _existing(self, kind: Kind) -> dict[Any, Any]:
         if kind is Kind.DEPENDENCY:
             return {(d.system_code, d.depends_on_code): d for d in self.uow.catalog.all(Dependency)}
+        if kind is Kind.DATABASE:
+            return {d.name: d for databases in self._by_system().values() for d in databases}
         key = SCHEMA[kind][KEY_FIELD[kind]].attribute
         entities: list[Any] = self.uow.catalog.all(ENTITIES[kind])
         return {getattr(entity, key): entity for entity in entities}
@@ -109,6 +127,9 @@ class _Applier:
         self.uow.catalog.add(entity)
         self.index[kind][key] = entity
         self.applied.tallies[kind].created += 1
+        if kind is Kind.DATABASE:
+            self._by_system().setdefault(entity.system_code, []).append(entity)
+            self._databases_changed[entity.system_code] = None
         for event in _created_events(kind, entity, self._system_id):
             self.uow.announce(event)
         return entity
@@ -123,7 +144,9 @@ class _Applier:
             tally.unchanged += 1
             return entity
         tally.updated += 1
-        for event in _updated_events(kind, entity, before, changed, self._system_id):
+        if kind is Kind.DATABASE:
+            self._databases_changed[entity.system_code] = None
+        for event in _updated_events(kind, entity, before, changed, self._system_id, self._databases_of):
             self.uow.announce(event)
         return entity
 
@@ -145,10 +168,22 @@ class _Applier:
         system = self.index.get(Kind.SYSTEM, {}).get(code) or self.uow.catalog.get(System, code)
         return _found(system, f"no system {code}").id
 
+    def _by_system(self) -> dict[str, list[model.Database]]:
+        """Every database by its system's code: read once per apply, so events of many systems cost one query."""
+        if self._databases is None:
+            self._databases = {}
+            for database in self.uow.catalog.all(model.Database):
+                self._databases.setdefault(database.system_code, []).append(database)
+        return self._databases
+
+    def _databases_of(self, code: str) -> tuple[model.Database, ...]:
+        return tuple(sorted(self._by_system().get(code, []), key=lambda database: database.name))
+
 
 def _created_events(kind: Kind, entity: Any, system_id: Any) -> list[events.InventoryEvent]:
+    """A database's creation is announced once per system after all rows are applied (as a system update)."""
     if kind is Kind.SYSTEM:
-        return [events.SystemRegistered(entity)]
+        return [events.SystemRegistered(entity)]  # a new system has no databases yet: they are applied after it
     if kind is Kind.HOST:
         return [events.HostChanged(system_id(entity.system_code), entity)]
     if kind is Kind.DATA_RESOURCE:
@@ -158,12 +193,13 @@ def _created_events(kind: Kind, entity: Any, system_id: Any) -> list[events.Inve
 
 
 def _updated_events(
-    kind: Kind, entity: Any, before: dict[str, Any], changed: list[str], system_id: Any
+    kind: Kind, entity: Any, before: dict[str, Any], changed: list[str], system_id: Any, databases_of: Any
 ) -> list[events.InventoryEvent]:
     if kind is Kind.SYSTEM:
+        databases = databases_of(entity.code)
         if "status" in changed and entity.status is SystemStatus.RETIRED:
-            return [events.SystemRetired(entity)]
-        return [events.SystemUpdated(entity, tuple(changed))]
+            return [events.SystemRetired(entity, databases=databases)]
+        return [events.SystemUpdated(entity, tuple(changed), databases=databases)]
     if kind is Kind.HOST:
         return [events.HostChanged(system_id(entity.system_code), entity)]
     if kind is Kind.DATA_RESOURCE:
@@ -184,7 +220,7 @@ def retire_system(*, system_id: str, code: str, uow: CatalogUnitOfWork) -> Syste
         system = find_system(system_id, code, uow)
         if system.status is not SystemStatus.RETIRED:
             system.status = SystemStatus.RETIRED
-            uow.announce(events.SystemRetired(system))
+            uow.announce(events.SystemRetired(system, databases=tuple(uow.catalog.databases_of(system.code))))
             uow.commit()
     return system
 
@@ -215,6 +251,19 @@ def remove_host(name: str, uow: CatalogUnitOfWork) -> Host:
         uow.announce(events.HostChanged(system.id, host, removed=True))
         uow.commit()
     return host
+
+
+def remove_database(name: str, uow: CatalogUnitOfWork) -> model.Database:
+    """The database leaves its system's catalogue entry; the system's update says which databases it has now."""
+    name = required("name", name, "the database entry's name")
+    with uow:
+        database = _found(uow.catalog.get(model.Database, name), f"no database {name}")
+        system = _found(uow.catalog.get(System, database.system_code), f"no system {database.system_code}")
+        uow.catalog.remove(database)
+        remaining = tuple(d for d in uow.catalog.databases_of(system.code) if d.name != name)
+        uow.announce(events.SystemUpdated(system, (DATABASES,), databases=remaining))
+        uow.commit()
+    return database
 
 
 def remove_dependency(system_code: str, depends_on_code: str, uow: CatalogUnitOfWork) -> Dependency:

@@ -11,6 +11,7 @@ from services.common.timestamps import province_today
 from services.inventory.domain import export, ordering, readiness
 from services.inventory.domain.model import (
     BaseLibrary,
+    Database,
     DataResource,
     Dependency,
     Host,
@@ -32,6 +33,7 @@ class SystemDetail:
     system: System
     hosts: list[Host]
     depends_on: list[str]
+    databases: list[Database]
 
 
 def scope(principal: Principal, requested: str) -> str:
@@ -77,7 +79,8 @@ def get_system(*, system_id: str, code: str, uow: CatalogUnitOfWork, principal: 
             found, found.organisation_code if found else "", principal, f"system {system_id or code}"
         )
         depends_on = [d.depends_on_code for d in uow.catalog.dependencies_of([system.code])]
-        return SystemDetail(system, uow.catalog.hosts_of(system.code), depends_on)
+        hosts, databases = uow.catalog.hosts_of(system.code), uow.catalog.databases_of(system.code)
+        return SystemDetail(system, hosts, depends_on, databases)
 
 
 def list_systems(
@@ -183,7 +186,8 @@ def assess_readiness(
         dependencies = uow.catalog.systems_by_code(needed)
         unnamed = frozenset(d.code for d in dependencies if not principal.may_read(d.organisation_code))
         zone = uow.catalog.get(Zone, system.target_zone_code) if system.target_zone_code else None
-        return readiness.assess(system, len(uow.catalog.hosts_of(code)), dependencies, zone, earlier_wave, unnamed)
+        host_count, databases = len(uow.catalog.hosts_of(code)), uow.catalog.databases_of(code)
+        return readiness.assess(system, host_count, dependencies, zone, earlier_wave, unnamed, databases)
 
 
 def dependency_order(codes: list[str], uow: CatalogUnitOfWork, principal: Principal) -> list[list[str]]:

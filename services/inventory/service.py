@@ -76,7 +76,7 @@ class InventoryService(web.Observable):
 
     def _system_detail(self, system_id: str, code: str, context: CallContext) -> pb.System:
         detail = queries.get_system(system_id=system_id, code=code, uow=self.uow, principal=context.principal)
-        return m.system_to_proto(detail.system, detail.hosts, detail.depends_on)
+        return m.system_to_proto(detail.system, detail.hosts, detail.depends_on, detail.databases)
 
     @grpc_method(INVENTORY, "ListSystems", roles=READERS)
     def list_systems(self, request: pb.ListSystemsRequest, context: CallContext) -> pb.ListSystemsResponse:
@@ -119,6 +119,22 @@ class InventoryService(web.Observable):
     @grpc_method(INVENTORY, "RetireHost", roles=WRITERS, audited=True)
     def retire_host(self, request: pb.GetHostRequest, context: CallContext) -> pb.Host:
         return m.host_to_proto(handlers.remove_host(request.name, self.uow))
+
+    @grpc_method(INVENTORY, "AddDatabase", roles=WRITERS, audited=True)
+    def add_database(self, request: pb.Database, context: CallContext) -> pb.Database:
+        return self._save_database(request, Mode.CREATE)
+
+    @grpc_method(INVENTORY, "UpdateDatabase", roles=WRITERS, audited=True)
+    def update_database(self, request: pb.Database, context: CallContext) -> pb.Database:
+        return self._save_database(request, Mode.UPDATE)
+
+    def _save_database(self, request: pb.Database, mode: Mode) -> pb.Database:
+        values = m.values_of(request, drop=("id",))  # the id is the answer's
+        return m.database_to_proto(handlers.save(Kind.DATABASE, values, self.uow, mode))
+
+    @grpc_method(INVENTORY, "RemoveDatabase", roles=WRITERS, audited=True)
+    def remove_database(self, request: pb.GetDatabaseRequest, context: CallContext) -> pb.Database:
+        return m.database_to_proto(handlers.remove_database(request.name, self.uow))
 
     @grpc_method(INVENTORY, "AddDependency", roles=WRITERS, audited=True)
     def add_dependency(self, request: pb.Dependency, context: CallContext) -> pb.Dependency:

@@ -10,7 +10,7 @@ from services.common.errors import FailedPrecondition, FieldViolation, InvalidAr
 from services.common.events import SYSTEM_UPDATED, Event
 from services.common.fields import CONTROL_CHARACTER
 from services.common.timestamps import utc_now
-from services.migration.domain import machine, scheduling
+from services.migration.domain import data, machine, scheduling
 from services.migration.domain.model import MigrationRun, RunState, Wave, WaveState, WaveSystem
 from services.migration.ports import Catalogue, MigrationUnitOfWork, SystemInfo
 
@@ -109,6 +109,7 @@ def start_wave(wave_ref: str, uow: MigrationUnitOfWork, catalogue: Catalogue) ->
         # The inventory is asked before anything is written: a write held open across a call to another service
         # stalls every other writer of a SQLite database (its lock wait blocks the whole process).
         systems = [catalogue.system(member.system_code) for member in uow.migrations.members(wave.id)]
+        _refuse_unautomatable(systems)
         _refuse_unmigrated_dependencies(systems, uow, catalogue)
         for system in systems:
             _refuse_if_active(system.code, uow)
@@ -140,6 +141,7 @@ def start_migration(code: str, auto_approve: bool, uow: MigrationUnitOfWork, cat
     required("system_code", code, "the code of the system to migrate")
     system = catalogue.system(code)
     _refuse_retired([system])
+    _refuse_unautomatable([system])
     with uow:
         _refuse_if_active(code, uow)
         run = _new_run(system.id, system.code, system.organisation_code, None, auto_approve)
@@ -166,6 +168,17 @@ def _refuse_retired(systems: list[SystemInfo]) -> None:
     retired = sorted(system.code for system in systems if system.status == RETIRED)
     if retired:
         raise FailedPrecondition(f"{', '.join(retired)} retired: a retired system is not migrated")
+
+
+def _refuse_unautomatable(systems: list[SystemInfo]) -> None:
+    """Never a silent file copy of a database: one without an automated path moves by a vendor tool or a runbook."""
+    refused = [
+        f"{system.code} cannot be migrated here: {'; '.join(reasons)}"
+        for system in systems
+        if (reasons := data.unautomatable(system.databases))
+    ]
+    if refused:
+        raise FailedPrecondition("; ".join(refused))
 
 
 def _refuse_if_active(code: str, uow: MigrationUnitOfWork) -> None:

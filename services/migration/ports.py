@@ -58,6 +58,22 @@ class Host:
 
 
 @dataclass(frozen=True)
+class DatabaseInfo:
+    """A database of a system, as the inventory has it: ports and the target's name are filled in with their defaults.
+    `credential` names the user and password in the secrets directory (adapters/secrets.py); it is not one."""
+
+    name: str
+    engine: str  # mariadb | mysql | postgresql | oracle | sqlserver | dm | kingbase
+    source_host: str
+    source_port: int
+    source_database: str
+    target_host: str
+    target_port: int
+    target_database: str
+    credential: str
+
+
+@dataclass(frozen=True)
 class SystemInfo:
     """A system as the inventory knows it, with what a migration needs."""
 
@@ -71,6 +87,7 @@ class SystemInfo:
     hosts: list[Host] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
     admin_level: str = "province"  # province | city | county
+    databases: list[DatabaseInfo] = field(default_factory=list)
 
     @property
     def city_or_county(self) -> bool:

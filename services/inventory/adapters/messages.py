@@ -1,5 +1,6 @@
 """Between protobuf messages (gRPC and events) and the inventory's rows, domain objects and events."""
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, assert_never
 
@@ -9,6 +10,7 @@ from services.common import events as ev
 from services.common.events import Event, new_event
 from services.common.request_values import request_values
 from services.common.timestamps import timestamp
+from services.inventory.domain import export
 from services.inventory.domain.events import (
     DataResourceOpened,
     DataResourceRetired,
@@ -20,7 +22,17 @@ from services.inventory.domain.events import (
     SystemRetired,
     SystemUpdated,
 )
-from services.inventory.domain.model import AdminLevel, DataResource, Dependency, Host, Organisation, System, Zone
+from services.inventory.domain.model import (
+    AdminLevel,
+    Database,
+    DataResource,
+    Dependency,
+    Host,
+    Organisation,
+    System,
+    Zone,
+)
+from services.inventory.domain.schema import Kind
 from services.pb.zhongyuan.inventory.v1 import events_pb2, inventory_pb2
 
 SOURCE = "/zhongyuan/inventory"
@@ -50,7 +62,12 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def system_to_proto(system: System, hosts: list[Host] = (), depends_on: list[str] = ()) -> inventory_pb2.System:  # type: ignore[assignment]
+def system_to_proto(
+    system: System,
+    hosts: Sequence[Host] = (),
+    depends_on: Sequence[str] = (),
+    databases: Sequence[Database] = (),
+) -> inventory_pb2.System:
     return inventory_pb2.System(
         id=system.id,
         code=system.code,
@@ -68,6 +85,7 @@ def system_to_proto(system: System, hosts: list[Host] = (), depends_on: list[str
         rollback_contact=system.rollback_contact,
         hosts=[host_to_proto(h) for h in hosts],
         depends_on=list(depends_on),
+        databases=[database_to_proto(d) for d in databases],
     )
 
 
@@ -84,6 +102,17 @@ def host_to_proto(host: Host) -> inventory_pb2.Host:
         root=host.root,
         python=host.python,
     )
+
+
+def database_to_proto(database: Database) -> inventory_pb2.Database:
+    """The catalogue's fields (the message names them alike), with the ports and the target's database name as they
+    are reached: a default the catalogue left out is filled in."""
+    reached = {
+        "source_port": database.source_port_or_default,
+        "target_port": database.target_port_or_default,
+        "target_database": database.target_database_or_source,
+    }
+    return inventory_pb2.Database(**export.values_of(Kind.DATABASE, database) | reached, id=database.id)
 
 
 def organisation_to_proto(organisation: Organisation) -> inventory_pb2.Organisation:
@@ -126,12 +155,12 @@ def to_message(event: InventoryEvent) -> Event:
     """The protobuf event on zhongyuan.inventory.events.v1 for what the domain recorded; its subject is the id of the
     system (or data resource) it is about, the key that keeps that one's events in order."""
     match event:
-        case SystemRegistered(system):
-            return system_registered(system)
-        case SystemUpdated(system, changed):
-            return _system_updated(system, list(changed))
-        case SystemRetired(system):
-            return _system_retired(system)
+        case SystemRegistered(system, databases=databases):
+            return system_registered(system, databases)
+        case SystemUpdated(system, changed, databases=databases):
+            return _system_updated(system, list(changed), databases)
+        case SystemRetired(system, databases=databases):
+            return _system_retired(system, databases)
         case HostChanged(system_id, host, removed):
             return _host_changed(system_id, host, removed)
         case DependencyChanged(system_id, dependency, removed):
@@ -145,20 +174,20 @@ def to_message(event: InventoryEvent) -> Event:
     assert_never(event)
 
 
-def system_registered(system: System) -> Event:
+def system_registered(system: System, databases: Sequence[Database] = ()) -> Event:
     """Public as well: the outbox tests write one without a use case."""
-    return new_event(
-        ev.SYSTEM_REGISTERED, SOURCE, system.id, events_pb2.SystemRegistered(system=system_to_proto(system))
-    )
+    payload = events_pb2.SystemRegistered(system=system_to_proto(system, databases=databases))
+    return new_event(ev.SYSTEM_REGISTERED, SOURCE, system.id, payload)
 
 
-def _system_updated(system: System, changed: list[str]) -> Event:
-    payload = events_pb2.SystemUpdated(system=system_to_proto(system), changed_fields=changed)
+def _system_updated(system: System, changed: list[str], databases: Sequence[Database]) -> Event:
+    payload = events_pb2.SystemUpdated(system=system_to_proto(system, databases=databases), changed_fields=changed)
     return new_event(ev.SYSTEM_UPDATED, SOURCE, system.id, payload)
 
 
-def _system_retired(system: System) -> Event:
-    return new_event(ev.SYSTEM_RETIRED, SOURCE, system.id, events_pb2.SystemRetired(system=system_to_proto(system)))
+def _system_retired(system: System, databases: Sequence[Database]) -> Event:
+    payload = events_pb2.SystemRetired(system=system_to_proto(system, databases=databases))
+    return new_event(ev.SYSTEM_RETIRED, SOURCE, system.id, payload)
 
 
 def _host_changed(system_id: str, host: Host, removed: bool) -> Event:

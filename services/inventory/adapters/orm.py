@@ -1,5 +1,7 @@
 """Tables of the inventory database, mapped onto the domain classes (the domain stays free of SQLAlchemy)."""
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
@@ -8,8 +10,10 @@ from services.inventory.domain.model import (
     AdminLevel,
     BaseLibrary,
     Connection,
+    Database,
     DataResource,
     Dependency,
+    Engine,
     Host,
     HostRole,
     OpeningType,
@@ -78,6 +82,32 @@ hosts = sa.Table(
     sa.Column("python", sa.String(200), nullable=False),
 )
 
+
+def _endpoint(side: str) -> list[sa.Column]:
+    """Where a database is at one side of its move: `source_host`, `source_port`, `source_database` (0 and empty:
+    the engine's port, the source's name)."""
+    kinds: dict[str, sa.types.TypeEngine[Any]] = {
+        "host": sa.String(253),
+        "port": sa.Integer(),
+        "database": sa.String(64),
+    }
+    return [sa.Column(f"{side}_{part}", kind, nullable=False) for part, kind in kinds.items()]
+
+
+# "database" is a word of SQL: the table of a system's databases is system_database. No password: `credential` names
+# one in the migration service's secrets directory.
+databases = sa.Table(
+    "system_database",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("engine", enum_column(Engine), nullable=False),
+    sa.Column("name", sa.String(63), nullable=False, unique=True),
+    sa.Column("system_code", sa.String(64), nullable=False, index=True),
+    *_endpoint("source"),
+    *_endpoint("target"),
+    sa.Column("credential", sa.String(200), nullable=False),
+)
+
 dependencies = sa.Table(
     "dependency",
     metadata,
@@ -106,6 +136,7 @@ for table, entity in (
     (organisations, Organisation),
     (systems, System),
     (hosts, Host),
+    (databases, Database),
     (dependencies, Dependency),
     (data_resources, DataResource),
 ):

@@ -9,15 +9,23 @@ from sqlalchemy.orm import Session
 from services.inventory.adapters import orm
 from services.inventory.domain.catalog import Known
 from services.inventory.domain.export import Snapshot
-from services.inventory.domain.model import DataResource, Dependency, Host, Organisation, System, Zone
+from services.inventory.domain.model import Database, DataResource, Dependency, Host, Organisation, System, Zone
 
 Entity = TypeVar("Entity")
-KEYS: dict[type, str] = {Zone: "code", Organisation: "code", System: "code", Host: "name", DataResource: "code"}
+KEYS: dict[type, str] = {
+    Zone: "code",
+    Organisation: "code",
+    System: "code",
+    Host: "name",
+    Database: "name",
+    DataResource: "code",
+}
 TABLES: dict[type, sa.Table] = {
     Zone: orm.zones,
     Organisation: orm.organisations,
     System: orm.systems,
     Host: orm.hosts,
+    Database: orm.databases,
     DataResource: orm.data_resources,
     Dependency: orm.dependencies,
 }
@@ -34,7 +42,7 @@ class SqlCatalog:
         self._session.delete(entity)
 
     def get(self, kind: type[Entity], key: str) -> Entity | None:
-        """The zone, organisation, system, host (by name) or data resource with this code."""
+        """The zone, organisation, system, host or database (by name) or data resource with this code."""
         table = TABLES[kind]
         return self._session.scalars(sa.select(kind).where(table.c[KEYS[kind]] == key)).one_or_none()
 
@@ -45,7 +53,7 @@ class SqlCatalog:
         return self._session.get(Dependency, (system_code, depends_on_code))
 
     def all(self, kind: type[Entity]) -> list[Entity]:
-        """Every row of `kind`, ordered by its code (name for hosts)."""
+        """Every row of `kind`, ordered by its code (name for hosts and databases)."""
         table = TABLES[kind]
         order = [table.c[KEYS[kind]]] if kind in KEYS else list(table.primary_key.columns)
         return list(self._session.scalars(sa.select(kind).order_by(*order)))
@@ -62,6 +70,9 @@ class SqlCatalog:
 
     def hosts_of(self, system_code: str) -> list[Host]:
         return self.page(Host, after=None, limit=10_000, system_code=system_code)
+
+    def databases_of(self, system_code: str) -> list[Database]:
+        return self.page(Database, after=None, limit=10_000, system_code=system_code)
 
     def dependencies_of(self, system_codes: Iterable[str]) -> list[Dependency]:
         query = sa.select(Dependency).where(orm.dependencies.c.system_code.in_(list(system_codes)))
@@ -94,10 +105,17 @@ class SqlCatalog:
         def codes(table: sa.Table, column: str = "code") -> set[str]:
             return set(self._session.scalars(sa.select(table.c[column])))
 
-        hosts = {
-            name: system for name, system in self._session.execute(sa.select(orm.hosts.c.name, orm.hosts.c.system_code))
-        }
-        return Known(codes(orm.zones), codes(orm.organisations), codes(orm.systems), hosts)
+        def owners(table: sa.Table) -> dict[str, str]:
+            rows = self._session.execute(sa.select(table.c.name, table.c.system_code))
+            return {name: system for name, system in rows}
+
+        return Known(
+            codes(orm.zones),
+            codes(orm.organisations),
+            codes(orm.systems),
+            owners(orm.hosts),
+            owners(orm.databases),
+        )
 
     def snapshot(self) -> Snapshot:
         return Snapshot(
@@ -107,4 +125,5 @@ class SqlCatalog:
             self.all(Host),
             self.all(Dependency),
             self.all(DataResource),
+            self.all(Database),
         )

@@ -47,6 +47,7 @@ class Known:
     organisations: set[str] = field(default_factory=set)
     systems: set[str] = field(default_factory=set)
     hosts: dict[str, str] = field(default_factory=dict)  # host name -> system code
+    databases: dict[str, str] = field(default_factory=dict)  # database entry name -> system code
 
 
 @dataclass
@@ -105,11 +106,16 @@ def _yaml_item(kind: Kind, location: str, values: dict[str, Any]) -> Iterable[Ro
         yield Row(kind, location, values)
         return
     hosts, depends_on = values.pop("hosts", None) or [], values.pop("depends_on", None) or []
+    databases = values.pop("databases", None) or []
     yield Row(kind, location, values)
     system_code = values.get("code")
     for index, host in enumerate(hosts if isinstance(hosts, list) else [hosts], start=1):
         host_values = {**host, "system": system_code} if isinstance(host, dict) else {"host": host}
         yield Row(Kind.HOST, f"{location}.hosts[{index}]", host_values)
+    for index, database in enumerate(databases if isinstance(databases, list) else [databases], start=1):
+        # not a mapping: named as a field of its own, never repeated (it may be a connection string with a password)
+        database_values = {**database, "system": system_code} if isinstance(database, dict) else {"database": ""}
+        yield Row(Kind.DATABASE, f"{location}.databases[{index}]", database_values)
     for index, code in enumerate(depends_on if isinstance(depends_on, list) else [depends_on], start=1):
         yield Row(Kind.DEPENDENCY, f"{location}.depends_on[{index}]", {"system": system_code, "depends_on": code})
 
@@ -233,6 +239,7 @@ def _dangling_references(parsed: list[ParsedRow], known: Known) -> list[FieldVio
             ("target_zone", "target_zone_code", zones, "zone"),
         ],
         Kind.HOST: [("system", "system_code", systems, "system")],
+        Kind.DATABASE: [("system", "system_code", systems, "system")],
         Kind.DEPENDENCY: [
             ("system", "system_code", systems, "system"),
             ("depends_on", "depends_on_code", systems, "system"),
@@ -248,20 +255,22 @@ def _dangling_references(parsed: list[ParsedRow], known: Known) -> list[FieldVio
             value = row.attributes.get(attribute)
             if value is not None and value not in existing:
                 problems.append(violation(row.location, name, f"unknown {noun} {value}"))
-        problems += _self_references(row) + _host_of_another_system(row, known)
+        problems += _self_references(row) + _of_another_system(row, known)
     return problems
 
 
-def _host_of_another_system(row: ParsedRow, known: Known) -> list[FieldViolation]:
-    """A host row names a host of its own system: a name already used by another system's host would move that
-    machine silently, and the other system's migration would lose it."""
-    if row.kind is not Kind.HOST:
+def _of_another_system(row: ParsedRow, known: Known) -> list[FieldViolation]:
+    """A host or database row names one of its own system: a name already used by another system's would move that
+    machine (or database) silently, and the other system's migration would lose it."""
+    owners = {Kind.HOST: known.hosts, Kind.DATABASE: known.databases}.get(row.kind)
+    if owners is None:
         return []
     name, system = row.attributes.get("name"), row.attributes.get("system_code")
-    owner = known.hosts.get(name) if name else None
+    owner = owners.get(name) if name else None
     if owner is None or system is None or owner == system:
         return []
-    return [violation(row.location, "name", f"host {name} belongs to {owner}; remove it there before adding it here")]
+    noun = row.kind.value
+    return [violation(row.location, "name", f"{noun} {name} belongs to {owner}; remove it there before adding it here")]
 
 
 def _self_references(row: ParsedRow) -> list[FieldViolation]:

@@ -2,14 +2,17 @@
 zhongyuan.inventory.events.v1 (adapters/messages.py) as it is announced, so the entity is read then: an event
 recorded before a later change in the same unit of work says what the entity was when it was recorded."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from services.inventory.domain.model import DataResource, Dependency, Host, System
+from services.inventory.domain.model import Database, DataResource, Dependency, Host, System
 
 
 @dataclass(frozen=True)
 class _OfASystem:
+    """`databases`: the system's databases as they are when the event is recorded (the event carries them)."""
+
     system: System
+    databases: tuple[Database, ...] = field(default=(), kw_only=True)
 
 
 class SystemRegistered(_OfASystem):
@@ -18,7 +21,7 @@ class SystemRegistered(_OfASystem):
 
 @dataclass(frozen=True)
 class SystemUpdated(_OfASystem):
-    changed: tuple[str, ...]  # the attributes that changed, in the order they were given
+    changed: tuple[str, ...]  # the attributes that changed, in the order they were given; "databases" for those
 
 
 class SystemRetired(_OfASystem):

@@ -3,14 +3,14 @@
 import csv
 import enum
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import yaml
 
 from services.inventory.domain.catalog import CSV_RECORD
-from services.inventory.domain.model import DataResource, Dependency, Host, Organisation, System, Zone
+from services.inventory.domain.model import Database, DataResource, Dependency, Host, Organisation, System, Zone
 from services.inventory.domain.schema import SCHEMA, Kind
 
 
@@ -22,6 +22,7 @@ class Snapshot:
     hosts: list[Host]
     dependencies: list[Dependency]
     data_resources: list[DataResource]
+    databases: list[Database] = field(default_factory=list)
 
 
 def values_of(kind: Kind, entity: Any) -> dict[str, Any]:
@@ -44,27 +45,36 @@ def _plain(value: Any) -> Any:
 
 
 def to_yaml(snapshot: Snapshot) -> bytes:
-    hosts: dict[str, list[dict]] = {}
-    for host in snapshot.hosts:
-        host_values = values_of(Kind.HOST, host)
-        del host_values["system"]
-        hosts.setdefault(host.system_code, []).append(host_values)
+    children = {"hosts": _nested(Kind.HOST, snapshot.hosts), "databases": _nested(Kind.DATABASE, snapshot.databases)}
     depends_on: dict[str, list[str]] = {}
     for dependency in snapshot.dependencies:
         depends_on.setdefault(dependency.system_code, []).append(dependency.depends_on_code)
     document = {
         "zones": [values_of(Kind.ZONE, z) for z in snapshot.zones],
         "organisations": [values_of(Kind.ORGANISATION, o) for o in snapshot.organisations],
-        "systems": [_system_with_children(s, hosts, depends_on) for s in snapshot.systems],
+        "systems": [_system_with_children(s, children, depends_on) for s in snapshot.systems],
         "data_resources": [values_of(Kind.DATA_RESOURCE, d) for d in snapshot.data_resources],
     }
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
 
 
-def _system_with_children(system: System, hosts: dict[str, list[dict]], depends_on: dict[str, list[str]]) -> dict:
+def _nested(kind: Kind, entities: list[Any]) -> dict[str, list[dict]]:
+    """The rows of a kind YAML nests under their system (hosts, databases), by system code, without `system`."""
+    by_system: dict[str, list[dict]] = {}
+    for entity in entities:
+        values = values_of(kind, entity)
+        del values["system"]
+        by_system.setdefault(entity.system_code, []).append(values)
+    return by_system
+
+
+def _system_with_children(
+    system: System, children: dict[str, dict[str, list[dict]]], depends_on: dict[str, list[str]]
+) -> dict:
     values = values_of(Kind.SYSTEM, system)
-    if system.code in hosts:
-        values["hosts"] = hosts[system.code]
+    for section, by_system in children.items():
+        if system.code in by_system:
+            values[section] = by_system[system.code]
     if system.code in depends_on:
         values["depends_on"] = sorted(depends_on[system.code])
     return values
@@ -87,6 +97,7 @@ def _in_import_order(snapshot: Snapshot) -> list[tuple[Kind, list[Any]]]:
         (Kind.ORGANISATION, snapshot.organisations),
         (Kind.SYSTEM, snapshot.systems),
         (Kind.HOST, snapshot.hosts),
+        (Kind.DATABASE, snapshot.databases),
         (Kind.DEPENDENCY, snapshot.dependencies),
         (Kind.DATA_RESOURCE, snapshot.data_resources),
     ]

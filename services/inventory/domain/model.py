@@ -43,6 +43,32 @@ class Connection(enum.StrEnum):
     LOCAL = "local"
 
 
+class Engine(enum.StrEnum):
+    """The database servers a system may run on: the first three have an automated path onto 中原云, the others need
+    a vendor tool or a manual runbook."""
+
+    MARIADB = "mariadb"
+    MYSQL = "mysql"
+    POSTGRESQL = "postgresql"
+    ORACLE = "oracle"
+    SQLSERVER = "sqlserver"
+    DM = "dm"  # 达梦
+    KINGBASE = "kingbase"  # 人大金仓
+
+
+AUTOMATED_ENGINES = frozenset({Engine.MARIADB, Engine.MYSQL, Engine.POSTGRESQL})
+# Where each engine listens unless the catalogue says otherwise.
+DEFAULT_PORTS = {
+    Engine.MARIADB: 3306,
+    Engine.MYSQL: 3306,
+    Engine.POSTGRESQL: 5432,
+    Engine.ORACLE: 1521,
+    Engine.SQLSERVER: 1433,
+    Engine.DM: 5236,
+    Engine.KINGBASE: 54321,
+}
+
+
 class BaseLibrary(enum.StrEnum):
     """The province's base resource libraries (人口, 法人, 空间地理, 宏观经济, 文化) and everything else."""
 
@@ -101,6 +127,40 @@ class Host:
     root: str = ""
     python: str = ""  # the interpreter Ansible uses on the host; empty: discovered
     id: str = field(default_factory=new_id)
+
+
+@dataclass
+class Database:
+    """A database a system keeps its data in, where it is now and where it moves. `credential` names the user and
+    password in the migration service's secrets directory (`HA-WJW-JKK/app`): the catalogue never holds a password."""
+
+    name: str
+    system_code: str
+    engine: Engine
+    source_host: str
+    source_database: str
+    target_host: str
+    credential: str
+    source_port: int = 0  # 0: the engine's usual port
+    target_port: int = 0  # 0: the engine's usual port
+    target_database: str = ""  # empty: named as at the source
+    id: str = field(default_factory=new_id)
+
+    @property
+    def automated(self) -> bool:
+        return self.engine in AUTOMATED_ENGINES
+
+    @property
+    def source_port_or_default(self) -> int:
+        return self.source_port or DEFAULT_PORTS[self.engine]
+
+    @property
+    def target_port_or_default(self) -> int:
+        return self.target_port or DEFAULT_PORTS[self.engine]
+
+    @property
+    def target_database_or_source(self) -> str:
+        return self.target_database or self.source_database
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """How ready a system is to move: a score out of 100, the blockers that lower it in words, and a recommended strategy
-with the reason. Pure: the caller gathers the system, its hosts, its dependencies and its target zone."""
+with the reason. Pure: the caller gathers the system, its hosts, its databases, its dependencies and its target zone."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.inventory.domain.model import Strategy, System, SystemStatus, Zone
+from services.inventory.domain.model import Database, Strategy, System, SystemStatus, Zone
 
 PENALTY_NO_HOSTS = 30
 PENALTY_PER_DEPENDENCY = 15
@@ -11,6 +12,7 @@ MAX_DEPENDENCY_PENALTY = 45
 PENALTY_NO_CRYPTOGRAPHY = 40
 PENALTY_NO_TARGET_ZONE = 20
 PENALTY_NO_ROLLBACK_CONTACT = 15
+PENALTY_PER_UNAUTOMATED_DATABASE = 30
 MLPS_NEEDING_CRYPTOGRAPHY = 3
 LEGACY_STACKS = ("powerbuilder", "delphi", "vb6", "visual basic", "foxpro", "cobol")
 VENDOR_STACKS = ("weblogic", "websphere", "aix", "hp-ux", "solaris", "oracle")
@@ -32,10 +34,12 @@ def assess(
     zone: Zone | None,
     earlier_wave_codes: frozenset[str] = frozenset(),
     unnamed: frozenset[str] = frozenset(),
+    databases: Sequence[Database] = (),
 ) -> Assessment:
     """`unnamed`: the codes of dependencies the asker may not read, whose names the blockers leave out."""
     penalties = [
         *_host_blockers(host_count),
+        *_database_blockers(databases),
         *_dependency_blockers(dependencies, earlier_wave_codes, unnamed),
         *_zone_blockers(system, zone),
         *_rollback_blockers(system),
@@ -47,6 +51,19 @@ def assess(
 
 def _host_blockers(host_count: int) -> list[tuple[int, str]]:
     return [] if host_count else [(PENALTY_NO_HOSTS, "no hosts are registered, so nothing can be moved")]
+
+
+def _database_blockers(databases: Sequence[Database]) -> list[tuple[int, str]]:
+    """A database whose engine has no automated path here moves by a vendor tool or by hand, never as copied files."""
+    return [
+        (PENALTY_PER_UNAUTOMATED_DATABASE, no_automated_path(database.name, database.engine.value))
+        for database in sorted(databases, key=lambda d: d.name)
+        if not database.automated
+    ]
+
+
+def no_automated_path(name: str, engine: str) -> str:
+    return f"{name} ({engine}) needs a vendor tool or a manual runbook: no automated path"
 
 
 def _dependency_blockers(

@@ -2,6 +2,7 @@
 it is parsed and whether it is required. CSV, YAML and gRPC requests all go through this one table."""
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from services.inventory.domain.model import (
     AdminLevel,
     BaseLibrary,
     Connection,
+    Engine,
     HostRole,
     OpeningType,
     SharingType,
@@ -23,6 +25,7 @@ class Kind(enum.StrEnum):
     ORGANISATION = "organisation"
     SYSTEM = "system"
     HOST = "host"
+    DATABASE = "database"
     DEPENDENCY = "dependency"
     DATA_RESOURCE = "data_resource"
 
@@ -35,6 +38,36 @@ class Field:
 
 
 NAME = Field("name", f.text(200), required=True)
+
+# A database as its server names it (MariaDB/MySQL allow 64 characters, PostgreSQL 63), or an Oracle service name.
+DATABASE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+# A credential reference: a path under the migration service's secrets directory, in portable file name characters.
+CREDENTIAL_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+MAX_CREDENTIAL = 200
+INLINE_SECRET = re.compile(r"[:=@\s]")
+
+database_entry = f.matching(f.HOST_NAME, "a database entry's name: lower-case letters, digits and dashes, at most 63")
+database_name = f.matching(DATABASE_NAME, "a database name: letters, digits, '_', '.' and '-', at most 64")
+
+
+def credential_reference(value: Any) -> str:
+    """The name of a credential in the secrets directory (`HA-WJW-JKK/app`), never the credential itself. The errors
+    do not repeat the value: a password given here by mistake must not reach an error message or the audit trail."""
+    text = str(value).strip()
+    if INLINE_SECRET.search(text):
+        raise ValueError(
+            "looks like an inline secret (it holds ':', '=', '@' or whitespace): give the name of a credential in the "
+            "migration service's secrets directory, e.g. HA-WJW-JKK/app, never a user or password"
+        )
+    if len(text) > MAX_CREDENTIAL:
+        raise ValueError(f"is longer than {MAX_CREDENTIAL} characters")
+    if not all(CREDENTIAL_PART.match(part) for part in text.split("/")):
+        raise ValueError(
+            "is not a credential reference: '/'-separated names of letters, digits, '.', '_' and '-', each starting "
+            "with a letter, a digit or '_' (so no '..', no leading or doubled '/'), e.g. HA-WJW-JKK/app"
+        )
+    return text
+
 
 SCHEMA: dict[Kind, dict[str, Field]] = {
     Kind.ZONE: {
@@ -75,6 +108,18 @@ SCHEMA: dict[Kind, dict[str, Field]] = {
         "root": Field("root", f.file_path(500)),
         "python": Field("python", f.file_path(200)),
     },
+    Kind.DATABASE: {
+        "name": Field("name", database_entry, required=True),
+        "system": Field("system_code", f.code, required=True),
+        "engine": Field("engine", f.one_of(Engine), required=True),
+        "source_host": Field("source_host", f.network_address, required=True),
+        "source_port": Field("source_port", f.integer(1, 65535)),
+        "source_database": Field("source_database", database_name, required=True),
+        "target_host": Field("target_host", f.network_address, required=True),
+        "target_port": Field("target_port", f.integer(1, 65535)),
+        "target_database": Field("target_database", database_name),
+        "credential": Field("credential", credential_reference, required=True),
+    },
     Kind.DEPENDENCY: {
         "system": Field("system_code", f.code, required=True),
         "depends_on": Field("depends_on_code", f.code, required=True),
@@ -99,6 +144,7 @@ KEY_FIELD = {
     Kind.ORGANISATION: "code",
     Kind.SYSTEM: "code",
     Kind.HOST: "name",
+    Kind.DATABASE: "name",
     Kind.DATA_RESOURCE: "code",
 }
 

@@ -1,12 +1,17 @@
-"""The inventory, as the migration service sees it: systems with hosts and zone, and the dependency order."""
+"""The inventory, as the migration service sees it: systems with hosts, databases and zone, and the dependency
+order."""
 
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
-from services.migration.ports import Host, SystemInfo
+from services.migration.ports import DatabaseInfo, Host, SystemInfo
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
+
+Entry = TypeVar("Entry", Host, DatabaseInfo)
 
 
 class GrpcCatalogue:
@@ -28,21 +33,10 @@ class GrpcCatalogue:
             mlps_level=found.mlps_level,
             zone=found.target_zone,
             zone_crypto=bool(zone and zone.transport_crypto and zone.storage_crypto),
-            hosts=[
-                Host(
-                    name=h.name,
-                    role=h.role,
-                    address=h.address,
-                    connection=h.connection,
-                    port=h.port,
-                    user=h.user,
-                    root=h.root,
-                    python=h.python,
-                )
-                for h in found.hosts
-            ],
+            hosts=[_read(Host, host) for host in found.hosts],
             depends_on=list(found.depends_on),
             admin_level=inv.AdminLevel.Name(found.admin_level).removeprefix("ADMIN_LEVEL_").lower(),
+            databases=[_read(DatabaseInfo, database) for database in found.databases],
         )
 
     def dependency_order(self, codes: list[str]) -> list[list[str]]:
@@ -56,6 +50,11 @@ class GrpcCatalogue:
         if self._zones is None:
             self._zones = {z.code: z for z in self._stub.ListZones(inv.ListZonesRequest()).zones}
         return self._zones.get(code)
+
+
+def _read(kind: type[Entry], message: Message) -> Entry:
+    """A host or a database as the inventory answered it: the message names each field of `kind` alike."""
+    return kind(**{field.name: getattr(message, field.name) for field in fields(kind)})
 
 
 def _translated(error: grpc.RpcError, what: str) -> Exception:

@@ -33,6 +33,7 @@ def test_the_catalogue_the_breakers_start_from_is_valid(format_: str) -> None:
         "organisation": 3,
         "system": 3,
         "host": 3,
+        "database": 2,
         "dependency": 2,
         "data_resource": 2,
     }

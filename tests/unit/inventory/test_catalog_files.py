@@ -127,6 +127,7 @@ systems: [{code: HA-ZZ-ZHYL, name: 郑州市智慧医疗云分平台, organisati
         "organisation": 1,
         "system": 1,
         "host": 0,
+        "database": 0,
         "dependency": 1,
         "data_resource": 0,
     }

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from services.inventory.domain.model import AdminLevel, Strategy, System, SystemStatus, Zone
-from services.inventory.domain.readiness import assess, recommend_strategy
+from services.inventory.domain.model import AdminLevel, Database, Engine, Strategy, System, SystemStatus, Zone
+from services.inventory.domain.readiness import PENALTY_PER_UNAUTOMATED_DATABASE, assess, recommend_strategy
 
 SECURE = Zone("ZY-ZWWW-A", "政务外网A区", transport_crypto=True, storage_crypto=True)
 PLAIN = Zone("ZY-HLW", "互联网区")
@@ -70,3 +70,22 @@ def test_the_strategy_follows_the_stack_and_says_why() -> None:
     assert strategy is Strategy.REPLATFORM and "weblogic" in reason
     assert recommend_strategy(system(status=SystemStatus.RETIRED))[0] is Strategy.RETIRE
     assert recommend_strategy(system(data_volume_gb=12000))[0] is Strategy.REHOST
+
+
+def database(name: str, engine: Engine) -> Database:
+    return Database(name, "HA-RST-SBK", engine, "10.41.3.20", "sbk", "10.200.12.20", "HA-RST-SBK/app")
+
+
+def test_each_database_without_an_automated_path_is_named_with_its_engine() -> None:
+    postgres, oracle, dm = (
+        database(n, e) for n, e in [("sbk-pg", Engine.POSTGRESQL), ("sbk-ora", Engine.ORACLE), ("sbk-dm", Engine.DM)]
+    )
+
+    assert assess(system(), 2, [], SECURE, databases=[postgres]).blockers == []
+    assessment = assess(system(), 2, [], SECURE, databases=[postgres, oracle, dm])
+
+    assert assessment.score == 100 - 2 * PENALTY_PER_UNAUTOMATED_DATABASE
+    assert assessment.blockers == [
+        "sbk-dm (dm) needs a vendor tool or a manual runbook: no automated path",
+        "sbk-ora (oracle) needs a vendor tool or a manual runbook: no automated path",
+    ]
