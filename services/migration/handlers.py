@@ -113,7 +113,7 @@ def start_wave(wave_ref: str, uow: MigrationUnitOfWork, catalogue: Catalogue) ->
         _refuse_unmigrated_dependencies(systems, uow, catalogue)
         for system in systems:
             _refuse_if_active(system.code, uow)
-            uow.migrations.add(_new_run(system.id, system.code, system.organisation_code, wave.id, wave.auto_approve))
+            uow.migrations.add(_new_run(system, wave.id, wave.auto_approve))
         wave.state = WaveState.RUNNING
         uow.commit()
     return wave
@@ -144,23 +144,24 @@ def start_migration(code: str, auto_approve: bool, uow: MigrationUnitOfWork, cat
     _refuse_unautomatable([system])
     with uow:
         _refuse_if_active(code, uow)
-        run = _new_run(system.id, system.code, system.organisation_code, None, auto_approve)
+        run = _new_run(system, None, auto_approve)
         uow.migrations.add(run)
         uow.announce(machine.move(run, machine.start(run), "started by an operator", utc_now()))
         uow.commit()
     return run
 
 
-def _new_run(system_id: str, code: str, organisation: str, wave_id: str | None, auto_approve: bool) -> MigrationRun:
+def _new_run(system: SystemInfo, wave_id: str | None, auto_approve: bool) -> MigrationRun:
     moment = utc_now()
     return MigrationRun(
-        system_id=system_id,
-        system_code=code,
-        organisation_code=organisation,
+        system_id=system.id,
+        system_code=system.code,
+        organisation_code=system.organisation_code,
         created_at=moment,
         updated_at=moment,
         wave_id=wave_id,
         auto_approve=auto_approve,
+        replicates=bool(system.databases),  # a warm migration: the target follows the source until the cutover
     )
 
 

@@ -124,6 +124,7 @@ class Orchestrator:
             hosts=_hosts_from_here(system),
             work_dir=self.work_dir,
             extra=dict(self.step_extra or {}),
+            databases=list(system.databases),
         )
 
     def _reporter(self, run_id: str, record_id: str) -> Callable[[int, str], None]:

@@ -121,6 +121,7 @@ class StepJob:
     hosts: list[Host]
     work_dir: Path
     extra: dict[str, Any] = field(default_factory=dict)
+    databases: list[DatabaseInfo] = field(default_factory=list)
 
     @property
     def ident(self) -> str:

@@ -3,13 +3,10 @@ system's hosts, progress from task events, and a cancel that kills the playbook'
 
 import contextlib
 import logging
-import math
 import os
-import re
 import shlex
 import shutil
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,21 +16,16 @@ import psutil
 import yaml
 
 from services.common.runtime.tls import MLPS_LEVEL_REQUIRING_TLS, TransportSecurityError
-from services.migration.domain.model import Step
+from services.migration.adapters.database_steps import database_variables, measured_downtime, measured_lag
+from services.migration.adapters.playbook_progress import PLAYBOOKS, ProgressTracker, unexplained_failure
+from services.migration.adapters.secrets import SecretError, SecretsDirectory
 from services.migration.domain.orchestration import StepResult
 from services.migration.ports import Host, StepJob
 
 log = logging.getLogger(__name__)
 
-PLAYBOOKS = Path(__file__).resolve().parents[3] / "playbooks"
 # ansible-runner on eventlet: select.poll is missing, and a short expect timeout keeps the hub turning.
 RUNNER_SETTINGS = {"pexpect_use_poll": False, "pexpect_timeout": 0.2, "suppress_ansible_output": True}
-FAILURE_EVENTS = {"runner_on_failed", "runner_on_unreachable"}
-PROGRESS_REPORT_SECONDS = 2.0
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-# A failure's words travel in the step-failed and state-changed events: a task's whole output (tar naming thousands of
-# unreadable files) could outgrow the broker's 1 MiB record limit, and the outbox would retry that event for ever.
-MAX_FAILURE_CHARS = 4000
 # Ansible's own defaults (a persistent connection per host), plus keep-alives: a host that drops off the network
 # mid-step is reported unreachable after 15 s of silence instead of hanging the step until TCP gives up (~15 min).
 SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
@@ -84,99 +76,6 @@ def write_inventory(hosts: list[Host], directory: Path) -> Path:
     return path
 
 
-def count_tasks(step: Step) -> int:
-    """Tasks in the step's playbook (plays' own tasks plus their roles' task lists), for progress percentages."""
-    total = 0
-    for play in yaml.safe_load((PLAYBOOKS / f"{step.value}.yml").read_text()):
-        total += _tasks_in(play.get("tasks", []))
-        for role in play.get("roles", []):
-            name = role["role"] if isinstance(role, dict) else role
-            total += _tasks_in(yaml.safe_load((PLAYBOOKS / "roles" / name / "tasks" / "main.yml").read_text()) or [])
-    return max(total, 1)
-
-
-def _tasks_in(entries: list[dict[str, Any]]) -> int:
-    """Tasks in a task list, counting into blocks; a block's rescue is left out, as it runs only on a failure."""
-    return sum(_tasks_in(e["block"] + e.get("always", [])) if "block" in e else 1 for e in entries)
-
-
-class ProgressTracker:
-    """Turns ansible-runner events into a percentage, the task now running and the first failure in words.
-
-    Progress goes out at most once per `every` seconds: each report is a transaction, an event and a fold in
-    monitoring, and quick tasks start several times a second (a system's migration made 36 progress events out of
-    53). A report held back goes out at the next event or tick of the runner's loop (`flush`) once its time has come,
-    so the task shown is never more than `every` behind, even while one task runs for hours."""
-
-    def __init__(
-        self,
-        step: Step,
-        report: Callable[[int, str], None],
-        every: float = PROGRESS_REPORT_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self._total = count_tasks(step)
-        self._started = 0
-        self._report = report
-        self._every = every
-        self._clock = clock
-        self._held: tuple[int, str] | None = None
-        self._reported_at = -math.inf
-        self.failure = ""
-
-    def __call__(self, event: dict[str, Any]) -> bool:
-        kind, data = event.get("event", ""), event.get("event_data", {})
-        if kind == "playbook_on_task_start":
-            self._started += 1
-            self._held = (min(99, (self._started - 1) * 100 // self._total), f"task: {data.get('task', '')}")
-        elif kind in FAILURE_EVENTS and not data.get("ignore_errors") and not self.failure:
-            self.failure = _failure_text(kind, data)
-        self.flush()
-        return True
-
-    def flush(self) -> None:
-        """Report the newest progress held back, unless the last report went out less than `every` ago."""
-        if self._held is None or self._clock() - self._reported_at < self._every:
-            return
-        (percent, message), self._held = self._held, None
-        self._reported_at = self._clock()
-        self._report(percent, message)
-
-
-def _failure_text(kind: str, data: dict[str, Any]) -> str:
-    result = data.get("res", {}) or {}
-    said = [str(result.get(key, "")).strip() for key in ("msg", "stdout", "stderr")]
-    reason = "; ".join(part for part in said if part) or "no message"
-    verb = "could not reach" if kind == "runner_on_unreachable" else "failed on"
-    return f"task '{data.get('task', '?')}' {verb} {data.get('host', '?')}: {clipped(reason)}"
-
-
-def _unexplained_failure(job: StepJob, runner: Any) -> str:
-    try:
-        with runner.stdout as stdout:
-            output = stdout.read()
-    except (OSError, ansible_runner.AnsibleRunnerException):
-        output = ""
-    return failure_without_task(job.step, runner.status, runner.rc, output)
-
-
-def failure_without_task(step: Step, status: str, rc: int | None, output: str) -> str:
-    """Words for a playbook that ended badly with no task failing: ansible-playbook's own error (a worker that died,
-    a broken connection plugin, an unreadable file) is only in its output, so its last lines name the cause."""
-    lines = [line.strip() for line in ANSI_ESCAPE.sub("", output).splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith(("ERROR", "[ERROR]", "fatal:", "FAILED"))]
-    said = "; ".join((errors or lines)[-3:]) or "no output"
-    return f"{step.value} {status} (ansible-playbook exit code {rc}) without a failing task: {clipped(said)}"
-
-
-def clipped(text: str, limit: int = MAX_FAILURE_CHARS) -> str:
-    """`text` within `limit` characters: its beginning and its end, which name what failed and how it ended."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]} … [{len(text) - 2 * half} characters left out] … {text[-half:]}"
-
-
 def kill_process_tree(private_data_dir: Path) -> int:
     """SIGKILL every ansible-playbook working in `private_data_dir` and all it spawned — ours, or orphans left by an
     orchestrator that crashed mid-step."""
@@ -203,8 +102,14 @@ def _descendants(process: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
-    """Run the step's playbook to the end (or until cancelled); what happened, in words."""
+def run_step(
+    job: StepJob,
+    report: Callable[[int, str], None],
+    cancelled: Callable[[], bool],
+    secrets: SecretsDirectory | None = None,
+) -> StepResult:
+    """Run the step's playbook to the end (or until cancelled); what happened, in words, and what it measured.
+    `secrets` holds the credentials of the system's databases."""
     directory = job.private_data_dir
     if leftovers := kill_process_tree(directory):
         log.warning("killed %s processes left from an interrupted attempt of run %s", leftovers, job.run_id)
@@ -224,27 +129,33 @@ def run_step(job: StepJob, report: Callable[[int, str], None], cancelled: Callab
         return was_cancelled
 
     try:
+        databases = database_variables(job.databases, secrets, staging)
+    except SecretError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        return StepResult(ok=False, cancelled=False, message=str(error))
+    try:
         runner = ansible_runner.run(
             private_data_dir=str(directory),
             project_dir=str(PLAYBOOKS),
             playbook=f"{job.step.value}.yml",
             ident=job.ident,
             inventory=str(write_inventory(job.hosts, directory)),
-            extravars=playbook_variables(job, staging),
+            extravars=playbook_variables(job, staging) | {"zy_databases": databases},
             envvars=_environment(directory),
             settings=RUNNER_SETTINGS,
             quiet=True,
             event_handler=tracker,
             cancel_callback=cancel_callback,
         )
+        lag, downtime = measured_lag(staging), measured_downtime(staging)
     finally:
-        # The playbook removes what it staged, unless it was killed (a cancel, a rollback) or died first.
+        # Whatever the playbook staged goes, the databases' credential files with it.
         shutil.rmtree(staging, ignore_errors=True)
     if was_cancelled or runner.status == "canceled":
         return StepResult(ok=False, cancelled=True, message=f"{job.step.value} cancelled")
     if runner.status == "successful":
-        return StepResult(ok=True, cancelled=False, message=f"{job.step.value} completed")
-    return StepResult(ok=False, cancelled=False, message=tracker.failure or _unexplained_failure(job, runner))
+        return StepResult(True, False, f"{job.step.value} completed", lag=lag, downtime_seconds=downtime)
+    return StepResult(ok=False, cancelled=False, message=tracker.failure or unexplained_failure(job, runner))
 
 
 def playbook_variables(job: StepJob, staging: Path) -> dict[str, Any]:

@@ -9,12 +9,8 @@ import yaml
 
 from services.common.runtime.tls import TransportSecurityError
 from services.migration.adapters import ansible
-from services.migration.adapters.ansible import (
-    PLAYBOOKS,
-    count_tasks,
-    inventory_for,
-    write_inventory,
-)
+from services.migration.adapters.ansible import inventory_for, write_inventory
+from services.migration.adapters.playbook_progress import PLAYBOOKS, count_tasks
 from services.migration.domain.model import Step
 from services.migration.ports import Host
 

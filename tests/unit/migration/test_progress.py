@@ -1,6 +1,11 @@
 """Progress of a step's playbook: a percentage and the task now running, reported at most every few seconds."""
 
-from services.migration.adapters.ansible import MAX_FAILURE_CHARS, ProgressTracker, count_tasks, failure_without_task
+from services.migration.adapters.playbook_progress import (
+    MAX_FAILURE_CHARS,
+    ProgressTracker,
+    count_tasks,
+    failure_without_task,
+)
 from services.migration.domain.model import Step
 from tests.unit.fakes import FakeClock
 
