@@ -2,24 +2,25 @@
 that comes too late to stop a playbook, a replica that lost its lease while its playbook ran, and waves in order."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from services.common import database_retries
-from services.common.errors import FailedPrecondition, InvalidArgument
 from services.migration import handlers
 from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
-from services.migration.domain.model import RunState, Step, WaveState
+from services.migration.domain.model import ReplicationLag, RunState, Step, WaveState
 from services.migration.domain.orchestration import StepResult
-from services.migration.ports import StepJob
+from services.migration.orchestrator import Orchestrator
+from services.migration.ports import DatabaseInfo, StepJob, SystemInfo
 from tests.unit.fakes import FakeClock
 from tests.unit.migration.orchestration import (
     DONE,
     Catalogue,
     ClosedGate,
-    LayeredCatalogue,
+    OpenGate,
     UnreachableGate,
     drive_once,
     orchestrator,
@@ -96,29 +97,6 @@ def test_a_replica_whose_lease_was_taken_over_stops_its_playbook_and_leaves_the_
     state, _, steps = run_state(unit_of_work, run.id)
     assert state is RunState.COMPLETED
     assert ("sync", 2, "completed") in steps
-
-
-def test_a_wave_does_not_start_before_the_earlier_wave_holding_a_dependency_has_migrated_it(
-    unit_of_work, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
-    start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
-    for name, system in (("第一批", "HA-WJW-RKK"), ("第二批", "HA-WJW-JKK")):
-        handlers.create_wave(handlers.CreateWave(name, [system], start, end, 1, True), unit_of_work(), Catalogue())  # type: ignore[arg-type]
-
-    with pytest.raises(FailedPrecondition, match="HA-WJW-JKK depends on HA-WJW-RKK, which has not migrated yet"):
-        handlers.start_wave("第二批", unit_of_work(), Catalogue())  # type: ignore[arg-type]
-    with unit_of_work() as uow:
-        second = uow.migrations.wave("第二批")
-        assert second is not None and second.state is WaveState.PLANNED
-        assert uow.migrations.runs(wave_id=second.id) == []
-
-    handlers.start_wave("第一批", unit_of_work(), Catalogue())  # type: ignore[arg-type]
-    handlers.schedule_waves(unit_of_work())
-    with unit_of_work() as uow:
-        (first_run,) = uow.migrations.runs(wave_id=uow.migrations.wave("第一批").id)  # type: ignore[union-attr]
-    drive_once(orchestrator(unit_of_work, lambda *_: DONE, "A", tmp_path), first_run.id)
-
-    assert handlers.start_wave("第二批", unit_of_work(), Catalogue()).state is WaveState.RUNNING  # type: ignore[arg-type]
 
 
 def test_a_rollback_asked_while_a_step_runs_stops_its_playbook_and_rolls_back(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -210,7 +188,7 @@ def test_a_cancel_asked_between_steps_starts_no_further_step(unit_of_work, tmp_p
 
 
 def test_a_wave_whose_first_layer_rolled_back_cancels_the_dependants_and_finishes(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    catalogue = LayeredCatalogue()
+    catalogue = Catalogue()
     start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
     handlers.create_wave(
         handlers.CreateWave("第一批", ["HA-WJW-RKK", "HA-WJW-JKK"], start, end, 2, True), unit_of_work(), catalogue
@@ -230,58 +208,6 @@ def test_a_wave_whose_first_layer_rolled_back_cancels_the_dependants_and_finishe
         assert wave is not None and wave.state is WaveState.FINISHED
         ended = {r.system_code: r.state for r in uow.migrations.runs(wave_id=wave.id)}
     assert ended == {"HA-WJW-RKK": RunState.ROLLED_BACK, "HA-WJW-JKK": RunState.CANCELLED}
-
-
-def test_only_a_systems_newest_run_may_be_retried_or_rolled_back(unit_of_work, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    first = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
-    precheck_fails = lambda job, *_: StepResult(job.step is not Step.PRECHECK, False, "disk full")  # noqa: E731
-    drive_once(orchestrator(unit_of_work, precheck_fails, "A", tmp_path), first.id)
-    assert run_state(unit_of_work, first.id)[0] is RunState.FAILED
-    second = handlers.start_migration("HA-WJW-JKK", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
-
-    for act in (handlers.retry, handlers.rollback):
-        with pytest.raises(FailedPrecondition, match=f"has a newer migration, run {second.id}, which is precheck"):
-            act(first.id, unit_of_work())
-
-    assert run_state(unit_of_work, first.id)[0] is RunState.FAILED
-    assert run_state(unit_of_work, second.id)[0] is RunState.PRECHECK
-
-
-@pytest.mark.parametrize(
-    ("name", "systems", "violation"),
-    [
-        ("第二批\x00", ["HA-WJW-JKK"], ("name", "contains a control character")),
-        ("第二批", ["HA-WJW-JKK", " "], ("systems", "lists an empty system code")),
-    ],
-)
-def test_a_wave_with_a_control_character_in_its_name_or_an_empty_system_is_refused_naming_the_field(
-    unit_of_work,  # type: ignore[no-untyped-def]
-    name: str,
-    systems: list[str],
-    violation: tuple[str, str],
-) -> None:
-    start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
-    wave = handlers.CreateWave(name, systems, start, end, 2, True)
-
-    with pytest.raises(InvalidArgument) as raised:
-        handlers.create_wave(wave, unit_of_work(), Catalogue())  # type: ignore[arg-type]
-
-    assert [(v.field, v.reason) for v in raised.value.violations] == [violation]
-
-
-def test_a_retired_system_is_refused_by_a_new_wave_and_a_start_naming_it_and_nothing_is_stored(
-    unit_of_work, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
-    start, end = datetime.now(UTC), datetime.now(UTC) + timedelta(days=1)
-    wave = handlers.CreateWave("第二批", ["HA-WJW-JKK", "HA-WJW-OLD"], start, end, 2, True)
-
-    with pytest.raises(FailedPrecondition, match="HA-WJW-OLD retired"):
-        handlers.create_wave(wave, unit_of_work(), Catalogue())  # type: ignore[arg-type]
-    with pytest.raises(FailedPrecondition, match="HA-WJW-OLD retired"):
-        handlers.start_migration("HA-WJW-OLD", True, unit_of_work(), Catalogue())  # type: ignore[arg-type]
-
-    with unit_of_work() as uow:
-        assert (uow.migrations.waves(), uow.migrations.latest_run("HA-WJW-OLD")) == ([], None)
 
 
 def test_a_steps_outcome_waits_for_a_database_that_stays_away_for_minutes(unit_of_work, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -308,3 +234,46 @@ def test_a_steps_outcome_waits_for_a_database_that_stays_away_for_minutes(unit_o
     assert clock.now >= away_until[0]
     assert steps[-2:] == [("cutover", 1, "failed"), ("rollback", 1, "completed")]
     assert state is RunState.ROLLED_BACK
+
+
+class WarmCatalogue(Catalogue):
+    """HA-WJW-JKK has a MariaDB database: its migration is a warm one."""
+
+    def system(self, code: str) -> SystemInfo:
+        database = DatabaseInfo("jkk-main", "mariadb", "10.0.0.5", 3306, "jkk", "10.1.0.5", 3306, "jkk", "jkk/admin")
+        return replace(super().system(code), databases=[database] if code == "HA-WJW-JKK" else [])
+
+
+def test_a_warm_migration_replicates_once_per_precopy_interval_until_its_cutover_is_approved(
+    unit_of_work, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    run = handlers.start_migration("HA-WJW-JKK", False, unit_of_work(), WarmCatalogue())  # type: ignore[arg-type]
+    jobs: list[StepJob] = []
+
+    def playbook(job: StepJob, report: Callable[[int, str], None], cancelled: Callable[[], bool]) -> StepResult:
+        jobs.append(job)
+        if job.step is Step.REPLICATE:
+            return StepResult(True, False, "replicated", lag=ReplicationLag(2.5, transactions=7))
+        if job.step is Step.CUTOVER:
+            return StepResult(True, False, "switched", downtime_seconds=1.25)
+        return DONE
+
+    replica = Orchestrator(unit_of_work, WarmCatalogue, OpenGate, playbook, "A", tmp_path)  # type: ignore[arg-type]
+    drive_once(replica, run.id)
+
+    with unit_of_work() as uow:
+        waiting = uow.migrations.run(run.id)
+        assert waiting is not None and waiting.state is RunState.REPLICATING
+        assert waiting.lag == ReplicationLag(2.5, transactions=7) and waiting.resume_at is not None
+    assert [job.step for job in jobs] == [Step.PRECHECK, Step.SYNC, Step.DEPLOY, Step.REPLICATE]
+    assert all(job.databases[0].name == "jkk-main" for job in jobs)
+    assert replica.claim_work(5) == []  # the next precopy is an hour away
+
+    handlers.approve_cutover(run.id, "王主任", "回切到原机房", unit_of_work())
+    drive_once(replica, run.id)
+
+    state, _, steps = run_state(unit_of_work, run.id)
+    assert state is RunState.COMPLETED
+    assert [s[0] for s in steps] == ["precheck", "sync", "deploy", "replicate", "cutover", "verify"]
+    with unit_of_work() as uow:
+        assert uow.migrations.run(run.id).downtime_seconds == 1.25  # type: ignore[union-attr]
