@@ -3,7 +3,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
 from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
 from services.common.sql_unit_of_work import session_factory
@@ -14,9 +13,8 @@ NOON = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def uow() -> InterconnectUnitOfWork:
-    """The real unit of work on an in-memory SQLite database (no files, no server)."""
-    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
+def uow(engine: sa.Engine) -> InterconnectUnitOfWork:
+    """The real unit of work on that in-memory SQLite database."""
     upgrade(engine, KERNEL_VERSIONS, VERSIONS)
     return InterconnectUnitOfWork(session_factory(engine))
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
 from services.common.sql_unit_of_work import session_factory
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
+from tests.unit.fakes import FakeCatalogue, FakeMigrationUnitOfWork
 
 
 @pytest.fixture
@@ -17,5 +18,12 @@ def unit_of_work(engine: sa.Engine) -> Callable[[], SqlMigrationUnitOfWork]:
 
 
 @pytest.fixture
-def uow(unit_of_work: Callable[[], SqlMigrationUnitOfWork]) -> SqlMigrationUnitOfWork:
-    return unit_of_work()
+def uow() -> FakeMigrationUnitOfWork:
+    """The use cases' unit of work in memory: what they stored, and the domain events they announced."""
+    return FakeMigrationUnitOfWork()
+
+
+@pytest.fixture
+def catalogue() -> FakeCatalogue:
+    """An inventory whose systems are all ready to migrate, in HA-WJW, without dependencies."""
+    return FakeCatalogue()

@@ -8,38 +8,20 @@ from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.domain.model import RunState
 from services.migration.domain.orchestration import GateAnswer, StepResult
 from services.migration.orchestrator import Orchestrator
-from services.migration.ports import StepJob, SystemInfo
+from services.migration.ports import StepJob
+from tests.unit.fakes import FakeCatalogue
 
 UnitOfWorks = Callable[[], SqlMigrationUnitOfWork]
 Playbook = Callable[[StepJob, Callable[[int, str], None], Callable[[], bool]], StepResult]
 DONE = StepResult(ok=True, cancelled=False, message="done")
 
 
-class Catalogue:
-    DEPENDS_ON = {"HA-WJW-JKK": ["HA-WJW-RKK"]}
-    CITY = {"HA-ZZ-ZHYL"}
-    RETIRED = {"HA-WJW-OLD"}
+class Catalogue(FakeCatalogue):
+    """The inventory the orchestrator's tests share: HA-WJW-JKK depends on HA-WJW-RKK, HA-ZZ-ZHYL is a city's system,
+    HA-WJW-OLD is retired."""
 
-    def system(self, code: str) -> SystemInfo:
-        return SystemInfo(
-            id=f"id-{code}",
-            code=code,
-            organisation_code="HA-WJW",
-            status="retired" if code in self.RETIRED else "ready",
-            mlps_level=2,
-            zone="ZY-A",
-            zone_crypto=True,
-            depends_on=self.DEPENDS_ON.get(code, []),
-            admin_level="city" if code in self.CITY else "province",
-        )
-
-    def dependency_order(self, codes: list[str]) -> list[list[str]]:
-        return [sorted(codes)]
-
-
-class LayeredCatalogue(Catalogue):
-    def dependency_order(self, codes: list[str]) -> list[list[str]]:
-        return [[c for c in codes if c not in self.DEPENDS_ON], [c for c in codes if c in self.DEPENDS_ON]]
+    def __init__(self) -> None:
+        super().__init__(depends_on={"HA-WJW-JKK": ["HA-WJW-RKK"]}, city={"HA-ZZ-ZHYL"}, retired={"HA-WJW-OLD"})
 
 
 class OpenGate:

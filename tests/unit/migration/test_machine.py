@@ -1,5 +1,4 @@
-from contextlib import nullcontext
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -7,7 +6,6 @@ from services.common.errors import FailedPrecondition, InvalidArgument
 from services.common.events import MIGRATION_STEPS
 from services.migration.domain import machine
 from services.migration.domain.model import MigrationRun, RunState, Step
-from services.migration.handlers import CreateWave, create_wave, find_run, start_wave
 
 NOW = datetime(2016, 6, 30, tzinfo=UTC)
 
@@ -99,22 +97,6 @@ def test_a_decision_maker_longer_than_stored_is_refused_by_name() -> None:
 
     assert [(v.field, v.reason) for v in refused.value.violations] == [("decided_by", "is longer than 200 characters")]
     assert waiting.approved_by == ""
-
-
-def test_a_wave_name_longer_than_stored_is_refused_before_anything_is_asked() -> None:
-    command = CreateWave("批" * 201, ["HA-RST-SBK"], NOW, NOW + timedelta(hours=2), concurrency=1)
-    with pytest.raises(InvalidArgument) as refused:
-        create_wave(command, uow=None, catalogue=None)  # type: ignore[arg-type]
-
-    assert [(v.field, v.reason) for v in refused.value.violations] == [("name", "is longer than 200 characters")]
-
-
-@pytest.mark.parametrize("action", [find_run, start_wave])
-def test_an_empty_run_or_wave_reference_is_refused_by_name(action) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(InvalidArgument) as refused:
-        action(" ", uow=nullcontext(), **({"catalogue": None} if action is start_wave else {}))
-
-    assert [v.field for v in refused.value.violations] == ["id"]
 
 
 def test_retry_resumes_at_the_failed_step() -> None:

@@ -1,24 +1,18 @@
-"""A department sees only the waves holding one of its systems, and of those only its own members and runs."""
+"""A department sees only the waves holding one of its systems, and of those only its own members and runs: the rules,
+and the read use cases on fakes of their ports (tests/unit/fakes.py)."""
 
-import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from services.common.auth import OPERATOR, SRE, Principal
 from services.common.errors import NotFound
-from services.common.events import SYSTEM_UPDATED, Event, new_event
-from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
-from services.common.sql_unit_of_work import session_factory
+from services.common.events import SYSTEM_UPDATED, Event
 from services.migration import handlers, queries
-from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
 from services.migration.domain.model import MigrationRun, WaveSystem
 from services.migration.domain.visibility import members_seen_by, runs_seen_by, wave_seen_by
-from services.migration.ports import SystemInfo
-from services.pb.zhongyuan.inventory.v1 import events_pb2 as inventory_events
-from services.pb.zhongyuan.inventory.v1 import inventory_pb2
+from tests.fixtures.inventory_events import system_event
+from tests.unit.fakes import FakeCatalogue, FakeMigrationUnitOfWork
 
 NOW = datetime(2016, 6, 30, 8, tzinfo=UTC)
 WJW, RST, GAT = "HA-WJW", "HA-RST", "HA-GAT"
@@ -68,32 +62,8 @@ def test_a_member_of_unknown_organisation_is_seen_by_staff_only() -> None:
     assert wave_seen_by(None, legacy)
 
 
-class CountingCatalogue:
-    """The inventory's systems by code; counts how often each is asked for."""
-
-    def __init__(self, organisation_of: dict[str, str]):
-        self._organisation_of = organisation_of
-        self.asked: list[str] = []
-
-    def system(self, code: str) -> SystemInfo:
-        self.asked.append(code)
-        organisation = self._organisation_of[code]
-        return SystemInfo(
-            id=code,
-            code=code,
-            organisation_code=organisation,
-            status="ready",
-            mlps_level=2,
-            zone="ZY-A",
-            zone_crypto=True,
-        )
-
-    def dependency_order(self, codes: list[str]) -> list[list[str]]:
-        return [sorted(codes)]
-
-
-def plan_wave(uow: SqlMigrationUnitOfWork, name: str, codes: list[str]) -> CountingCatalogue:
-    catalogue = CountingCatalogue(ORGANISATION_OF)
+def plan_wave(uow: FakeMigrationUnitOfWork, name: str, codes: list[str]) -> FakeCatalogue:
+    catalogue = FakeCatalogue(organisation_of=ORGANISATION_OF)
     command = handlers.CreateWave(
         name=name, systems=codes, window_start=NOW, window_end=NOW + timedelta(days=2), concurrency=2
     )
@@ -101,19 +71,8 @@ def plan_wave(uow: SqlMigrationUnitOfWork, name: str, codes: list[str]) -> Count
     return catalogue
 
 
-def test_a_planned_member_knows_its_organisation_from_one_catalogue_lookup(uow: SqlMigrationUnitOfWork) -> None:
-    catalogue = plan_wave(uow, "第一批", list(ORGANISATION_OF))
-
-    with uow:
-        wave = uow.migrations.wave("第一批")
-        assert wave is not None
-        recorded = {m.system_code: m.organisation_code for m in uow.migrations.members(wave.id)}
-    assert recorded == ORGANISATION_OF
-    assert sorted(catalogue.asked) == sorted(ORGANISATION_OF)
-
-
 def test_a_department_lists_only_waves_holding_its_systems_and_only_their_own_members(
-    uow: SqlMigrationUnitOfWork,
+    uow: FakeMigrationUnitOfWork,
 ) -> None:
     plan_wave(uow, "卫健委批次", ["HA-WJW-JKK"])
     plan_wave(uow, "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
@@ -130,7 +89,7 @@ def test_a_department_lists_only_waves_holding_its_systems_and_only_their_own_me
     }
 
 
-def test_a_department_without_a_member_is_told_the_wave_does_not_exist(uow: SqlMigrationUnitOfWork) -> None:
+def test_a_department_without_a_member_is_told_the_wave_does_not_exist(uow: FakeMigrationUnitOfWork) -> None:
     plan_wave(uow, "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
 
     assert [m.system_code for m in queries.wave_view("混合批次", uow, department(RST)).members] == ["HA-RST-SBK"]
@@ -139,52 +98,31 @@ def test_a_department_without_a_member_is_told_the_wave_does_not_exist(uow: SqlM
     assert len(queries.wave_view("混合批次", uow, OPERATOR_CALLER).members) == 2
 
 
-def test_members_planned_before_organisations_were_recorded_are_hidden_from_departments(
-    engine: sa.Engine, tmp_path: Path
-) -> None:
-    first_revision = tmp_path / "versions"
-    first_revision.mkdir()
-    shutil.copy(VERSIONS / "0001_waves_and_runs.py", first_revision)
-    upgrade(engine, KERNEL_VERSIONS, first_revision)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text("INSERT INTO wave VALUES ('w', '旧批次', 2, :now, :now, :now, false, 'planned')"), {"now": NOW}
-        )
-        connection.execute(sa.text("INSERT INTO wave_system VALUES ('w', 'HA-WJW-JKK', 0)"))
-    upgrade(engine, KERNEL_VERSIONS, VERSIONS)
-    uow = SqlMigrationUnitOfWork(session_factory(engine))
-
-    with uow:
-        assert [m.organisation_code for m in uow.migrations.members("w")] == [""]
-    assert queries.waves_view(uow, department(WJW)) == []
-    assert [w.wave.name for w in queries.waves_view(uow, OPERATOR_CALLER)] == ["旧批次"]
-
-
 def moved(code: str, organisation: str) -> Event:
-    system = inventory_pb2.System(id=code, code=code, name=code, organisation_code=organisation)  # as CountingCatalogue
-    return new_event(SYSTEM_UPDATED, "/zhongyuan/inventory", system.id, inventory_events.SystemUpdated(system=system))
+    """The inventory's news that the system (as FakeCatalogue has it) now belongs to `organisation`."""
+    return system_event(code, organisation, system_id=f"id-{code}", name=code, type_=SYSTEM_UPDATED)
 
 
 def test_a_system_moved_to_another_organisation_takes_its_runs_and_wave_place_along_once(
-    unit_of_work,  # type: ignore[no-untyped-def]
+    uow: FakeMigrationUnitOfWork,
 ) -> None:
-    plan_wave(unit_of_work(), "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
-    handlers.start_migration("HA-WJW-RKK", True, unit_of_work(), CountingCatalogue(ORGANISATION_OF))  # type: ignore[arg-type]
+    catalogue = plan_wave(uow, "混合批次", ["HA-WJW-RKK", "HA-RST-SBK"])
+    handlers.start_migration("HA-WJW-RKK", True, uow, catalogue)  # type: ignore[arg-type]
     to_gat = moved("HA-WJW-RKK", GAT)
 
     def seen(caller: Principal) -> tuple[dict[str, list[str]], list[str]]:
-        waves = {w.wave.name: [m.system_code for m in w.members] for w in queries.waves_view(unit_of_work(), caller)}
-        return waves, [view.run.system_code for view in queries.runs_view("", "", unit_of_work(), caller)]
+        waves = {w.wave.name: [m.system_code for m in w.members] for w in queries.waves_view(uow, caller)}
+        return waves, [view.run.system_code for view in queries.runs_view("", "", uow, caller)]
 
-    handlers.follow_system_moves([to_gat], unit_of_work())
+    handlers.follow_system_moves([to_gat], uow)
     assert seen(department(GAT)) == ({"混合批次": ["HA-WJW-RKK"]}, ["HA-WJW-RKK"])
     assert seen(department(WJW)) == ({}, [])
 
-    handlers.follow_system_moves([moved("HA-WJW-RKK", RST), moved("HA-WJW-RKK", WJW)], unit_of_work())  # in order
-    handlers.follow_system_moves([to_gat], unit_of_work())  # redelivered: changes nothing
+    handlers.follow_system_moves([moved("HA-WJW-RKK", RST), moved("HA-WJW-RKK", WJW)], uow)  # in order
+    handlers.follow_system_moves([to_gat], uow)  # redelivered: changes nothing
 
     assert seen(department(WJW)) == ({"混合批次": ["HA-WJW-RKK"]}, ["HA-WJW-RKK"])
     assert seen(department(GAT)) == ({}, [])
     assert seen(department(RST)) == ({"混合批次": ["HA-RST-SBK"]}, [])
     with pytest.raises(NotFound):
-        queries.run_view("HA-WJW-RKK", unit_of_work(), department(GAT))
+        queries.run_view("HA-WJW-RKK", uow, department(GAT))
