@@ -99,7 +99,14 @@ def _run_state_rows(event: Event, uow: MonitoringUnitOfWork) -> list[RowKey]:
 
 def _step(event: Event, uow: MonitoringUnitOfWork) -> None:
     step = messages.step_of(event)
-    uow.runs.record_step(messages.run_of(step), step=step.step, at=event.time)
+    run = messages.run_of(step)
+    uow.runs.record_step(run, step=step.step, at=event.time)
+    lag = messages.replication_lag_of(step, event.time) if event.type == STEP_COMPLETED else None
+    downtime = messages.downtime_of(step) if event.type == STEP_COMPLETED else None
+    if lag is not None:
+        uow.runs.record_lag(run, lag)
+    if downtime is not None:
+        uow.runs.record_downtime(run, seconds=downtime, at=event.time)
     uow.steps.record(
         run_id=step.run_id,
         step=step.step,
@@ -118,6 +125,7 @@ def _step(event: Event, uow: MonitoringUnitOfWork) -> None:
             duration_seconds=step.duration_seconds,
             organisation_code=step.organisation_code,
             at=event.time,
+            downtime_seconds=downtime,
         )
 
 

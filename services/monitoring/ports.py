@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from services.common.unit_of_work import UnitOfWork
 from services.monitoring.domain.audit import AuditFilter, AuditKey
-from services.monitoring.domain.progress import RunIdentity
+from services.monitoring.domain.progress import ReplicationLag, RunIdentity
 from services.pb.zhongyuan.audit.v1 import audit_pb2
 
 
@@ -35,6 +35,12 @@ class LatestRuns(Prefetching, Protocol):
 
     def record_step(self, run: RunIdentity, *, step: str, at: datetime) -> None: ...
 
+    def record_lag(self, run: RunIdentity, lag: ReplicationLag) -> None:
+        """What the run's replicate step measured: the newest measurement is kept."""
+
+    def record_downtime(self, run: RunIdentity, *, seconds: float, at: datetime) -> None:
+        """The write freeze of the run's completed cutover."""
+
 
 class Steps(Prefetching, Protocol):
     """Each run's steps (keyed by run id and step), and an outcome per finished step attempt."""
@@ -53,8 +59,17 @@ class Steps(Prefetching, Protocol):
     ) -> None: ...
 
     def add_outcome(
-        self, *, event_id: str, step: str, result: str, duration_seconds: float, organisation_code: str, at: datetime
-    ) -> None: ...
+        self,
+        *,
+        event_id: str,
+        step: str,
+        result: str,
+        duration_seconds: float,
+        organisation_code: str,
+        at: datetime,
+        downtime_seconds: float | None = None,
+    ) -> None:
+        """One finished step attempt, once (the event's id): with the write freeze of a completed warm cutover."""
 
 
 class Links(Prefetching, Protocol):

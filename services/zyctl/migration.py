@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from services.common.events import MIGRATION_STEPS
+from services.pb.zhongyuan.migration.v1 import events_pb2
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
 from services.zyctl.client import Api, describe_error
@@ -19,6 +20,11 @@ from services.zyctl.output import Output, OutputOption, api, as_dict, call, cons
 wave_app = typer.Typer(help="Waves: systems that migrate together within a window.", no_args_is_help=True)
 migrate_app = typer.Typer(help="Per-system migrations.", no_args_is_help=True)
 WATCH_SECONDS = 24 * 3600
+REPLICATING = "replicating"  # a warm migration's target follows its source until the cutover is approved
+_CUTOVER = MIGRATION_STEPS.index("cutover")
+# The steps a watch shows a bar for, in the order a run performs them; a warm migration replicates before its cutover.
+WATCHED_STEPS = (*MIGRATION_STEPS[:_CUTOVER], "replicate", *MIGRATION_STEPS[_CUTOVER:], "rollback")
+WARM_ONLY_STEPS = ("replicate",)  # a bar only once the run performs it
 
 
 def _stamp(moment: datetime) -> Timestamp:
@@ -118,15 +124,50 @@ def wave_start(name_or_id: str, output: OutputOption = Output.table) -> None:
         _show_wave(call(client, stub.StartWave, pb.GetWaveRequest(id=name_or_id)), output)
 
 
+def lag_text(lag: events_pb2.ReplicationLag) -> str:
+    """'3.2 s (12 transactions)': how far the target's databases were behind their sources when last measured."""
+    behind = [f"{lag.transactions} transactions"] if lag.HasField("transactions") else []
+    behind += [f"{lag.bytes} bytes"] if lag.HasField("bytes") else []
+    return f"{lag.seconds:.1f} s" + (f" ({' | '.join(behind)})" if behind else "")
+
+
+def measurements(run: pb.MigrationRun) -> list[str]:
+    """What a warm migration measured, as the run shows it: the lag while replicating, the cutover's downtime (the
+    write freeze) once it is done."""
+    shown = []
+    if run.state == REPLICATING and run.HasField("replication_lag"):
+        shown.append(f"replication lag: {lag_text(run.replication_lag)}")
+    if run.HasField("downtime_seconds"):
+        shown.append(f"cutover downtime: {run.downtime_seconds:.1f} s")
+    return shown
+
+
+def waits_for_approval(run: pb.MigrationRun) -> bool:
+    """The run waits for the cutover's approval: awaiting it, or replicating after a replicate step (a warm migration
+    keeps replicating, once per precopy interval, until someone approves; an approved one moves on to the cutover)."""
+    if run.state != REPLICATING:
+        return run.state == "awaiting_approval"
+    last = run.steps[-1] if run.steps else None
+    return last is not None and last.name == "replicate" and last.state == "completed"
+
+
+def _shown_steps(run: pb.MigrationRun) -> list[pb.Step]:
+    """Every step attempt, but of the replicate step (one per precopy interval) only the latest."""
+    latest = max((i for i, step in enumerate(run.steps) if step.name == "replicate"), default=-1)
+    return [step for i, step in enumerate(run.steps) if step.name != "replicate" or i == latest]
+
+
 def _show_run(run: pb.MigrationRun, output: Output) -> None:
     if output is Output.json:
         print_json(as_dict(run))
         return
     console.print(escape(f"{run.system_code}: {run.state}" + (f" — {run.error}" if run.error else "")))
-    for step in run.steps:
+    for step in _shown_steps(run):
         console.print(
             escape(f"  {step.name:<9} {step.state:<11} {step.percent:>3}%  attempt {step.attempt}  {step.message}")
         )
+    for measured in measurements(run):
+        console.print(escape(f"  {measured}"))
 
 
 @migrate_app.command("start")
@@ -147,18 +188,23 @@ def migrate_start(
 
 @migrate_app.command("watch")
 def migrate_watch(run: str) -> None:
-    """Follow a run (id or system code) with a progress bar per step until it ends or waits for approval."""
+    """Follow a run (id or system code) with a progress bar per step until it ends or waits for approval (a warm
+    migration: replicating, with the lag its last replicate step measured)."""
     client = api()
     with client.stub("migration", pb_grpc.MigrationServiceStub) as stub, _progress() as bars:
-        tasks = {step: bars.add_task(step, total=100, state="") for step in [*MIGRATION_STEPS, "rollback"]}
+        tasks = {
+            step: bars.add_task(step, total=100, state="", visible=step not in WARM_ONLY_STEPS)
+            for step in WATCHED_STEPS
+        }
         last = None
         try:
             for last in stub.WatchMigration(
                 pb.GetMigrationRequest(id=run), metadata=client.metadata, timeout=WATCH_SECONDS
             ):
                 for step in last.steps:
-                    bars.update(tasks[step.name], completed=step.percent, state=f"{step.state} {step.message}"[:60])
-                if last.state == "awaiting_approval":
+                    if step.name in tasks:
+                        bars.update(tasks[step.name], completed=step.percent, state=_bar_text(last, step), visible=True)
+                if waits_for_approval(last):
                     break
         except grpc.RpcError as error:
             fail(describe_error(error))
@@ -166,6 +212,16 @@ def migrate_watch(run: str) -> None:
         _show_run(last, Output.table)
         if last.state in ("failed", "rolled_back", "cancelled"):
             raise typer.Exit(1)
+
+
+def _bar_text(run: pb.MigrationRun, step: pb.Step) -> str:
+    """A bar's text: the step's state and message; the lag on a replicate bar, the downtime on a finished cutover's."""
+    text = f"{step.state} {step.message}"
+    if step.name == "replicate" and run.HasField("replication_lag"):
+        text = f"{step.state} · lag {lag_text(run.replication_lag)}"
+    elif step.name == "cutover" and step.state == "completed" and run.HasField("downtime_seconds"):
+        text = f"{step.state} · downtime {run.downtime_seconds:.1f} s"
+    return text[:60]
 
 
 def _progress() -> Progress:

@@ -10,7 +10,13 @@ from prometheus_client.registry import Collector
 from services.common.timestamps import province_today
 from services.monitoring.adapters.queries import SqlProgressQueries
 from services.monitoring.adapters.unit_of_work import SqlMonitoringUnitOfWork
-from services.monitoring.domain.progress import COUNTED_STEPS, DURATION_BUCKETS, STEP_RESULTS, migrated_share
+from services.monitoring.domain.progress import (
+    COUNTED_STEPS,
+    DOWNTIME_BUCKETS,
+    DURATION_BUCKETS,
+    STEP_RESULTS,
+    migrated_share,
+)
 
 # LinkState values. A degraded link still answers (slowly): it is up, and its latency shows how slow. A link not
 # probed often enough to say has no up sample rather than a guess.
@@ -79,14 +85,38 @@ def _steps_total(q: SqlProgressQueries) -> list[Metric]:
     return [counter]
 
 
-def _step_duration(q: SqlProgressQueries) -> list[Metric]:
-    histogram = HistogramMetricFamily(
-        "zhongyuan_migration_step_duration_seconds", "How long finished step attempts took.", labels=["step"]
-    )
-    for step, *cumulative, count, total in q.step_durations():
-        buckets = [(str(b), c or 0) for b, c in zip(DURATION_BUCKETS, cumulative, strict=True)]
-        histogram.add_metric([step], buckets + [("+Inf", count)], sum_value=total or 0.0)
+def _histogram(
+    name: str, documentation: str, label: str, bounds: tuple[float, ...], rows: Iterator[tuple]
+) -> list[Metric]:
+    """A histogram from rows of (label value, cumulative count at each bound, count, sum)."""
+    histogram = HistogramMetricFamily(name, documentation, labels=[label])
+    for value, *cumulative, count, total in rows:
+        buckets = [(str(b), c or 0) for b, c in zip(bounds, cumulative, strict=True)]
+        histogram.add_metric([value], buckets + [("+Inf", count)], sum_value=total or 0.0)
     return [histogram]
+
+
+def _step_duration(q: SqlProgressQueries) -> list[Metric]:
+    name, documentation = "zhongyuan_migration_step_duration_seconds", "How long finished step attempts took."
+    return _histogram(name, documentation, "step", DURATION_BUCKETS, q.step_durations())
+
+
+def _replication_lag(q: SqlProgressQueries) -> list[Metric]:
+    return _gauge(
+        "zhongyuan_migration_replication_lag_seconds",
+        "Of the organisation's systems replicating now (warm migrations before their cutover), the worst replication "
+        "lag their last replicate step measured.",
+        ["organisation"],
+        q.replication_lag(),
+    )
+
+
+def _cutover_downtime(q: SqlProgressQueries) -> list[Metric]:
+    # Counted from one stored row per completed cutover (its event's id): a redelivered event, a restart or a rebuild
+    # from the topics observes each cutover exactly once.
+    name = "zhongyuan_migration_cutover_downtime_seconds"
+    documentation = "How long completed warm cutovers kept the system from taking writes (freeze to target writable)."
+    return _histogram(name, documentation, "organisation", DOWNTIME_BUCKETS, q.cutover_downtimes())
 
 
 def _wave_progress(q: SqlProgressQueries) -> list[Metric]:
@@ -180,5 +210,14 @@ def _overdue_data_resources(q: SqlProgressQueries, today: date) -> list[Metric]:
     )
 
 
-_MIGRATION_FAMILIES = [_migrations, _steps_total, _step_duration, _wave_progress, _wave_windows, _oldest_running]
+_MIGRATION_FAMILIES = [
+    _migrations,
+    _steps_total,
+    _step_duration,
+    _replication_lag,
+    _cutover_downtime,
+    _wave_progress,
+    _wave_windows,
+    _oldest_running,
+]
 _ESTATE_FAMILIES = [_share("department"), _share("city"), _links, _exchanges]

@@ -8,7 +8,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.common.timestamps import in_province
 from services.monitoring.domain.progress import OrganisationProgress, ProvinceProgress, WaveProgress
-from services.monitoring.domain.report import QuarterlyReport
+from services.monitoring.domain.report import DOWNTIME_COLUMN, QuarterlyReport, downtime_cell
 from services.monitoring.domain.status_page import REFRESH_SECONDS, STATE_LABELS
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
@@ -37,7 +37,14 @@ def wave_page(wave: WaveProgress) -> str:
 
 def report_page(report: QuarterlyReport) -> str:
     title = f"{report.organisation_code} {report.quarter} 季度报送"
-    return _page("report.html", title, report=report, labels=STATE_LABELS)
+    return _page(
+        "report.html",
+        title,
+        report=report,
+        labels=STATE_LABELS,
+        downtime_column=DOWNTIME_COLUMN,
+        downtime=downtime_cell,
+    )
 
 
 def _page(template: str, title: str, **context: object) -> str:

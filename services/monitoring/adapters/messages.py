@@ -1,6 +1,7 @@
 """Between monitoring and protobuf: the services' events as the folds read them, MonitoringService's requests, and
 the answers of its progress, report and count calls."""
 
+from datetime import datetime
 from typing import Any, TypeVar, overload
 
 from google.protobuf.message import Message
@@ -8,7 +9,13 @@ from google.protobuf.message import Message
 from services.common.events import Event
 from services.common.timestamps import moment_of, timestamp
 from services.monitoring.domain.audit import AuditFilter
-from services.monitoring.domain.progress import OrganisationProgress, ProvinceProgress, RunIdentity, WaveProgress
+from services.monitoring.domain.progress import (
+    OrganisationProgress,
+    ProvinceProgress,
+    ReplicationLag,
+    RunIdentity,
+    WaveProgress,
+)
 from services.monitoring.domain.report import QuarterlyReport, as_csv, as_markdown
 from services.pb.zhongyuan.audit.v1 import audit_pb2
 from services.pb.zhongyuan.audit.v1 import events_pb2 as audit
@@ -64,6 +71,24 @@ def run_state_of(event: Event) -> migration.RunStateChanged:
 
 def step_of(event: Event) -> migration.StepEvent:
     return payload_as(event, migration.StepEvent)
+
+
+def replication_lag_of(step: migration.StepEvent, at: datetime) -> ReplicationLag | None:
+    """The lag a replicate step measured, as of `at`; None when it measured none."""
+    if not step.HasField("replication_lag"):
+        return None
+    lag = step.replication_lag
+    return ReplicationLag(
+        seconds=lag.seconds,
+        transactions=lag.transactions if lag.HasField("transactions") else None,
+        bytes=lag.bytes if lag.HasField("bytes") else None,
+        measured_at=at,
+    )
+
+
+def downtime_of(step: migration.StepEvent) -> float | None:
+    """A completed cutover's write freeze in seconds; None for a system without databases and any other step."""
+    return step.downtime_seconds if step.HasField("downtime_seconds") else None
 
 
 def audit_record_of(event: Event) -> audit_pb2.AuditRecord:

@@ -49,6 +49,13 @@ class MigrationView(ReadModelBase):
     started_at: Mapped[datetime] = mapped_column(Moment)
     last_progress_at: Mapped[datetime] = mapped_column(Moment)
     completed_at: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
+    # A warm migration: the lag its last replicate step measured (the worst of the system's databases), and the write
+    # freeze of its cutover. None until measured, and again for the system's next run.
+    lag_seconds: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    lag_transactions: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    lag_bytes: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    lag_measured_at: Mapped[datetime | None] = mapped_column(Moment, nullable=True)
+    downtime_seconds: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
 
 
 class StepView(ReadModelBase):
@@ -65,7 +72,8 @@ class StepView(ReadModelBase):
 
 
 class StepOutcome(ReadModelBase):
-    """One row per finished step attempt: the steps counter and duration histogram are counted from these."""
+    """One row per finished step attempt: the steps counter, the duration histogram and the cutover downtime histogram
+    are counted from these."""
 
     __tablename__ = "step_outcome"
 
@@ -75,6 +83,7 @@ class StepOutcome(ReadModelBase):
     duration_seconds: Mapped[float] = mapped_column(sa.Float)
     organisation_code: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(Moment)
+    downtime_seconds: Mapped[float | None] = mapped_column(sa.Float, nullable=True)  # a completed warm cutover's
 
 
 class LinkView(ReadModelBase):

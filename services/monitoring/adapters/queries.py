@@ -18,12 +18,15 @@ from services.monitoring.adapters.orm import (
 )
 from services.monitoring.domain.progress import (
     ACTIVE_STATES,
+    DOWNTIME_BUCKETS,
     DURATION_BUCKETS,
     MIGRATED_STATE,
     MIGRATED_SYSTEM_STATUS,
+    REPLICATING_STATE,
     RETIRED_SYSTEM_STATUS,
     RUNNING_STATES,
     WAVE_DONE_STATES,
+    ReplicationLag,
 )
 
 _MIGRATED = sa.case(
@@ -86,6 +89,22 @@ class SqlProgressQueries:
         m = MigrationView
         query = _runs_of_systems_not_retired(_owner(), sa.func.min(m.last_progress_at))
         return self._rows(query.where(m.state.in_(RUNNING_STATES)).group_by(_owner()))
+
+    def replication_lag(self) -> Iterator[Any]:
+        """Per organisation: the worst lag its systems replicating now last measured (a run that has left
+        replicating no longer lags)."""
+        m = MigrationView
+        query = _runs_of_systems_not_retired(_owner(), sa.func.max(m.lag_seconds))
+        lagging = query.where(m.state == REPLICATING_STATE, m.lag_seconds.is_not(None))
+        return self._rows(lagging.group_by(_owner()))
+
+    def cutover_downtimes(self) -> Iterator[Any]:
+        """Per organisation, over every completed cutover with a write freeze: the cumulative count at each bucket
+        bound, the count and the sum of the downtimes."""
+        o, d = StepOutcome, StepOutcome.downtime_seconds
+        buckets = [sa.func.sum(sa.case((d <= bound, 1), else_=0)) for bound in DOWNTIME_BUCKETS]
+        query = sa.select(o.organisation_code, *buckets, sa.func.count(), sa.func.sum(d)).where(d.is_not(None))
+        return self._rows(query.group_by(o.organisation_code))
 
     def migrated_share(self, by: str) -> Iterator[Any]:
         """(department or city, systems, migrated) for every system not retired."""
@@ -200,7 +219,15 @@ def _run_dict(run: MigrationView) -> dict[str, Any]:
         "started_at": run.started_at,
         "last_progress_at": run.last_progress_at,
         "completed_at": run.completed_at,
+        "lag": _lag_of(run),
+        "downtime_seconds": run.downtime_seconds,
     }
+
+
+def _lag_of(run: MigrationView) -> ReplicationLag | None:
+    if run.lag_seconds is None or run.lag_measured_at is None:
+        return None
+    return ReplicationLag(run.lag_seconds, run.lag_transactions, run.lag_bytes, run.lag_measured_at)
 
 
 def _system_row(system: SystemView, run: MigrationView | None, steps: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.common.rows import Row, RowsByKey
 from services.monitoring.adapters import orm
 from services.monitoring.adapters.queries import NOT_RETIRED
-from services.monitoring.domain.progress import RunIdentity
+from services.monitoring.domain.progress import STATE_OF_STEP, ReplicationLag, RunIdentity
 
 
 class SqlSystems:
@@ -73,6 +73,8 @@ class SqlLatestRuns:
             row.run_id, row.state, row.step, row.reason = run.run_id, "pending", "", ""
             row.started_at = row.last_progress_at = at
             row.completed_at = None
+            row.lag_seconds = row.lag_transactions = row.lag_bytes = row.lag_measured_at = None
+            row.downtime_seconds = None
         row.system_code, row.organisation_code, row.wave_name = run.system_code, run.organisation_code, run.wave_name
         row.wave_window_start, row.wave_window_end = run.wave_window_start, run.wave_window_end
         return row
@@ -89,7 +91,19 @@ class SqlLatestRuns:
         if row is not None and row.last_progress_at <= at:
             row.step, row.last_progress_at = step, at
             if row.state == "pending":
-                row.state = step
+                row.state = STATE_OF_STEP.get(step, step)
+
+    def record_lag(self, run: RunIdentity, lag: ReplicationLag) -> None:
+        row = self._current(run, lag.measured_at)
+        if row is None or (row.lag_measured_at is not None and row.lag_measured_at > lag.measured_at):
+            return
+        row.lag_seconds, row.lag_transactions, row.lag_bytes = lag.seconds, lag.transactions, lag.bytes
+        row.lag_measured_at = lag.measured_at
+
+    def record_downtime(self, run: RunIdentity, *, seconds: float, at: datetime) -> None:
+        row = self._current(run, at)
+        if row is not None:
+            row.downtime_seconds = seconds
 
 
 class SqlSteps:

@@ -8,8 +8,22 @@ from typing import Any
 from services.common.events import MIGRATION_STEPS
 from services.common.timestamps import PROVINCE_TIME
 
+# States whose run performs its steps one after another: silent for long, such a run is stale. A replicating run (a
+# warm migration's target following its source until the cutover) performs its replicate step once per precopy
+# interval, an hour by default, and waits for the cutover approval between them: like a run awaiting the approval it
+# is not stale when quiet; its replication lag is watched instead (ZhongyuanReplicationLagGrowing).
 RUNNING_STATES = ("precheck", "sync", "deploy", "cutover", "verify", "rolling_back")
-ACTIVE_STATES = ("precheck", "sync", "deploy", "awaiting_approval", "cutover", "verify", "rolling_back")
+REPLICATING_STATE = "replicating"
+ACTIVE_STATES = (
+    "precheck",
+    "sync",
+    "deploy",
+    REPLICATING_STATE,
+    "awaiting_approval",
+    "cutover",
+    "verify",
+    "rolling_back",
+)
 BLOCKED_STATES = ("failed", "rolled_back")
 MIGRATED_STATE = "completed"
 # Runs their wave no longer waits for: migrated, or cancelled or rolled back (the system is planned again in a new
@@ -19,10 +33,14 @@ MIGRATED_SYSTEM_STATUS = "migrated"
 RETIRED_SYSTEM_STATUS = "retired"  # the inventory retired it: no page, report or metric counts it any more
 # Every step and result the steps counter reports, zero until it happens: Prometheus sees a series' first increase
 # only if the series existed before it (a first-ever failed cutover must still fire the step-failed alert).
-COUNTED_STEPS = (*MIGRATION_STEPS, "rollback")
+COUNTED_STEPS = (*MIGRATION_STEPS, "replicate", "rollback")
+# The state a run is in while it performs a step, for a step heard of before any change of state.
+STATE_OF_STEP = {"replicate": REPLICATING_STATE, "rollback": "rolling_back"}
 STEP_RESULTS = {"zhongyuan.migration.step.completed.v1": "completed", "zhongyuan.migration.step.failed.v1": "failed"}
 # Step duration histogram: one second up to 48 hours (a large data sync may run for days).
 DURATION_BUCKETS = (1.0, 10.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0, 172800.0)
+# Cutover downtime histogram (the write freeze of a warm migration): half a second up to ten minutes.
+DOWNTIME_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 CITY_LEVELS = (2, 3)  # AdminLevel CITY, COUNTY: their organisation code is the city label
 STALE_AFTER_SECONDS = 900
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -65,6 +83,16 @@ class RunIdentity:
     wave_name: str
     wave_window_start: datetime | None
     wave_window_end: datetime | None
+
+
+@dataclass(frozen=True)
+class ReplicationLag:
+    """How far a replicating system's databases were behind their sources (the worst of them) when last measured."""
+
+    seconds: float
+    transactions: int | None  # MariaDB/MySQL: GTID transactions the target has not applied yet
+    bytes: int | None  # PostgreSQL: WAL bytes the subscription has not confirmed yet
+    measured_at: datetime
 
 
 # The progress of the province, an organisation and a wave, as the status pages and the gRPC answers show it: rows

@@ -9,7 +9,9 @@ from services.monitoring.domain.progress import (
     ACTIVE_STATES,
     BLOCKED_STATES,
     MIGRATED_STATE,
+    REPLICATING_STATE,
     WAVE_DONE_STATES,
+    ReplicationLag,
     is_stale,
     migrated_share,
 )
@@ -20,6 +22,7 @@ STATE_LABELS = {
     "precheck": "预检",
     "sync": "数据同步",
     "deploy": "部署",
+    "replicating": "增量复制中",
     "awaiting_approval": "待割接审批",
     "cutover": "割接",
     "verify": "验证",
@@ -29,7 +32,17 @@ STATE_LABELS = {
     "rolling_back": "回滚中",
     "rolled_back": "已回滚",
 }
-STEP_LABELS = {"precheck": "预检", "sync": "数据同步", "deploy": "部署", "cutover": "割接", "verify": "验证"}
+STEP_LABELS = {
+    "precheck": "预检",
+    "sync": "数据同步",
+    "deploy": "部署",
+    "replicate": "增量复制",
+    "cutover": "割接",
+    "verify": "验证",
+}
+# A warm migration's replicate step, between deploy and cutover: a bar only for the runs that perform it.
+_CUTOVER = MIGRATION_STEPS.index("cutover")
+WARM_STEPS = (*MIGRATION_STEPS[:_CUTOVER], "replicate", *MIGRATION_STEPS[_CUTOVER:])
 REFRESH_SECONDS = 15
 
 
@@ -43,9 +56,27 @@ def age_text(seconds: float) -> str:
 
 
 def step_bars(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One bar per step in run order; steps not reached yet show 0 %."""
+    """One bar per step in run order; steps not reached yet show 0 %. The replicate step has a bar once the run
+    performed it (a warm migration)."""
     known = {step["step"]: step for step in steps}
-    return [_bar(name, known.get(name)) for name in MIGRATION_STEPS]
+    order = WARM_STEPS if "replicate" in known else MIGRATION_STEPS
+    return [_bar(name, known.get(name)) for name in order]
+
+
+def lag_text(lag: ReplicationLag) -> str:
+    """'复制延迟 / replication lag: 3.2 s (12 transactions)': how far the target was behind when last measured."""
+    behind = [f"{lag.transactions} transactions"] if lag.transactions is not None else []
+    behind += [f"{lag.bytes} bytes"] if lag.bytes is not None else []
+    return f"复制延迟 / replication lag: {_seconds(lag.seconds)}" + (f" ({' | '.join(behind)})" if behind else "")
+
+
+def downtime_text(seconds: float) -> str:
+    """'停写时长 / cutover downtime: 4.2 s': how long the cutover kept the system from taking writes."""
+    return f"停写时长 / cutover downtime: {_seconds(seconds)}"
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.1f} s"
 
 
 def _bar(name: str, step: dict[str, Any] | None) -> dict[str, Any]:
@@ -97,6 +128,19 @@ def system_row(system: dict[str, Any], now: datetime) -> dict[str, Any]:
         "updated": age_text((now - last).total_seconds()) if last else "",
         "stale": is_stale(last, state, now),
         "active": state in ACTIVE_STATES,
+        **_warm(run, state),
+    }
+
+
+def _warm(run: dict[str, Any] | None, state: str) -> dict[str, Any]:
+    """A warm migration's figures as the page shows them: the lag while replicating (and when it was measured), the
+    cutover's downtime once it is done; empty text for anything else."""
+    lag = run.get("lag") if run and state == REPLICATING_STATE else None
+    downtime = run.get("downtime_seconds") if run else None
+    return {
+        "lag": lag_text(lag) if lag else "",
+        "lag_measured": in_province(lag.measured_at).strftime("%Y-%m-%d %H:%M:%S") if lag else "",
+        "downtime": downtime_text(downtime) if downtime is not None else "",
     }
 
 

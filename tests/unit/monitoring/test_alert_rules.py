@@ -22,6 +22,7 @@ REQUIRED = {
     "ZhongyuanExchangeOverdue",
     "ZhongyuanDataOpeningOverdue",
     "ZhongyuanWaveBehindWindow",
+    "ZhongyuanReplicationLagGrowing",
 }
 
 

@@ -56,9 +56,9 @@ def test_the_report_reads_as_markdown_and_csv() -> None:
     assert "- 受阻：1 个\n  - HA-WJW-FY：预检失败：磁盘空间不足" in markdown
     assert "计划 3 项，已开放 1 项" in markdown
     lines = as_csv(report).splitlines()
-    assert lines[0] == "organisation,quarter,category,system,detail"
-    assert "HA-WJW,2016Q2,migrated,HA-WJW-JKK," in lines
-    assert "HA-WJW,2016Q2,data_resources_opened,,1" in lines
+    assert lines[0] == "organisation,quarter,category,system,detail,停写时长/downtime (s)"
+    assert "HA-WJW,2016Q2,migrated,HA-WJW-JKK,," in lines
+    assert "HA-WJW,2016Q2,data_resources_opened,,1," in lines
 
 
 def test_a_reason_of_many_lines_stays_one_markdown_line_and_whole_in_csv() -> None:
