@@ -46,7 +46,7 @@ def table_rows(database_url: str) -> dict[str, int]:
     with create_engine(database_url).connect() as connection:
         counts = {
             t: connection.scalar(sa.text(f"SELECT count(*) FROM {t}"))
-            for t in ("organisation", "system", "host", "dependency", "data_resource")
+            for t in ("organisation", "system", "host", "system_database", "dependency", "data_resource")
         }
         events = sa.text("SELECT count(*) FROM outbox WHERE topic = :topic")
         return counts | {"outbox": connection.scalar(events, {"topic": INVENTORY_EVENTS})}
@@ -57,6 +57,7 @@ def test_the_demo_catalogue_imports_and_exports_back_to_itself_in_both_formats(
 ) -> None:
     counts = created(import_catalog(inventory, operator_token, DEMO_CATALOG.read_bytes()))
     assert counts["system"] >= 40 and counts["organisation"] >= 15 and counts["data_resource"] >= 20
+    assert counts["database"] >= 4
     before = table_rows(database_url)
 
     for format_ in (YAML, CSV):

@@ -6,11 +6,8 @@ import sqlalchemy as sa
 
 from services.common.engines import create_engine
 from services.common.events import INVENTORY_EVENTS
-from services.inventory.service import InventoryService
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
-from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from tests.fixtures.services import unary
-from tests.integration.inventory.catalogue import ORGANISATIONS, seed
 
 
 def registration(code: str, org: str = "HA-WJW", **changes) -> pb.RegisterSystemRequest:  # type: ignore[no-untyped-def]
@@ -18,15 +15,6 @@ def registration(code: str, org: str = "HA-WJW", **changes) -> pb.RegisterSystem
         code=code, name="居民健康卡", organisation_code=org, admin_level=pb.ADMIN_LEVEL_PROVINCE, mlps_level=3
     )
     return pb.RegisterSystemRequest(**{**fields, **changes})
-
-
-@pytest.fixture
-def inventory(database_url, container_factory, service_config, channel_to, operator_token):  # type: ignore[no-untyped-def]
-    config = service_config(database_url)
-    container_factory(InventoryService, config).start()
-    stub = pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
-    seed(stub, operator_token, ORGANISATIONS)
-    return stub
 
 
 def rows(database_url: str) -> int:

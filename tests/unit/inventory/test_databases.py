@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from services.common.auth import OPERATOR, Principal
 from services.common.errors import InvalidArgument, NotFound
 from services.common.events import INVENTORY_EVENTS, SYSTEM_REGISTERED, SYSTEM_RETIRED, SYSTEM_UPDATED
-from services.common.writes import Mode
 from services.inventory import handlers, queries
 from services.inventory.adapters import messages as m
 from services.inventory.domain.catalog import Known, rows_from_csv, rows_from_yaml, validate
@@ -15,7 +14,6 @@ from services.inventory.domain.model import Database, Engine
 from services.inventory.domain.schema import Kind
 from services.inventory.handlers import Format, ImportCatalog
 from services.pb.zhongyuan.inventory.v1 import events_pb2
-from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as pb
 
 OPERATOR_PRINCIPAL = Principal(frozenset([OPERATOR]))
 KNOWN = Known(zones={"ZY-A"}, organisations={"HA-WJW", "HA-RST"}, systems={"HA-WJW-JKK", "HA-RST-JB2"})
@@ -234,35 +232,17 @@ def test_system_events_carry_its_databases_and_never_more_than_the_reference(uow
     assert [d.name for d in retired.system.databases] == ["jkk-db"]
 
 
-def test_single_calls_add_update_and_remove_a_database(uow) -> None:  # type: ignore[no-untyped-def]
+def test_removing_a_database_announces_its_system_without_it(uow) -> None:  # type: ignore[no-untyped-def]
     import_yaml(uow, CATALOGUE)
-    values = m.values_of(
-        pb.Database(
-            id="ignored",
-            name="jkk-archive",
-            system="HA-WJW-JKK",
-            engine="mysql",
-            source_host="10.1.0.22",
-            source_database="archive",
-            target_host="10.9.0.22",
-            credential="HA-WJW-JKK/archive",
-        ),
-        drop=("id",),
-    )
 
-    added = handlers.save(Kind.DATABASE, values, uow, Mode.CREATE)
-    handlers.save(Kind.DATABASE, {**values, "target_database": "archive_2016"}, uow, Mode.UPDATE)
-    removed = handlers.remove_database("jkk-archive", uow)
+    removed = handlers.remove_database("jb2-report", uow)
 
-    assert (added.name, removed.name) == ("jkk-archive", "jkk-archive")
-    updates = [events_pb2.SystemUpdated.FromString(p) for t, p in outbox(uow) if t == SYSTEM_UPDATED][-3:]
-    assert [[(d.name, d.target_database) for d in u.system.databases] for u in updates] == [
-        [("jkk-archive", "archive"), ("jkk-db", "jkk")],
-        [("jkk-archive", "archive_2016"), ("jkk-db", "jkk")],
-        [("jkk-db", "jkk")],
-    ]
-    with pytest.raises(NotFound, match="no database jkk-archive"):
-        handlers.remove_database("jkk-archive", uow)
+    [(kind, payload)] = outbox(uow)[-1:]
+    update = events_pb2.SystemUpdated.FromString(payload)
+    assert (removed.name, kind, list(update.changed_fields)) == ("jb2-report", SYSTEM_UPDATED, ["databases"])
+    assert [d.name for d in update.system.databases] == ["jb2-db"]
+    with pytest.raises(NotFound, match="no database jb2-report"):
+        handlers.remove_database("jb2-report", uow)
     with pytest.raises(InvalidArgument):
         handlers.remove_database(" ", uow)
 
