@@ -7,11 +7,12 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 
-from services.common.runtime.database import Database
+from services.common.runtime.database import DatabaseEngine
 from services.common.runtime.metrics import MetricsRegistry
 from services.common.runtime.real_threads import wait_green
 from services.interconnect.adapters import probes
 from services.interconnect.adapters.collectors import LinksCollector
+from services.interconnect.adapters.unit_of_work import InterconnectUnitOfWork
 from services.interconnect.domain.links import ProbeResult
 from services.interconnect.settings import Settings, settings_from
 
@@ -56,11 +57,16 @@ class LinkProber(DependencyProvider):
 
 
 class LinkMetrics(DependencyProvider):
+    """The links' gauges, read from the service's database at every scrape of /metrics."""
+
+    database = DatabaseEngine()
     metrics = MetricsRegistry()
 
     def start(self) -> None:
-        database = next(d for d in self.container.dependencies if isinstance(d, Database))
-        self.metrics.registry.register(LinksCollector(database.unit_of_work))  # type: ignore[arg-type]
+        self.metrics.registry.register(LinksCollector(self.unit_of_work))
+
+    def unit_of_work(self) -> InterconnectUnitOfWork:
+        return InterconnectUnitOfWork(self.database.session_factory)
 
     def get_dependency(self, worker_ctx: Any) -> None:
         return None

@@ -12,6 +12,7 @@ from services.common.runtime.database import Database
 from services.common.runtime.grpc_calls import CallContext
 from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.runtime.kafka import kafka_consumer
+from services.common.runtime.outbox_relay import OutboxRelay
 from services.common.timestamps import moment_of
 from services.common.writes import Mode
 from services.interconnect import handlers, queries
@@ -31,6 +32,7 @@ class InterconnectService(web.Observable):
     name = "interconnect"
 
     uow = Database(InterconnectUnitOfWork, VERSIONS)
+    relay = OutboxRelay()  # publishes what uow's commits put in the outbox
     settings = InterconnectSettings()
     prober = LinkProber()
     link_metrics = LinkMetrics()

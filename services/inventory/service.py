@@ -7,6 +7,7 @@ from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_calls import CallContext
 from services.common.runtime.grpc_entrypoint import grpc_method
+from services.common.runtime.outbox_relay import OutboxRelay
 from services.common.writes import Mode
 from services.inventory import handlers, queries
 from services.inventory.adapters import messages as m
@@ -24,6 +25,7 @@ class InventoryService(web.Observable):
     name = "inventory"
 
     uow = Database(InventoryUnitOfWork, VERSIONS)
+    relay = OutboxRelay()  # publishes what uow's commits put in the outbox
 
     # organisations and zones
     @grpc_method(INVENTORY, "CreateOrganisation", roles=WRITERS, audited=True)

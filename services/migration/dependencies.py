@@ -1,5 +1,5 @@
-"""The orchestrator inside a nameko container: green threads that schedule waves, claim runs, drive them and keep
-their leases alive."""
+"""The migration service's own nameko wiring: the inventory as each worker's Catalogue, and the orchestrator inside the
+container (green threads that schedule waves, claim runs, drive them and keep their leases alive)."""
 
 import logging
 import os
@@ -12,19 +12,47 @@ from typing import Any
 import eventlet
 from nameko.extensions import DependencyProvider
 
-from services.common.runtime.database import Database
-from services.common.runtime.grpc_client import GrpcClient
+from services.common.runtime.database import DatabaseEngine
+from services.common.runtime.grpc_client import GrpcChannel
 from services.common.runtime.tls import mlps_level
 from services.migration import handlers
 from services.migration.adapters import ansible
 from services.migration.adapters.gate import GrpcCutoverGate
 from services.migration.adapters.inventory import GrpcCatalogue
+from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.orchestrator import Orchestrator
+from services.pb.zhongyuan.interconnect.v1.interconnect_pb2_grpc import InterconnectServiceStub
+from services.pb.zhongyuan.inventory.v1.inventory_pb2_grpc import InventoryServiceStub
 
 log = logging.getLogger(__name__)
 
+INVENTORY_TARGET = "INVENTORY_GRPC_TARGET"
+INTERCONNECT_TARGET = "INTERCONNECT_GRPC_TARGET"
+
+
+def catalogue_over(inventory: GrpcChannel) -> GrpcCatalogue:
+    """The inventory, called over the container's channel to it, as the use cases' Catalogue (its zones are read once
+    per catalogue: one per worker, one per orchestrator step)."""
+    return GrpcCatalogue(inventory.stub(InventoryServiceStub))
+
+
+class Catalogue(DependencyProvider):
+    """`catalogue = Catalogue()`: each worker gets a Catalogue of its own over the container's inventory channel."""
+
+    inventory = GrpcChannel(INVENTORY_TARGET)
+
+    def get_dependency(self, worker_ctx: Any) -> GrpcCatalogue:
+        return catalogue_over(self.inventory)
+
 
 class Orchestration(DependencyProvider):
+    """`orchestration = Orchestration()`: the orchestrator's green threads, on the container's database and its
+    channels to the inventory (the catalogue) and the interconnect (the cutover gate)."""
+
+    database = DatabaseEngine()
+    inventory = GrpcChannel(INVENTORY_TARGET)
+    interconnect = GrpcChannel(INTERCONNECT_TARGET)
+
     def setup(self) -> None:
         config = self.container.config
         self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -44,19 +72,16 @@ class Orchestration(DependencyProvider):
         self._running = False
 
     def start(self) -> None:
-        database = self._dependency(Database)
-        inventory, interconnect = self._client("inventory"), self._client("interconnect")
         self.orchestrator = Orchestrator(
-            unit_of_work=database.unit_of_work,  # type: ignore[arg-type]
-            catalogue=lambda: GrpcCatalogue(inventory.get_dependency(None)),
-            gate=lambda: GrpcCutoverGate(interconnect.get_dependency(None)),
+            unit_of_work=self.unit_of_work,
+            catalogue=lambda: catalogue_over(self.inventory),
+            gate=lambda: GrpcCutoverGate(self.interconnect.stub(InterconnectServiceStub)),
             run_step=ansible.run_step,
             owner=self.owner,
             work_dir=self.work_dir,
             lease=self.lease,
             step_extra=self.step_extra,
         )
-        self.unit_of_work = database.unit_of_work
         self._running = True
         self.container.spawn_managed_thread(self._schedule_and_claim_forever)
         self.container.spawn_managed_thread(self._renew_leases_forever)
@@ -70,16 +95,13 @@ class Orchestration(DependencyProvider):
     def get_dependency(self, worker_ctx: Any) -> "Orchestration":
         return self
 
-    def _dependency(self, kind: type) -> Any:
-        return next(d for d in self.container.dependencies if isinstance(d, kind))
-
-    def _client(self, attribute: str) -> GrpcClient:
-        return next(d for d in self.container.dependencies if isinstance(d, GrpcClient) and d.attr_name == attribute)
+    def unit_of_work(self) -> SqlMigrationUnitOfWork:
+        return SqlMigrationUnitOfWork(self.database.session_factory)
 
     def _schedule_and_claim_forever(self) -> None:
         while self._running:
             try:
-                handlers.schedule_waves(self.unit_of_work())  # type: ignore[arg-type]
+                handlers.schedule_waves(self.unit_of_work())
                 free = self.max_runs - len(self.driving)
                 for run_id in self.orchestrator.claim_work(free) if free > 0 else []:
                     if run_id in self.driving:  # its lease ran out while the database was away: still ours

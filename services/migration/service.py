@@ -7,19 +7,16 @@ from services.common.events import INVENTORY_EVENTS, Event
 from services.common.runtime import web
 from services.common.runtime.database import Database
 from services.common.runtime.grpc_calls import CallContext
-from services.common.runtime.grpc_client import GrpcClient
 from services.common.runtime.grpc_entrypoint import grpc_method
 from services.common.runtime.kafka import kafka_consumer
+from services.common.runtime.outbox_relay import OutboxRelay
 from services.common.runtime.streams import changes
 from services.common.timestamps import moment_of
 from services.migration import handlers, queries
 from services.migration.adapters import messages as m
-from services.migration.adapters.inventory import GrpcCatalogue
 from services.migration.adapters.unit_of_work import VERSIONS, SqlMigrationUnitOfWork
-from services.migration.dependencies import Orchestration
+from services.migration.dependencies import Catalogue, Orchestration
 from services.migration.domain.model import FINAL, RunState, WaveState
-from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc
-from services.pb.zhongyuan.inventory.v1 import inventory_pb2_grpc
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 
 MIGRATION = pb.DESCRIPTOR.services_by_name["MigrationService"]
@@ -33,9 +30,9 @@ class MigrationService(web.Observable):
     name = "migration"
 
     uow = Database(SqlMigrationUnitOfWork, VERSIONS)
-    inventory = GrpcClient(inventory_pb2_grpc.InventoryServiceStub, "INVENTORY_GRPC_TARGET")
-    interconnect = GrpcClient(interconnect_pb2_grpc.InterconnectServiceStub, "INTERCONNECT_GRPC_TARGET")
-    orchestration = Orchestration()
+    relay = OutboxRelay()  # publishes what uow's commits put in the outbox
+    catalogue = Catalogue()  # the inventory, over gRPC
+    orchestration = Orchestration()  # drives runs on the database, the inventory and the interconnect's gate
 
     @kafka_consumer(INVENTORY_EVENTS, batch=True)
     def on_inventory_events(self, events: list[Event]) -> None:
@@ -51,7 +48,7 @@ class MigrationService(web.Observable):
             window_end=moment_of(request, "window_end"),
             auto_approve=request.auto_approve,
         )
-        wave = handlers.create_wave(command, self.uow, GrpcCatalogue(self.inventory))
+        wave = handlers.create_wave(command, self.uow, self.catalogue)
         return m.wave_to_proto(queries.wave_view(wave.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "GetWave", roles=READERS)
@@ -64,14 +61,12 @@ class MigrationService(web.Observable):
 
     @grpc_method(MIGRATION, "StartWave", roles=OPERATORS, audited=True)
     def start_wave(self, request: pb.GetWaveRequest, context: CallContext) -> pb.Wave:
-        wave = handlers.start_wave(request.id, self.uow, GrpcCatalogue(self.inventory))
+        wave = handlers.start_wave(request.id, self.uow, self.catalogue)
         return m.wave_to_proto(queries.wave_view(wave.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "StartMigration", roles=OPERATORS, audited=True)
     def start_migration(self, request: pb.StartMigrationRequest, context: CallContext) -> pb.MigrationRun:
-        run = handlers.start_migration(
-            request.system_code, request.auto_approve, self.uow, GrpcCatalogue(self.inventory)
-        )
+        run = handlers.start_migration(request.system_code, request.auto_approve, self.uow, self.catalogue)
         return m.run_to_proto(queries.run_view(run.id, self.uow, context.principal))
 
     @grpc_method(MIGRATION, "GetMigration", roles=READERS)

@@ -6,7 +6,7 @@ from typing import Any
 from google.rpc import code_pb2, status_pb2
 
 from services.common import audit
-from services.common.runtime.database import Database
+from services.common.runtime.database import DatabaseEngine
 from services.common.runtime.grpc_calls import PendingCall
 from services.common.runtime.metrics import MetricsRegistry
 
@@ -14,12 +14,12 @@ log = logging.getLogger(__name__)
 
 
 class CallAudit:
-    """Records each call of one audited method, whatever its outcome, in its service's Database (see
+    """Records each call of one audited method, whatever its outcome, in its service's database (see
     services.common.audit). Refusals of callers without a valid token are recorded up to a limit per host."""
 
-    def __init__(self, container: Any, rpc: str, metrics: MetricsRegistry):
-        self._container = container
-        self._database = _only_database(container, rpc)
+    def __init__(self, service_name: str, database: DatabaseEngine, rpc: str, metrics: MetricsRegistry):
+        self._service_name = service_name
+        self._database = database
         self._rpc = rpc
         self._metrics = metrics
 
@@ -52,7 +52,7 @@ class CallAudit:
 
     def _audit_record(self, call: PendingCall, status: status_pb2.Status | None) -> Any:
         record = audit.audit_record(
-            service=self._container.service_name,
+            service=self._service_name,
             method=self._rpc,
             principal=call.principal,
             request=call.request,
@@ -60,10 +60,3 @@ class CallAudit:
             peer=call.peer,
         )
         return record if status is None else audit.failed(record, code_pb2.Code.Name(status.code), status.message)
-
-
-def _only_database(container: Any, rpc: str) -> Database:
-    found = [provider for provider in container.dependencies if isinstance(provider, Database)]
-    if len(found) != 1:
-        raise ValueError(f"{rpc} is audited, so its service needs exactly one Database, not {len(found)}")
-    return found[0]

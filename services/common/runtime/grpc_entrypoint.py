@@ -21,6 +21,7 @@ from nameko.extensions import DependencyProvider, Entrypoint
 
 from services.common.auth import Principal
 from services.common.errors import ZhongyuanError
+from services.common.runtime.database import DatabaseEngine
 from services.common.runtime.grpc_audit import CallAudit
 from services.common.runtime.grpc_calls import END_OF_STREAM, CallContext, PendingCall
 from services.common.runtime.grpc_server import GrpcServer
@@ -37,6 +38,7 @@ class GrpcEntrypoint(Entrypoint):
 
     server = GrpcServer()
     metrics = MetricsRegistry()
+    database = DatabaseEngine()  # where an audited method's records go; touched only by those
 
     def __init__(
         self, service: ServiceDescriptor, rpc: str, *, roles: Sequence[str], audited: bool = False, **kwargs: Any
@@ -61,7 +63,7 @@ class GrpcEntrypoint(Entrypoint):
 
     def setup(self) -> None:
         if self.audited:
-            self._call_audit = CallAudit(self.container, self.rpc, self.metrics)
+            self._call_audit = CallAudit(self.container.service_name, self.database, self.rpc, self.metrics)
         self.server.register_provider(self)
 
     def stop(self) -> None:

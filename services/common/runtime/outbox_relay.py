@@ -1,27 +1,32 @@
-"""Publishes committed outbox rows to Kafka, oldest first, and marks them sent.
+"""Publishes committed outbox rows to Kafka, oldest first, and marks them sent: `relay = OutboxRelay()` on the service
+class, beside the `uow = Database(...)` whose outbox it publishes.
 
-Woken right after a unit of work commits, and every POLL_SECONDS anyway. With the broker down the rows wait and the
-relay retries; a crash between sending and marking re-sends, which consumers absorb by deduping on the event id. A
-producer that failed for good (kafka-python's fatal errors: an InitProducerId answered with UnknownError after a broker
-stall left it refusing every send) is replaced by a new one, and so is one that failed REPLACE_PRODUCER_AFTER times in a
-row: retrying a dead producer would keep every later event in the outbox.
+Woken right after a unit of work's commit that wrote outbox rows, and every POLL_SECONDS anyway. With the broker down
+the rows wait and the relay retries; a crash between sending and marking re-sends, which consumers absorb by deduping on
+the event id. A producer that failed for good (kafka-python's fatal errors: an InitProducerId answered with UnknownError
+after a broker stall left it refusing every send) is replaced by a new one, and so is one that failed
+REPLACE_PRODUCER_AFTER times in a row: retrying a dead producer would keep every later event in the outbox.
 """
 
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import eventlet
 import sqlalchemy as sa
 from eventlet.event import Event as GreenEvent
 from kafka.errors import KafkaError
-from nameko.extensions import SharedExtension
+from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
 
 from services.common.events import cloudevent_headers
 from services.common.kernel_tables import OutboxRecord
+from services.common.outbox import took_outbox_events
+from services.common.runtime.database import DatabaseEngine
 from services.common.runtime.kafka import KafkaProducerProvider
 from services.common.runtime.metrics import MetricsRegistry
+from services.common.sql_unit_of_work import session_factory
 
 log = logging.getLogger(__name__)
 
@@ -32,35 +37,47 @@ MAX_BACKOFF_SECONDS = 10.0
 REPLACE_PRODUCER_AFTER = 3  # failed attempts in a row
 
 
-class OutboxRelay(SharedExtension):
+class OutboxRelay(DependencyProvider):
+    """Relays the outbox of the container's database (its DatabaseEngine) on a green thread of its own. Workers get
+    nothing from it: `self.relay` is None in a method."""
+
+    database = DatabaseEngine()
     producer = KafkaProducerProvider()
     metrics = MetricsRegistry()
 
-    # Set by the Database dependency during its setup, which may run before or after ours.
     _session_factory: Callable[[], Session] | None = None
 
     def setup(self) -> None:
         self._wakeup = GreenEvent()
         self._running = False
 
-    def relay_from(self, session_factory: Callable[[], Session]) -> None:
-        self._session_factory = session_factory
+    def start(self) -> None:
+        # Sessions of its own: its commits must not wake itself.
+        self._session_factory = session_factory(self.database.engine)
+        # Every unit of work commits in a session of the database's factory: the one that wrote outbox rows wakes us.
+        # Rows committed before this line are found by the first batch, which runs after it.
+        sa.event.listen(self.database.session_factory, "after_commit", self._wake_if_published)
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._relay_forever)
+
+    def _wake_if_published(self, session: Session) -> None:
+        # Most commits publish nothing (a monitoring fold, an orchestrator poll): those need not wake the relay.
+        if took_outbox_events(session):
+            self.wake()
 
     def wake(self) -> None:
         if not self._wakeup.ready():
             self._wakeup.send()
 
-    def start(self) -> None:
-        if self._session_factory is None:
-            return
-        self._running = True
-        self._thread = self.container.spawn_managed_thread(self._relay_forever)
-
     def stop(self) -> None:
         if self._running:
             self._running = False
+            sa.event.remove(self.database.session_factory, "after_commit", self._wake_if_published)
             self.wake()
             self._thread.wait()
+
+    def get_dependency(self, worker_ctx: Any) -> None:
+        return None
 
     def _relay_forever(self) -> None:
         failures = 0

@@ -8,28 +8,26 @@ from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Request, Response
 
-from services.common.runtime.database import Database
+from services.common.runtime.database import DatabaseEngine
 from services.common.runtime.heap import FrozenStartupHeap
 from services.common.runtime.metrics import MetricsRegistry
 
 
 class HealthChecks(DependencyProvider):
-    """Checks the container's databases answer; a list of what is wrong, empty when healthy."""
+    """Checks the service's database answers; a list of what is wrong, empty when healthy."""
 
+    database = DatabaseEngine()
     metrics = MetricsRegistry()
 
     def get_dependency(self, worker_ctx: Any) -> "HealthChecks":
         return self
 
     def problems(self) -> list[str]:
-        found = []
-        for dependency in self.container.dependencies:
-            if isinstance(dependency, Database):
-                try:
-                    dependency.ping()
-                except Exception as error:
-                    found.append(f"database {dependency.attr_name}: {error}")
-        return found
+        try:
+            self.database.ping()
+        except Exception as error:
+            return [f"database: {error}"]
+        return []
 
 
 class Observable:

@@ -14,6 +14,7 @@ from services.common.engines import create_engine
 from services.common.events import INVENTORY_EVENTS, Event
 from services.common.kernel_tables import OutboxRecord
 from services.common.outbox import SqlOutbox, took_outbox_events
+from services.common.runtime import outbox_relay
 from services.common.runtime.kafka import KafkaProducerProvider
 from services.common.schema_upgrades import KERNEL_VERSIONS, upgrade
 from services.common.sql_unit_of_work import session_factory
@@ -188,6 +189,24 @@ def test_a_relay_whose_producer_failed_for_good_publishes_every_later_event_with
     assert of_the_system(records) == list(in_commit_order)
     metrics = metrics_text(f"http://{config['WEB_SERVER_ADDRESS']}/metrics")
     assert sample(metrics, "zhongyuan_outbox_producers_replaced_total") == 1
+
+
+def test_a_commit_that_wrote_outbox_rows_wakes_the_service_relay(
+    database_url, backing_services, container_factory, service_config, channel_to, operator_token, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The relay declared on the service class listens to its unit of work's commits: with its poll an hour apart,
+    only a wake publishes a registration within the deadline."""
+    monkeypatch.setattr(outbox_relay, "POLL_SECONDS", 3600.0)
+    config = service_config(database_url)
+    container_factory(InventoryService, config).start()
+    stub = pb_grpc.InventoryServiceStub(channel_to(config["GRPC_BIND_ADDRESS"]))
+    seed(stub, operator_token, ORGANISATIONS)
+    engine = create_engine(database_url)
+
+    system_id = unary(stub.RegisterSystem, registration(f"HA-GSJ-{uuid.uuid4().hex[:6].upper()}"), operator_token).id
+
+    published = sa.select(sa.func.count()).where(OutboxRecord.key == system_id, OutboxRecord.published_at.is_not(None))
+    eventually(lambda: count(engine, published) == 1, "the relay, woken by the commit, to publish the registration")
 
 
 def waiting_on_a_row_lock(engine: sa.Engine) -> bool:
