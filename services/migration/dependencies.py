@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from services.migration import handlers
 from services.migration.adapters import ansible
 from services.migration.adapters.gate import GrpcCutoverGate
 from services.migration.adapters.inventory import GrpcCatalogue
+from services.migration.adapters.secrets import SecretsDirectory
 from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.orchestrator import Orchestrator
 from services.pb.zhongyuan.interconnect.v1.interconnect_pb2_grpc import InterconnectServiceStub
@@ -59,6 +61,8 @@ class Orchestration(DependencyProvider):
         self.poll_seconds = float(config.get("MIGRATION_POLL_SECONDS", 0.5))
         self.max_runs = int(config.get("MIGRATION_MAX_PARALLEL_RUNS", 10))
         self.lease = timedelta(seconds=float(config.get("MIGRATION_LEASE_SECONDS", 15)))
+        self.precopy_interval = timedelta(seconds=float(config.get("MIGRATION_PRECOPY_SECONDS", 3600)))
+        self.secrets = SecretsDirectory.from_config(config)
         self.work_dir = Path(config.get("MIGRATION_WORK_DIR", "var/migration-runs")).resolve()
         self.step_extra: dict[str, Any] = {
             "zy_sync_throttle_seconds": int(config.get("MIGRATION_SYNC_THROTTLE_SECONDS", 0))
@@ -76,11 +80,12 @@ class Orchestration(DependencyProvider):
             unit_of_work=self.unit_of_work,
             catalogue=lambda: catalogue_over(self.inventory),
             gate=lambda: GrpcCutoverGate(self.interconnect.stub(InterconnectServiceStub)),
-            run_step=ansible.run_step,
+            run_step=partial(ansible.run_step, secrets=self.secrets),
             owner=self.owner,
             work_dir=self.work_dir,
             lease=self.lease,
             step_extra=self.step_extra,
+            precopy_interval=self.precopy_interval,
         )
         self._running = True
         self.container.spawn_managed_thread(self._schedule_and_claim_forever)
