@@ -21,9 +21,10 @@ RUN python3.11 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -e 
 
 # Runtime: the same base, no compilers or build tools, a non-root user, nothing writable but /tmp.
 FROM ${PYTHON_IMAGE} AS runtime
-# The migration service runs playbooks over SSH on the source and target hosts.
+# The migration service runs playbooks over SSH on the source and target hosts, and the database plays run the
+# servers' own clients against each database endpoint (playbooks/roles/db_mysql, db_postgresql).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends openssh-client \
+    && apt-get install -y --no-install-recommends openssh-client mariadb-client postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 zhongyuan \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin zhongyuan
