@@ -161,15 +161,20 @@ def app_can_write(migration: Migration, side: str, database: str) -> bool:
     return app_writes(migration, side, database) is not None
 
 
-def replication_left(migration: Migration) -> dict[str, list[Any]]:
-    """What logical replication leaves behind, on either server."""
-    source, target = migration.pair.source, migration.pair.target
+def replication_left_on_source(migration: Migration) -> dict[str, list[Any]]:
+    source = migration.pair.source
     return {
         "slots": source.query("SELECT slot_name FROM pg_replication_slots"),
         "publications": on_source(migration, "SELECT pubname FROM pg_publication"),
         "roles": source.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'zy\\_repl\\_%'"),
-        "subscriptions": target.query("SELECT subname FROM pg_subscription"),
         "walsenders": source.query("SELECT pid FROM pg_stat_replication"),
+    }
+
+
+def replication_left(migration: Migration) -> dict[str, list[Any]]:
+    """What logical replication leaves behind, on either server."""
+    return replication_left_on_source(migration) | {
+        "subscriptions": migration.pair.target.query("SELECT subname FROM pg_subscription")
     }
 
 
@@ -369,32 +374,78 @@ def test_a_target_that_does_not_catch_up_unfreezes_the_source_and_the_cutover_fi
     assert replication_left(migration) == nothing_left(migration)
 
 
-def freeze_as_a_cutover_would(migration: Migration) -> str:
-    """The source frozen by the role's own freeze.sql, as a cutover killed right after that statement leaves it;
-    the time it recorded."""
-    (role,) = replication_left(migration)["roles"][0]
-    passfile = migration.pair.write_passfile(migration.work / "freeze-passfile")
-    subprocess.run(
-        [
-            "psql",
-            "--no-psqlrc",
-            "--quiet",
-            "--set=ON_ERROR_STOP=1",
-            f"--set=repl={role}",
-            "--host=127.0.0.1",
-            f"--port={migration.pair.source.port}",
-            f"--username={ADMIN}",
-            f"--dbname={SOURCE_DATABASE}",
-            f"--file={PLAYBOOKS / 'roles' / 'db_postgresql' / 'files' / 'freeze.sql'}",
-        ],
-        env={"PGPASSFILE": str(passfile), "PATH": "/usr/bin:/bin"},
-        check=True,
-        capture_output=True,
-        timeout=30,
+def run_role_sql(migration: Migration, side: str, file: str, **variables: str) -> None:
+    """One of the role's own SQL files run by psql, as a step would run it (and be killed right after)."""
+    server, database = (
+        (migration.pair.source, SOURCE_DATABASE) if side == "source" else (migration.pair.target, TARGET_DATABASE)
     )
-    passfile.unlink()
-    (setting,) = on_source(
-        migration,
-        "SELECT current_setting('zhongyuan.frozen')",
-    )[0]
-    return json.loads(setting)["at"]
+    passfile = migration.pair.write_passfile(migration.work / "role-sql-passfile")
+    try:
+        subprocess.run(
+            [
+                "psql",
+                "--no-psqlrc",
+                "--quiet",
+                "--set=ON_ERROR_STOP=1",
+                *(f"--set={name}={value}" for name, value in variables.items()),
+                "--host=127.0.0.1",
+                f"--port={server.port}",
+                f"--username={ADMIN}",
+                f"--dbname={database}",
+                f"--file={PLAYBOOKS / 'roles' / 'db_postgresql' / 'files' / file}",
+            ],
+            env={"PGPASSFILE": str(passfile), "PATH": "/usr/bin:/bin"},
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    finally:
+        passfile.unlink()
+
+
+def freeze_as_a_cutover_would(migration: Migration) -> str:
+    """The source frozen by the role's own freeze.sql, as a cutover killed right after it leaves it; the time it
+    recorded."""
+    (role,) = replication_left(migration)["roles"][0]
+    run_role_sql(migration, "source", "freeze.sql", repl=role)
+    (setting,) = on_source(migration, "SELECT current_setting('zhongyuan.frozen')")[0]
+    return str(json.loads(setting)["at"])
+
+
+def test_a_cutover_killed_after_it_dropped_the_subscription_is_finished_by_the_next(migration: Migration) -> None:
+    assert migration.run(Step.SYNC).ok
+    (subscription,) = replication_left(migration)["subscriptions"][0]
+    frozen_at = freeze_as_a_cutover_would(migration)
+    run_role_sql(migration, "target", "finish.sql", sub=subscription, name=NAME, frozen_at=frozen_at)
+    assert replication_left(migration)["slots"] == [], "dropping the subscription drops its slot on the source"
+    assert not app_can_write(migration, "target", TARGET_DATABASE), "killed before the target was unfrozen"
+
+    finished = migration.run(Step.CUTOVER)
+
+    assert finished.ok, finished.message
+    assert finished.results["cutover"]["frozen_at"] == frozen_at
+    assert at(finished.results["cutover"]["writable_at"]) > at(frozen_at)
+    on_target(migration, "DELETE FROM items WHERE id = %s", (app_writes(migration, "target", TARGET_DATABASE),))
+    assert not app_can_write(migration, "source", SOURCE_DATABASE), "the target took over: the source stays frozen"
+    assert migration.run(Step.VERIFY).ok
+
+
+def test_a_target_that_vanishes_fails_replicate_and_rollback_still_frees_the_source(migration: Migration) -> None:
+    assert migration.run(Step.SYNC).ok
+    migration.pair.target.stop()
+
+    broken = migration.run(Step.REPLICATE)
+    rolled_back = migration.run(Step.ROLLBACK)
+
+    assert not broken.ok and f"database {NAME}: cannot reach the target" in broken.message
+    assert not rolled_back.ok and f"database {NAME}: cannot reach the target" in rolled_back.message
+    assert "its subscription may remain" in rolled_back.message
+    source_left = {what: found for what, found in replication_left_on_source(migration).items() if found}
+    assert source_left == {}, "a slot left on the source keeps its WAL for ever"
+    assert app_can_write(migration, "source", SOURCE_DATABASE)
+
+    migration.pair.target.start()  # it comes back: the retried rollback takes out its subscription
+    again = migration.run(Step.ROLLBACK)
+
+    assert again.ok, again.message
+    assert replication_left(migration) == nothing_left(migration)
