@@ -53,33 +53,39 @@ class Ran:
 
 @dataclass
 class Migration:
-    """One database's migration between the pair, each step a real playbook run in its own private data dir."""
+    """A system's databases migrating between the pair, each step a real playbook run in its own private data dir.
+    `databases` lists each one's name, source database and target database."""
 
     pair: PostgresPair
     work: Path
+    databases: list[tuple[str, str, str]] = field(default_factory=lambda: [(NAME, SOURCE_DATABASE, TARGET_DATABASE)])
     password: str | None = None  # the credential staged for the playbooks; the admin's by default
     target_port: int | None = None
     runs: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def database(self) -> dict[str, Any]:
-        return {
-            "name": NAME,
-            "engine": "postgresql",
-            "source_host": "127.0.0.1",
-            "source_port": self.pair.source.port,
-            "source_database": SOURCE_DATABASE,
-            "target_host": "127.0.0.1",
-            "target_port": self.target_port or self.pair.target.port,
-            "target_database": TARGET_DATABASE,
-            "user": ADMIN,
-        }
+    def catalogue(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": name,
+                "engine": "postgresql",
+                "source_host": "127.0.0.1",
+                "source_port": self.pair.source.port,
+                "source_database": source,
+                "target_host": "127.0.0.1",
+                "target_port": self.target_port or self.pair.target.port,
+                "target_database": target,
+                "user": ADMIN,
+            }
+            for name, source, target in self.databases
+        ]
 
     def run(self, step: Step, **extra: Any) -> Ran:
         self.runs += 1
         directory = self.work / f"{self.runs:02d}-{step.value}"
         staging = directory / "staging"
-        self.pair.write_passfile(staging / "credentials" / NAME, self.password)
+        for name, _, _ in self.databases:
+            self.pair.write_passfile(staging / "credentials" / name, self.password)
         inventory = directory / "inventory" / "hosts.yml"
         inventory.parent.mkdir(parents=True)
         inventory.write_text("all:\n  children:\n    source: {}\n    target: {}\n")
@@ -96,7 +102,7 @@ class Migration:
                 "zy_step": step.value,
                 "zy_attempt": self.runs,
                 "zy_staging": str(staging),
-                "zy_databases": [self.database()],
+                "zy_databases": self.catalogue(),
                 **extra,
             },
             envvars={
@@ -111,7 +117,7 @@ class Migration:
         seconds = time.monotonic() - started
         self.seconds[f"{self.runs:02d}-{step.value}"] = round(seconds, 2)
         results = {
-            path.name.removeprefix(f"{NAME}.").removesuffix(".json"): json.loads(path.read_text())
+            path.name.removesuffix(".json"): json.loads(path.read_text())
             for path in (staging / "databases").glob("*.json")
         }
         shutil.rmtree(staging)  # as the migration service does: the credential is gone after the playbook
@@ -120,6 +126,12 @@ class Migration:
             tracker.failure or (directory / "artifacts").joinpath(runner.config.ident, "stdout").read_text()[-3000:]
         )
         return Ran(runner.status == "successful", message, seconds, changed, results)
+
+    def results_of(self, name: str, ran: Ran) -> dict[str, Any]:
+        """The result files one database's step left, by kind (lag, cutover, verify)."""
+        return {
+            kind.removeprefix(f"{name}."): found for kind, found in ran.results.items() if kind.startswith(f"{name}.")
+        }
 
     def artifacts(self) -> str:
         """Everything the runs left on the controller: ansible-runner's artifacts, events and output."""
@@ -218,7 +230,7 @@ def test_a_database_moves_while_written_to_and_cleanup_leaves_nothing(migration:
 
         replicated = migration.run(Step.REPLICATE)
         assert replicated.ok, replicated.message
-        lag = replicated.results["lag"]
+        lag = migration.results_of(NAME, replicated)["lag"]
         assert set(lag) == {"lag_seconds", "lag_transactions", "lag_bytes"}
         assert isinstance(lag["lag_seconds"], float) and 0 <= lag["lag_seconds"] < 30, lag
         assert isinstance(lag["lag_bytes"], int) and 0 <= lag["lag_bytes"] < 64 * 1024 * 1024, lag
@@ -231,7 +243,7 @@ def test_a_database_moves_while_written_to_and_cleanup_leaves_nothing(migration:
         wait_for(lambda: len(writer.refused_after(switched)) >= 3, "the writer refused after the cutover", 30)
     finally:
         writer.stop()
-    times = cutover.results["cutover"]
+    times = migration.results_of(NAME, cutover)["cutover"]
     downtime = (at(times["writable_at"]) - at(times["frozen_at"])).total_seconds()
     assert 0 <= downtime < 10, times
     assert writer.committed_after(switched) == [], "the source took writes after the cutover"
@@ -248,7 +260,7 @@ def test_a_database_moves_while_written_to_and_cleanup_leaves_nothing(migration:
     verified = migration.run(Step.VERIFY)
 
     assert verified.ok, verified.message
-    tables = {row["table"]: row for row in verified.results["verify"]["tables"]}
+    tables = {row["table"]: row for row in migration.results_of(NAME, verified)["verify"]["tables"]}
     assert set(tables) == {'"Archive"."Item Tags"', "public.items"}
     assert tables["public.items"]["source_rows"] == tables["public.items"]["target_rows"] >= ROWS + 50
     assert all(row["source_sha256"] == row["target_sha256"] for row in tables.values())
@@ -277,7 +289,7 @@ def test_verify_names_the_table_the_target_lacks_a_row_of(migration: Migration) 
     differs = '"Archive"."Item Tags" differs: 2500 rows on the source, 2499 on the target'
     assert f"database {NAME}: the target differs from the source: {differs}" in verified.message
     assert "public.items" not in verified.message
-    tables = {row["table"]: row for row in verified.results["verify"]["tables"]}
+    tables = {row["table"]: row for row in migration.results_of(NAME, verified)["verify"]["tables"]}
     assert tables['"Archive"."Item Tags"']["target_rows"] == 2499
 
 
@@ -366,8 +378,8 @@ def test_a_target_that_does_not_catch_up_unfreezes_the_source_and_the_cutover_fi
     found_finished = migration.run(Step.CUTOVER)
 
     assert finished.ok, finished.message
-    assert finished.results["cutover"]["frozen_at"] == frozen_at
-    assert found_finished.ok and found_finished.results["cutover"] == finished.results["cutover"]
+    assert migration.results_of(NAME, finished)["cutover"]["frozen_at"] == frozen_at
+    assert found_finished.ok and found_finished.results == finished.results
     on_target(migration, "DELETE FROM items WHERE id = %s", (app_writes(migration, "target", TARGET_DATABASE),))
     assert migration.run(Step.VERIFY).ok
     assert migration.run(Step.ROLLBACK).ok
@@ -423,8 +435,8 @@ def test_a_cutover_killed_after_it_dropped_the_subscription_is_finished_by_the_n
     finished = migration.run(Step.CUTOVER)
 
     assert finished.ok, finished.message
-    assert finished.results["cutover"]["frozen_at"] == frozen_at
-    assert at(finished.results["cutover"]["writable_at"]) > at(frozen_at)
+    assert migration.results_of(NAME, finished)["cutover"]["frozen_at"] == frozen_at
+    assert at(migration.results_of(NAME, finished)["cutover"]["writable_at"]) > at(frozen_at)
     on_target(migration, "DELETE FROM items WHERE id = %s", (app_writes(migration, "target", TARGET_DATABASE),))
     assert not app_can_write(migration, "source", SOURCE_DATABASE), "the target took over: the source stays frozen"
     assert migration.run(Step.VERIFY).ok
@@ -448,4 +460,23 @@ def test_a_target_that_vanishes_fails_replicate_and_rollback_still_frees_the_sou
     again = migration.run(Step.ROLLBACK)
 
     assert again.ok, again.message
+    assert replication_left(migration) == nothing_left(migration)
+
+
+def test_two_databases_of_one_server_move_side_by_side(migration: Migration) -> None:
+    migration.pair.source.query("CREATE DATABASE shop_archive")
+    migration.pair.source.query(SCHEMA, database="shop_archive")
+    migration.databases.append((f"{NAME}-archive", "shop_archive", "shop_archive_cloud"))
+
+    synced, replicated = migration.run(Step.SYNC), migration.run(Step.REPLICATE)
+
+    assert synced.ok and replicated.ok, synced.message + replicated.message
+    objects = replication_left(migration)
+    assert len(objects["slots"]) == len(set(objects["slots"])) == 2 and len(objects["roles"]) == 2
+    assert sorted(replicated.results) == [f"{NAME}-archive.lag", f"{NAME}.lag"]
+    for step in (Step.CUTOVER, Step.VERIFY):
+        ran = migration.run(step)
+        assert ran.ok, ran.message
+    assert sorted(ran.results) == [f"{NAME}-archive.verify", f"{NAME}.verify"]
+    assert migration.run(Step.ROLLBACK).ok
     assert replication_left(migration) == nothing_left(migration)
