@@ -4,14 +4,12 @@ monitoring's read model."""
 
 import collections
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 import sqlalchemy as sa
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common.engines import create_engine
 from services.common.events import MIGRATION_EVENTS, STEP_COMPLETED, decode_event
@@ -21,7 +19,7 @@ from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from services.pb.zhongyuan.migration.v1 import migration_pb2_grpc as pb_grpc
 from tests.fixtures.metrics_page import metrics_text, sample
 from tests.fixtures.services import STEP_DEADLINE_SECONDS, WAVE_DEADLINE_SECONDS, eventually, read_topic, unary
-from tests.integration.migration.conftest import BASE_CATALOGUE, journal
+from tests.integration.migration.conftest import BASE_CATALOGUE, journal, moment
 from tools.stack import Stack
 
 STEPS = ("precheck", "sync", "deploy", "cutover", "verify")
@@ -53,12 +51,6 @@ def grpc_call(stack: Stack, token: str, service: str, stub_class: type, method: 
     """One unary call to one of the stack's services."""
     with grpc.insecure_channel(stack.services[service].grpc_target) as channel:
         return unary(getattr(stub_class(channel), method), request, token)
-
-
-def moment(offset_hours: int) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=offset_hours))
-    return stamp
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """A real inventory and a real migration service in-process, hosts as local directories, real ansible-runner."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.inventory.service import InventoryService
 from services.migration.service import MigrationService
@@ -69,6 +71,11 @@ class Landscape:
     def seed(self, yaml_text: str) -> None:
         unary(self.inventory.ImportCatalog, inv.ImportCatalogRequest(content=yaml_text.encode()), self.token)
 
+    def start(self, code: str, *, auto_approve: bool = False) -> pb.MigrationRun:
+        """StartMigration of the system, as an operator."""
+        request = pb.StartMigrationRequest(system_code=code, auto_approve=auto_approve)
+        return unary(self.migration.StartMigration, request, self.token)
+
     def run(self, ref: str) -> pb.MigrationRun:
         return unary(self.migration.GetMigration, pb.GetMigrationRequest(id=ref), self.token)
 
@@ -116,6 +123,13 @@ def landscape(
     )
     world.seed(BASE_CATALOGUE)
     return world
+
+
+def moment(offset_hours: int) -> Timestamp:
+    """Now, or `offset_hours` from now, as a request's Timestamp (a wave's planned window)."""
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=offset_hours))
+    return stamp
 
 
 def journal(root: Path, role: str) -> list[str]:

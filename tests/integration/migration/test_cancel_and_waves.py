@@ -1,15 +1,13 @@
 """Cancelling or rolling back a running playbook leaves no process behind; waves honour their cap and dependency
 order."""
 
-from datetime import UTC, datetime, timedelta
-
 import grpc
 import psutil
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from tests.fixtures.services import STEP_DEADLINE_SECONDS, WAVE_DEADLINE_SECONDS, eventually, unary
+from tests.integration.migration.conftest import moment
 
 
 def processes_mentioning(marker: str) -> list[psutil.Process]:
@@ -23,7 +21,7 @@ def throttled_copies() -> list[psutil.Process]:
 @pytest.mark.parametrize("landscape", [{"MIGRATION_SYNC_THROTTLE_SECONDS": 600}], indirect=True)
 def test_cancel_stops_the_running_playbook_and_every_process_it_started(landscape, tmp_path) -> None:  # type: ignore[no-untyped-def]
     landscape.system("HA-WJW-JKK")
-    run = unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-JKK"), landscape.token)
+    run = landscape.start("HA-WJW-JKK")
     run_dir = str(tmp_path / "runs" / run.id)
     eventually(throttled_copies, "the throttled sync task to be running", STEP_DEADLINE_SECONDS)
 
@@ -38,16 +36,10 @@ def test_cancel_stops_the_running_playbook_and_every_process_it_started(landscap
     assert again.value.code() is grpc.StatusCode.FAILED_PRECONDITION
 
 
-def moment(offset_hours: int) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=offset_hours))
-    return stamp
-
-
 @pytest.mark.parametrize("landscape", [{"MIGRATION_SYNC_THROTTLE_SECONDS": 600}], indirect=True)
 def test_a_rollback_during_a_long_sync_stops_its_playbook_and_rolls_back_at_once(landscape, tmp_path) -> None:  # type: ignore[no-untyped-def]
     landscape.system("HA-WJW-JKK")
-    run = unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-JKK"), landscape.token)
+    run = landscape.start("HA-WJW-JKK")
     eventually(throttled_copies, "the throttled sync task to be running", STEP_DEADLINE_SECONDS)
 
     unary(landscape.migration.RollbackMigration, pb.GetMigrationRequest(id=run.id), landscape.token)

@@ -11,7 +11,6 @@ from services.interconnect.service import InterconnectService
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2 as ic
 from services.pb.zhongyuan.interconnect.v1 import interconnect_pb2_grpc as ic_grpc
 from services.pb.zhongyuan.inventory.v1 import inventory_pb2 as inv
-from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from tests.fixtures.services import eventually, unary
 from tests.integration.migration.conftest import journal
 from tools.stack import free_port
@@ -57,11 +56,7 @@ def test_a_city_system_does_not_cut_over_while_its_city_link_is_down(landscape, 
 
     # a fresh consumer group reads the whole inventory topic first: on a busy shared broker that takes a while
     eventually(gate_knows_the_system, "the interconnect to learn the system from the inventory's events", 300)
-    unary(
-        landscape.migration.StartMigration,
-        pb.StartMigrationRequest(system_code=code, auto_approve=True),
-        landscape.token,
-    )
+    landscape.start(code, auto_approve=True)
     run = landscape.wait_until_settled(code)
 
     assert (run.state, run.failed_step) == ("failed", "cutover")

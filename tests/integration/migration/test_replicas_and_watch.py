@@ -32,11 +32,7 @@ def test_two_replicas_on_one_database_run_each_step_once(
     roots = [landscape.system(code) for code in codes]
 
     for code in codes:
-        unary(
-            landscape.migration.StartMigration,
-            pb.StartMigrationRequest(system_code=code, auto_approve=True),
-            landscape.token,
-        )
+        landscape.start(code, auto_approve=True)
     runs = [landscape.wait_until_settled(code, timeout=WAVE_DEADLINE_SECONDS) for code in codes]
 
     for run, root in zip(runs, roots, strict=True):
@@ -47,7 +43,7 @@ def test_two_replicas_on_one_database_run_each_step_once(
 
 def test_watching_a_run_streams_its_progress_and_an_operator_can_roll_it_back(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-GWY")
-    run = unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-GWY"), landscape.token)
+    run = landscape.start("HA-WJW-GWY")
 
     call = landscape.migration.WatchMigration(
         pb.GetMigrationRequest(id=run.id), metadata=bearer(landscape.token), timeout=RUN_DEADLINE_SECONDS

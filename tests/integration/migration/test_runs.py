@@ -20,11 +20,7 @@ STEPS = ["precheck", "sync", "deploy", "cutover", "verify"]
 def test_a_rehearsal_runs_every_step_once_and_moves_data_and_traffic(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-JKK")
 
-    unary(
-        landscape.migration.StartMigration,
-        pb.StartMigrationRequest(system_code="HA-WJW-JKK", auto_approve=True),
-        landscape.token,
-    )
+    landscape.start("HA-WJW-JKK", auto_approve=True)
     run = landscape.wait_until_settled("HA-WJW-JKK")
 
     assert run.state == "completed", run.error
@@ -38,7 +34,7 @@ def test_a_rehearsal_runs_every_step_once_and_moves_data_and_traffic(landscape) 
 
 def test_cutover_waits_for_a_named_decision_maker_and_a_rollback_plan(landscape) -> None:  # type: ignore[no-untyped-def]
     landscape.system("HA-WJW-YCHZ")
-    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-YCHZ"), landscape.token)
+    landscape.start("HA-WJW-YCHZ")
     assert landscape.wait_until_settled("HA-WJW-YCHZ").state == "awaiting_approval"
 
     with pytest.raises(grpc.RpcError) as missing_plan:
@@ -72,11 +68,7 @@ def state_change_reasons(database_url: str) -> list[str]:
 
 def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-DZBL", mlps=3, zone="ZY-HLW")
-    unary(
-        landscape.migration.StartMigration,
-        pb.StartMigrationRequest(system_code="HA-WJW-DZBL", auto_approve=True),
-        landscape.token,
-    )
+    landscape.start("HA-WJW-DZBL", auto_approve=True)
 
     failed = landscape.wait_until_settled("HA-WJW-DZBL")
     assert (failed.state, failed.failed_step) == ("failed", "precheck")
@@ -101,7 +93,7 @@ def test_a_failed_precheck_names_the_task_and_a_retry_resumes_at_the_failed_step
 
 def test_a_failed_verify_rolls_back_by_itself_and_leaves_the_source_serving(landscape) -> None:  # type: ignore[no-untyped-def]
     root = landscape.system("HA-WJW-JYFW")
-    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-JYFW"), landscape.token)
+    landscape.start("HA-WJW-JYFW")
     assert landscape.wait_until_settled("HA-WJW-JYFW").state == "awaiting_approval"
     # the copy drifts from the source before cutover: verify must catch it
     with (root / "target" / "data" / "people.csv").open("a", encoding="utf-8") as drifted:
@@ -131,7 +123,7 @@ def test_precheck_fails_when_a_host_lacks_room_for_the_systems_data(landscape) -
         ).stdout.split()[0]
     )
 
-    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-WJW-YXZX"), landscape.token)
+    landscape.start("HA-WJW-YXZX")
     run = landscape.wait_until_settled("HA-WJW-YXZX")
 
     assert (run.state, run.failed_step) == ("failed", "precheck")

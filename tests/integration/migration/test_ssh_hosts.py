@@ -4,8 +4,6 @@ import subprocess
 
 import pytest
 
-from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
-from tests.fixtures.services import unary
 from tests.integration.migration.conftest import journal
 
 
@@ -40,11 +38,7 @@ def test_a_system_migrates_over_ssh_between_two_namespaced_hosts(ssh_lab, landsc
     source, target = ssh_lab.add_host("czt-src"), ssh_lab.add_host("czt-dst")
     register_over_ssh(landscape, "HA-CZT-CSJG", source, target)
 
-    unary(
-        landscape.migration.StartMigration,
-        pb.StartMigrationRequest(system_code="HA-CZT-CSJG", auto_approve=True),
-        landscape.token,
-    )
+    landscape.start("HA-CZT-CSJG", auto_approve=True)
     run = landscape.wait_until_settled("HA-CZT-CSJG")
 
     assert run.state == "completed", run.error
@@ -59,7 +53,7 @@ def test_an_unreachable_target_fails_the_precheck_naming_the_host(ssh_lab, lands
     register_over_ssh(landscape, "HA-CZT-ZHZS", source, target)
     target.stop()
 
-    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-CZT-ZHZS"), landscape.token)
+    landscape.start("HA-CZT-ZHZS")
     run = landscape.wait_until_settled("HA-CZT-ZHZS")
 
     assert (run.state, run.failed_step) == ("failed", "precheck")
@@ -79,7 +73,7 @@ def test_a_host_answering_with_another_key_than_the_known_one_is_refused(ssh_lab
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(impostor_key)], check=True)
     ssh_lab.start(target)
 
-    unary(landscape.migration.StartMigration, pb.StartMigrationRequest(system_code="HA-CZT-FSSJ"), landscape.token)
+    landscape.start("HA-CZT-FSSJ")
     run = landscape.wait_until_settled("HA-CZT-FSSJ")
 
     assert (run.state, run.failed_step) == ("failed", "precheck")

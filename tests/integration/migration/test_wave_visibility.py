@@ -4,26 +4,19 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from tests.fixtures.services import WAVE_DEADLINE_SECONDS, eventually, stream, unary
+from tests.integration.migration.conftest import moment
 
 WJW, RST, GAT = "HA-WJW", "HA-RST", "HA-GAT"
 WJW_SYSTEM, RST_SYSTEM = "HA-WJW-JKK", "HA-RST-SBK"
 WAVE = "联合批次"
 ZYCTL = str(Path(sys.executable).parent / "zyctl")
-
-
-def moment(offset_hours: int) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(datetime.now(UTC) + timedelta(hours=offset_hours))
-    return stamp
 
 
 @pytest.fixture
