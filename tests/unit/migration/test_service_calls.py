@@ -1,7 +1,7 @@
-"""The migration service's entrypoints as nameko's worker_factory builds them, their database replaced by the fake unit
-of work: each decodes its request, runs its use case and answers in protobuf with what the caller may see."""
+"""The migration service's entrypoints as nameko's worker_factory builds them, their database and the inventory replaced
+by fakes: each decodes its request, runs its use case and answers in protobuf with what the caller may see."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -9,14 +9,15 @@ from nameko.testing.services import worker_factory
 from services.common.auth import OPERATOR, SRE
 from services.common.errors import InvalidArgument, NotFound
 from services.common.events import SYSTEM_UPDATED
+from services.common.timestamps import timestamp
 from services.migration.domain.model import MigrationRun, RunState, Step, StepRecord, Wave, WaveSystem
 from services.migration.service import MigrationService
 from services.pb.zhongyuan.migration.v1 import migration_pb2 as pb
 from tests.fixtures.inventory_events import system_event
-from tests.unit.fakes import FakeMigrationUnitOfWork, call_context
+from tests.unit.fakes import FakeCatalogue, FakeMigrationUnitOfWork, call_context
 
 NOW = datetime(2016, 6, 30, 8, tzinfo=UTC)
-JKK, SBK = "HA-WJW-JKK", "HA-RST-SBK"
+JKK, RKK, SBK = "HA-WJW-JKK", "HA-WJW-RKK", "HA-RST-SBK"
 OPERATOR_CALL = call_context(OPERATOR)
 
 
@@ -25,9 +26,38 @@ def a_run(code: str, organisation: str, state: RunState, **changes) -> Migration
 
 
 @pytest.fixture
-def service(uow: FakeMigrationUnitOfWork) -> MigrationService:
-    """The service's worker: its database is the fake unit of work, every other dependency a MagicMock."""
-    return worker_factory(MigrationService, uow=uow)
+def service(uow: FakeMigrationUnitOfWork, catalogue: FakeCatalogue) -> MigrationService:
+    """The service's worker on the fake unit of work and inventory; its other dependencies are MagicMocks."""
+    return worker_factory(MigrationService, uow=uow, catalogue=catalogue)
+
+
+def test_a_new_wave_is_decoded_with_its_window_and_answered_in_its_dependency_layers(uow) -> None:  # type: ignore[no-untyped-def]
+    service = worker_factory(MigrationService, uow=uow, catalogue=FakeCatalogue(depends_on={JKK: [RKK]}))
+    end = NOW + timedelta(days=2)
+    request = pb.CreateWaveRequest(
+        name="第一批", systems=[JKK, RKK], concurrency=1, window_start=timestamp(NOW), window_end=timestamp(end)
+    )
+
+    wave = service.create_wave(request, OPERATOR_CALL)
+
+    assert (wave.name, wave.state, wave.concurrency, wave.auto_approve) == ("第一批", "planned", 1, False)
+    assert (wave.window_start.ToDatetime(tzinfo=UTC), wave.window_end.ToDatetime(tzinfo=UTC)) == (NOW, end)
+    assert [(m.code, m.layer) for m in wave.systems] == [(RKK, 0), (JKK, 1)]
+
+
+def test_a_wave_asked_for_without_its_window_is_refused_naming_the_field(service) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidArgument) as refused:
+        service.create_wave(pb.CreateWaveRequest(name="第一批", systems=[JKK], concurrency=1), OPERATOR_CALL)
+
+    assert [v.field for v in refused.value.violations] == ["window_end"]
+
+
+def test_a_started_migration_is_answered_with_its_run_in_precheck(service, uow) -> None:  # type: ignore[no-untyped-def]
+    run = service.start_migration(pb.StartMigrationRequest(system_code=JKK, auto_approve=True), OPERATOR_CALL)
+
+    assert (run.system_code, run.organisation_code, run.state, run.wave_id) == (JKK, "HA-WJW", "precheck", "")
+    with uow:
+        assert uow.migrations.run(run.id).auto_approve  # type: ignore[union-attr]
 
 
 def test_an_approval_is_decoded_into_its_decision_and_answered_with_the_run_in_cutover(service, uow) -> None:  # type: ignore[no-untyped-def]
