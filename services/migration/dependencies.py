@@ -5,9 +5,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import eventlet
@@ -23,6 +21,7 @@ from services.migration.adapters.inventory import GrpcCatalogue
 from services.migration.adapters.secrets import SecretsDirectory
 from services.migration.adapters.unit_of_work import SqlMigrationUnitOfWork
 from services.migration.orchestrator import Orchestrator
+from services.migration.settings import settings_from
 from services.pb.zhongyuan.interconnect.v1.interconnect_pb2_grpc import InterconnectServiceStub
 from services.pb.zhongyuan.inventory.v1.inventory_pb2_grpc import InventoryServiceStub
 
@@ -57,20 +56,14 @@ class Orchestration(DependencyProvider):
 
     def setup(self) -> None:
         config = self.container.config
+        settings = settings_from(config)
         self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.poll_seconds = float(config.get("MIGRATION_POLL_SECONDS", 0.5))
-        self.max_runs = int(config.get("MIGRATION_MAX_PARALLEL_RUNS", 10))
-        self.lease = timedelta(seconds=float(config.get("MIGRATION_LEASE_SECONDS", 15)))
-        self.precopy_interval = timedelta(seconds=float(config.get("MIGRATION_PRECOPY_SECONDS", 3600)))
-        self.secrets = SecretsDirectory.from_config(config)
-        self.work_dir = Path(config.get("MIGRATION_WORK_DIR", "var/migration-runs")).resolve()
-        self.step_extra: dict[str, Any] = {
-            "zy_sync_throttle_seconds": int(config.get("MIGRATION_SYNC_THROTTLE_SECONDS", 0))
-        }
+        self.poll_seconds, self.max_runs, self.lease = settings.poll_seconds, settings.max_runs, settings.lease
+        self.precopy_interval, self.work_dir = settings.precopy_interval, settings.work_dir
+        self.secrets = SecretsDirectory(settings.secrets_dir)
+        self.step_extra: dict[str, Any] = {"zy_sync_throttle_seconds": settings.sync_throttle_seconds}
         self.step_extra |= ansible.ssh_variables(
-            config.get("MIGRATION_SSH_KEY_FILE") or "",
-            config.get("MIGRATION_SSH_KNOWN_HOSTS_FILE") or "",
-            mlps_level(config),
+            settings.ssh_key_file, settings.ssh_known_hosts_file, mlps_level(config)
         )
         self.driving: dict[str, Any] = {}
         self._running = False

@@ -7,15 +7,12 @@ the user, then the password. Errors name the reference and what is wrong with it
 """
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from services.common.errors import FailedPrecondition
 
 SETTING = "MIGRATION_SECRETS_DIR"
-DEFAULT_DIRECTORY = "var/secrets"
 MAX_FILE_BYTES = 4096
 MAX_REFERENCE = 200
 # What the catalogue accepts as a reference (services/inventory/domain/schema.py): names of portable file name
@@ -42,10 +39,6 @@ class Credential:
 class SecretsDirectory:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "SecretsDirectory":
-        return cls(config.get(SETTING) or DEFAULT_DIRECTORY)
 
     def resolve(self, reference: str) -> Credential:
         """The user and password `reference` names; SecretError naming the reference and what is wrong."""

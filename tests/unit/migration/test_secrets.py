@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from services.migration.adapters.secrets import (
-    DEFAULT_DIRECTORY,
     MAX_FILE_BYTES,
     Credential,
     SecretError,
     SecretsDirectory,
 )
+from services.migration.settings import settings_from
 
 PASSWORD = "Zy#2016 健康卡!"
 
@@ -149,6 +149,6 @@ def test_an_unreadable_file_is_named_with_the_cause(secrets: SecretsDirectory, m
 
 
 def test_the_directory_comes_from_the_setting_or_var_secrets() -> None:
-    assert SecretsDirectory.from_config({"MIGRATION_SECRETS_DIR": "/run/secrets/db"}).path == Path("/run/secrets/db")
-    assert SecretsDirectory.from_config({}).path == Path(DEFAULT_DIRECTORY)
-    assert SecretsDirectory.from_config({"MIGRATION_SECRETS_DIR": ""}).path == Path("var/secrets")
+    assert settings_from({"MIGRATION_SECRETS_DIR": "/run/secrets/db"}).secrets_dir == Path("/run/secrets/db")
+    assert settings_from({}).secrets_dir == Path("var/secrets")
+    assert settings_from({"MIGRATION_SECRETS_DIR": ""}).secrets_dir == Path("var/secrets")
