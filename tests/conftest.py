@@ -8,6 +8,7 @@ eventlet.monkey_patch()
 pytest_plugins = [
     "tests.fixtures.backing",
     "tests.fixtures.databases",
+    "tests.fixtures.mariadb_servers",
     "tests.fixtures.postgres_servers",
     "tests.fixtures.services",
     "tests.fixtures.ssh_hosts",
