@@ -160,7 +160,14 @@ def docker_available() -> bool:
 # other, so that the two halves' heaviest parts barely overlap on a 2-CPU machine.
 SHARDS = (
     ["tests/integration/migration", "tests/integration/inventory", "tests/integration/interconnect"],
-    ["tests/integration/monitoring", "tests/integration/common", "tests/e2e", "tests/unit", "tests/integration/faults"],
+    [
+        "tests/integration/monitoring",
+        "tests/integration/common",
+        "tests/e2e",
+        "tests/unit",
+        "tests/integration/faults",
+        "tests/integration/warm_migration",  # private database servers and their playbooks: minutes of their own
+    ],
 )
 
 
