@@ -167,11 +167,17 @@ def connection_name(migration: Migration) -> str:
     return str(row[0])
 
 
-def applied_up_to(migration: Migration) -> tuple[str, int]:
-    """Where in the source's binary log the target's replication has applied everything."""
+def connection_status(migration: Migration) -> dict[str, Any]:
+    """SHOW SLAVE STATUS of the target's one replication connection, by column."""
     with migration.pair.target.as_root() as session, session.cursor(pymysql.cursors.DictCursor) as cursor:
         cursor.execute("SHOW ALL SLAVES STATUS")
         (status,) = cursor.fetchall()
+    return dict(status)
+
+
+def applied_up_to(migration: Migration) -> tuple[str, int]:
+    """Where in the source's binary log the target's replication has applied everything."""
+    status = connection_status(migration)
     return status["Relay_Master_Log_File"], int(status["Exec_Master_Log_Pos"])
 
 
@@ -417,11 +423,22 @@ def test_two_databases_of_one_server_move_side_by_side(migration: Migration) -> 
 
     synced = migration.run(Step.SYNC)
     assert synced.ok, synced.message
-    (carrying,) = migration.pair.target.query("SHOW ALL SLAVES STATUS")  # one connection from one source server
-    assert r"shop\_cloud.%,crm.%" in carrying and "shop->shop_cloud" in carrying
+    carrying = connection_status(migration)  # one connection from one source server
+    assert (carrying["Replicate_Wild_Do_Table"], carrying["Replicate_Rewrite_DB"]) == (
+        r"shop\_cloud.%,crm.%",
+        "shop->shop_cloud",
+    )
     assert len(replication_account(migration)) == 1
+    both, migration.names = migration.names, migration.names[1:]  # one of them is rolled back on its own
+    assert migration.run(Step.ROLLBACK).ok
+    left = connection_status(migration)
+    assert left["Replicate_Wild_Do_Table"] == r"shop\_cloud.%", left
+    assert (left["Slave_IO_Running"], left["Slave_SQL_Running"]) == ("Yes", "Yes")
+    assert len(replication_account(migration)) == 1, "the other database still replicates through it"
     app_inserts(migration, "source")
     on_source(migration, "INSERT INTO crm.contacts VALUES (501, '新联系人')")
+    migration.names = both
+    assert migration.run(Step.SYNC).ok  # it joins the running connection again, with what the other took since
     on_source(migration, "UPDATE crm.contacts SET name = '改名' WHERE id = 7")
 
     for step in (Step.REPLICATE, Step.CUTOVER, Step.VERIFY):
