@@ -46,12 +46,19 @@ def _variables(database: DatabaseInfo, credential: Credential, staging: Path) ->
 
 
 def _credential_file(engine: str, credential: Credential) -> str:
-    if engine == POSTGRESQL:  # a passfile line: ':' and '\' escaped
-        escaped = credential.password.replace("\\", "\\\\").replace(":", "\\:")
-        user = credential.user.replace("\\", "\\\\").replace(":", "\\:")
-        return f"*:*:*:{user}:{escaped}\n"
-    quoted = credential.password.replace("\\", "\\\\").replace('"', '\\"')  # a MySQL option file's quoted value
-    return f'[client]\nuser="{credential.user}"\npassword="{quoted}"\n'
+    if engine == POSTGRESQL:
+        return f"*:*:*:{_passfile_value(credential.user)}:{_passfile_value(credential.password)}\n"
+    return f'[client]\nuser="{_option_value(credential.user)}"\npassword="{_option_value(credential.password)}"\n'
+
+
+def _option_value(text: str) -> str:
+    """A MySQL option file's quoted value: backslashes and double quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _passfile_value(text: str) -> str:
+    """A field of a PostgreSQL passfile line: backslashes and colons escaped."""
+    return text.replace("\\", "\\\\").replace(":", "\\:")
 
 
 def _write_private(path: Path, content: str) -> None:
